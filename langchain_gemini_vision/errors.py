@@ -1,0 +1,230 @@
+"""The package's one exception tree.
+
+Every error the package raises on purpose is a :class:`GeminiVisionError`.
+Where LangChain has a matching category, the class inherits it too, so code
+written against ``langchain_core.exceptions`` keeps working::
+
+    GeminiVisionError
+    ├── ImageInputError            (ValueError)        bad image before any call
+    ├── ConfigurationError         (ValueError)        missing key, bad option
+    ├── GeminiVisionAPIError                           the service said no
+    │   ├── GeminiVisionAuthError          (ModelAuthenticationError) 401/403
+    │   ├── GeminiVisionRateLimitError     (ModelRateLimitError)      429
+    │   ├── GeminiVisionTimeoutError       (ModelTimeoutError)        deadline
+    │   ├── GeminiVisionConnectionError    (ModelConnectionError)     network
+    │   ├── GeminiVisionServerError        (ModelAPIError)            5xx
+    │   ├── GeminiVisionInvalidRequestError(ModelInvalidRequestError) 400
+    │   └── GeminiVisionNotFoundError      (ModelNotFoundError)       404
+    ├── ResponseError                                  an answer we cannot use
+    │   ├── ResponseBlockedError   (ModelRefusalError) SAFETY, RECITATION, ...
+    │   ├── EmptyResponseError                         no candidates, no text
+    │   └── OutputParsingError     (OutputParserException) text is not the answer
+    └── BatchJobError                                  a Batch API job failed
+
+Messages never contain the API key: see :func:`redact`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from langchain_core.exceptions import (
+    ModelAPIError,
+    ModelAuthenticationError,
+    ModelConnectionError,
+    ModelInvalidRequestError,
+    ModelNotFoundError,
+    ModelRateLimitError,
+    ModelRefusalError,
+    ModelTimeoutError,
+    OutputParserException,
+)
+
+__all__ = [
+    "BatchJobError",
+    "ConfigurationError",
+    "EmptyResponseError",
+    "GeminiVisionAPIError",
+    "GeminiVisionAuthError",
+    "GeminiVisionConnectionError",
+    "GeminiVisionError",
+    "GeminiVisionInvalidRequestError",
+    "GeminiVisionNotFoundError",
+    "GeminiVisionRateLimitError",
+    "GeminiVisionServerError",
+    "GeminiVisionTimeoutError",
+    "ImageInputError",
+    "ImageInputReason",
+    "OutputParsingError",
+    "ResponseBlockedError",
+    "ResponseError",
+    "redact",
+]
+
+# Google API keys have a fixed prefix; anything shaped like one is scrubbed
+# from every message we build, whatever the server echoed back.
+_API_KEY_PATTERN = re.compile(r"AIza[0-9A-Za-z_\-]{20,}")
+
+
+def redact(text: str, *secrets: str | None) -> str:
+    """Return ``text`` with API-key-shaped strings and the given secrets masked."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return _API_KEY_PATTERN.sub("***", text)
+
+
+class GeminiVisionError(Exception):
+    """Root of every error this package raises on purpose."""
+
+
+ImageInputReason = Literal[
+    "not_found",
+    "outside_allowed_dirs",
+    "not_an_image",
+    "unsupported",
+    "too_large",
+    "too_many_images",
+    "corrupted",
+    "blocked_url",
+    "download_failed",
+    "heic_support_missing",
+    "invalid_reference",
+]
+
+
+class ImageInputError(GeminiVisionError, ValueError):
+    """An image could not be accepted; raised before any call to Gemini.
+
+    Attributes:
+        source: A short, printable description of what was given (never the
+            whole base64 payload).
+        reason: A machine-readable reason, one of :data:`ImageInputReason`.
+    """
+
+    def __init__(self, source: str, reason: ImageInputReason, detail: str) -> None:
+        self.source = source
+        self.reason: ImageInputReason = reason
+        self.detail = detail
+        super().__init__(f"{source}: {detail}")
+
+
+class ConfigurationError(GeminiVisionError, ValueError):
+    """The package is set up in a way that cannot work (missing key, bad option)."""
+
+
+class GeminiVisionAPIError(GeminiVisionError):
+    """The Gemini service answered with an error, or could not be reached.
+
+    Attributes:
+        status: The HTTP status code, or ``None`` when no response arrived.
+        code: The API's status string (for example ``"INVALID_ARGUMENT"``).
+        message: The service's message, with anything key-shaped redacted.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.message = redact(message)
+        prefix = f"{status} {code or ''}".strip() if status is not None else (code or "")
+        super().__init__(f"{prefix}: {self.message}" if prefix else self.message)
+
+
+class GeminiVisionAuthError(GeminiVisionAPIError, ModelAuthenticationError):
+    """The API key or credentials were missing, wrong or not allowed (401/403)."""
+
+
+class GeminiVisionRateLimitError(GeminiVisionAPIError, ModelRateLimitError):
+    """Quota or rate limit exceeded (429) and the retry budget ran out.
+
+    Attributes:
+        retry_after: Seconds the service asked us to wait, when it said.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = 429,
+        code: str | None = "RESOURCE_EXHAUSTED",
+        retry_after: float | None = None,
+    ) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, status=status, code=code)
+
+
+class GeminiVisionTimeoutError(GeminiVisionAPIError, ModelTimeoutError):
+    """A call, or its whole retry budget, ran past its deadline."""
+
+
+class GeminiVisionConnectionError(GeminiVisionAPIError, ModelConnectionError):
+    """The connection failed or dropped before a full answer arrived."""
+
+
+class GeminiVisionServerError(GeminiVisionAPIError, ModelAPIError):
+    """The service failed (5xx) and the retry budget ran out."""
+
+
+class GeminiVisionInvalidRequestError(GeminiVisionAPIError, ModelInvalidRequestError):
+    """The service rejected the request as invalid (400); retrying will not help."""
+
+
+class GeminiVisionNotFoundError(GeminiVisionAPIError, ModelNotFoundError):
+    """The model, file or resource does not exist (404)."""
+
+
+class ResponseError(GeminiVisionError):
+    """Gemini answered, but the answer cannot be used.
+
+    Attributes:
+        raw_text: Whatever text the model produced (possibly empty).
+    """
+
+    def __init__(self, message: str, *, raw_text: str = "") -> None:
+        self.raw_text = raw_text
+        super().__init__(message)
+
+
+class ResponseBlockedError(ResponseError, ModelRefusalError):
+    """The answer was blocked or stopped (SAFETY, RECITATION, PROHIBITED_CONTENT, failed).
+
+    Attributes:
+        reason: The finish reason or interaction status the service gave.
+    """
+
+    def __init__(self, reason: str, *, raw_text: str = "") -> None:
+        self.reason = reason
+        super().__init__(
+            f"Gemini did not answer: finish reason {reason}. "
+            "Try another image or prompt; safety blocks are not retried.",
+            raw_text=raw_text,
+        )
+
+
+class EmptyResponseError(ResponseError):
+    """The service returned no candidates or no text at all."""
+
+
+class OutputParsingError(ResponseError, OutputParserException):
+    """The model's text could not be read as the expected answer.
+
+    The raw text is kept on ``raw_text`` (and on ``llm_output``, LangChain's name),
+    so nothing the model said is lost.
+    """
+
+    def __init__(self, message: str, *, raw_text: str = "") -> None:
+        # ResponseError.__init__ would reach OutputParserException through the
+        # MRO without llm_output, so set both halves here, once.
+        self.raw_text = raw_text
+        OutputParserException.__init__(self, message, llm_output=raw_text)
+
+
+class BatchJobError(GeminiVisionError):
+    """A Batch API job failed, was cancelled, or its manifest cannot be used."""
