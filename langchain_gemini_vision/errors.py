@@ -121,6 +121,7 @@ class GeminiVisionAPIError(GeminiVisionError):
         status: The HTTP status code, or ``None`` when no response arrived.
         code: The API's status string (for example ``"INVALID_ARGUMENT"``).
         message: The service's message, with anything key-shaped redacted.
+        retry_after: Seconds the service asked us to wait before retrying, when it said.
     """
 
     def __init__(
@@ -129,9 +130,11 @@ class GeminiVisionAPIError(GeminiVisionError):
         *,
         status: int | None = None,
         code: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         self.status = status
         self.code = code
+        self.retry_after = retry_after
         self.message = redact(message)
         prefix = f"{status} {code or ''}".strip() if status is not None else (code or "")
         super().__init__(f"{prefix}: {self.message}" if prefix else self.message)
@@ -142,22 +145,7 @@ class GeminiVisionAuthError(GeminiVisionAPIError, ModelAuthenticationError):
 
 
 class GeminiVisionRateLimitError(GeminiVisionAPIError, ModelRateLimitError):
-    """Quota or rate limit exceeded (429) and the retry budget ran out.
-
-    Attributes:
-        retry_after: Seconds the service asked us to wait, when it said.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = 429,
-        code: str | None = "RESOURCE_EXHAUSTED",
-        retry_after: float | None = None,
-    ) -> None:
-        self.retry_after = retry_after
-        super().__init__(message, status=status, code=code)
+    """Quota or rate limit exceeded (429) and the retry budget ran out."""
 
 
 class GeminiVisionTimeoutError(GeminiVisionAPIError, ModelTimeoutError):

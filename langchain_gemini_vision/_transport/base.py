@@ -1,0 +1,112 @@
+"""The seam between tasks and Gemini: one request model, one response model.
+
+Tasks build a :class:`VisionRequest` and read a :class:`VisionResponse`; they
+never see which API (Interactions or generateContent) or which transport
+(the lean HTTP one or the google-genai SDK) carried it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from langchain_gemini_vision.profiles import MediaResolution, ModelProfile
+from langchain_gemini_vision.usage import Usage
+
+ApiName = Literal["interactions", "generate_content"]
+TransportName = Literal["lean", "sdk"]
+ThinkingIntent = Literal["low"]
+
+
+class ImagePart(BaseModel):
+    """An image as it goes on the wire: inline base64 or a URI, never both."""
+
+    model_config = ConfigDict(frozen=True)
+
+    mime_type: str | None
+    data_base64: str | None = None
+    uri: str | None = None
+    resolution: MediaResolution | None = None
+
+
+class VisionRequest(BaseModel):
+    """What a task asks of Gemini.
+
+    The prompt is sent before the images, as the image-understanding guide advises.
+    """
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    prompt: str
+    """The instruction text."""
+    images: tuple[Any, ...] = ()
+    """`PreparedImage`s, in order; the client resolves them to :class:`ImagePart`s."""
+    response_schema: dict[str, Any] | None = None
+    """A JSON schema for structured output, or ``None`` for free text."""
+    system_instruction: str | None = None
+    thinking: ThinkingIntent | None = None
+    """``"low"`` asks the profile to turn thinking down (segmentation, detection)."""
+    media_resolution: MediaResolution | None = None
+    max_output_tokens: int | None = None
+    temperature: float | None = None
+
+
+class WireRequest(BaseModel):
+    """A :class:`VisionRequest` with every image resolved, ready to serialise."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: str
+    prompt: str
+    parts: tuple[ImagePart, ...]
+    response_schema: dict[str, Any] | None = None
+    system_instruction: str | None = None
+    thinking_level: str | None = None
+    thinking_budget: int | None = None
+    media_resolution: MediaResolution | None = None
+    max_output_tokens: int | None = None
+    temperature: float | None = None
+    profile: ModelProfile = Field(exclude=True)
+
+
+class VisionResponse(BaseModel):
+    """What Gemini answered, the same whichever API carried it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    """The model's visible text (thoughts excluded)."""
+    parsed: Any = None
+    """The text parsed as JSON when a schema was asked for and it parsed."""
+    finish_reason: str | None = None
+    """``STOP``, ``MAX_TOKENS``, ... (generateContent) or the interaction status."""
+    truncated: bool = False
+    """The answer was cut at the output limit (MAX_TOKENS / ``incomplete``)."""
+    usage: Usage = Usage()
+    model: str = ""
+    response_id: str | None = None
+    api: ApiName = "interactions"
+    elapsed_s: float = 0.0
+    raw: dict[str, Any] = Field(default_factory=dict, repr=False)
+    """The response JSON as received (camelCase or snake_case, as the API sent it)."""
+
+
+class Transport(Protocol):
+    """Sends one resolved request through one API; no retries, no images to upload."""
+
+    def send(self, request: WireRequest, api: ApiName) -> VisionResponse:
+        """Send synchronously."""
+        ...
+
+    async def asend(self, request: WireRequest, api: ApiName) -> VisionResponse:
+        """Send asynchronously."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections from async code."""
+        ...

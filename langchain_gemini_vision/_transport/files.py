@@ -1,0 +1,229 @@
+"""The Files API cache: each image is uploaded once and reused until shortly before it expires.
+
+Keyed by the image's sha256. Concurrent requests that need the same upload
+share one (single flight): sync callers on a per-image lock, async callers on
+a per-image ``asyncio.Lock`` of their loop. A 403/404 on a cached file
+(expired or deleted) is handled by the client: it calls :meth:`FileCache.invalidate`
+and resolves again, which uploads once more.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import threading
+import time
+import weakref
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from google import genai
+from google.genai import types
+
+from langchain_gemini_vision.errors import GeminiVisionAPIError, ImageInputError
+
+from .errors import reraise_mapped
+from .retry import RetryPolicy, acall_with_retries, call_with_retries
+
+REUSE_MARGIN = timedelta(minutes=10)
+"""A cached file is not reused within this margin of its expiry."""
+
+
+@dataclass(frozen=True)
+class CachedFile:
+    """A file the Files API holds for us."""
+
+    name: str
+    uri: str
+    mime_type: str | None
+    expires_at: datetime | None
+
+    def usable(self, now: datetime) -> bool:
+        """Whether the file can still be referenced safely."""
+        return self.expires_at is None or now + REUSE_MARGIN < self.expires_at
+
+
+def _cached(file: types.File) -> CachedFile:
+    if not file.uri or not file.name:
+        msg = "the Files API returned a file without a name or URI"
+        raise GeminiVisionAPIError(msg)
+    return CachedFile(
+        name=file.name, uri=file.uri, mime_type=file.mime_type, expires_at=file.expiration_time
+    )
+
+
+class FileCache:
+    """Uploads through the SDK's ``files`` API, once per image content."""
+
+    def __init__(
+        self,
+        client: genai.Client,
+        *,
+        retry: RetryPolicy,
+        poll_interval: float = 0.5,
+        max_polls: int = 20,
+    ) -> None:
+        self._client = client
+        self._retry = retry
+        self._poll_interval = poll_interval
+        self._max_polls = max_polls
+        self._entries: dict[str, CachedFile] = {}
+        self._names: dict[str, CachedFile] = {}
+        self._guard = threading.Lock()
+        self._sync_locks: dict[str, threading.Lock] = {}
+        self._async_locks: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, dict[str, asyncio.Lock]
+        ] = weakref.WeakKeyDictionary()
+        self.uploads = 0
+        """Uploads this cache performed (re-uploads included)."""
+
+    # ------------------------------------------------------------------ bookkeeping
+
+    def _lookup(self, key: str) -> CachedFile | None:
+        entry = self._entries.get(key)
+        if entry is not None and entry.usable(datetime.now(timezone.utc)):
+            return entry
+        return None
+
+    def invalidate_uri(self, uri: str) -> bool:
+        """Forget the cached file with this URI; ``True`` if there was one."""
+        with self._guard:
+            for table in (self._entries, self._names):
+                for key, entry in list(table.items()):
+                    if entry.uri == uri:
+                        del table[key]
+                        return True
+        return False
+
+    def _sync_lock(self, key: str) -> threading.Lock:
+        with self._guard:
+            return self._sync_locks.setdefault(key, threading.Lock())
+
+    def _async_lock(self, key: str) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        with self._guard:
+            locks = self._async_locks.setdefault(loop, {})
+            return locks.setdefault(key, asyncio.Lock())
+
+    # ------------------------------------------------------------------ uploads
+
+    def _upload_config(self, mime_type: str, sha256: str) -> types.UploadFileConfig:
+        return types.UploadFileConfig(mime_type=mime_type, display_name=f"lgv-{sha256[:16]}")
+
+    def _check_state(self, file: types.File, label: str) -> bool:
+        state = str(file.state.value if file.state is not None else "ACTIVE")
+        if state == "FAILED":
+            message = file.error.message if file.error is not None else "processing failed"
+            raise ImageInputError(label, "corrupted", f"the Files API could not process it: {message}")
+        return state in {"ACTIVE", "STATE_UNSPECIFIED"}
+
+    def upload(self, data: bytes, mime_type: str, sha256: str, label: str) -> CachedFile:
+        """Return the cached file for these bytes, uploading them if needed."""
+        found = self._lookup(sha256)
+        if found is not None:
+            return found
+        with self._sync_lock(sha256):
+            found = self._lookup(sha256)
+            if found is not None:
+                return found
+
+            def attempt(_: float | None) -> types.File:
+                try:
+                    return self._client.files.upload(
+                        file=io.BytesIO(data), config=self._upload_config(mime_type, sha256)
+                    )
+                except Exception as exc:
+                    reraise_mapped(exc)
+
+            file = call_with_retries(attempt, self._retry)
+            self.uploads += 1
+            polls = 0
+            while not self._check_state(file, label):
+                polls += 1
+                if polls > self._max_polls:
+                    msg = f"{label}: the uploaded file stayed PROCESSING after {polls - 1} polls"
+                    raise GeminiVisionAPIError(msg)
+                time.sleep(self._poll_interval)
+                file = self._get(file.name or "")
+            entry = _cached(file)
+            with self._guard:
+                self._entries[sha256] = entry
+            return entry
+
+    async def aupload(self, data: bytes, mime_type: str, sha256: str, label: str) -> CachedFile:
+        """Async twin of :meth:`upload`."""
+        found = self._lookup(sha256)
+        if found is not None:
+            return found
+        async with self._async_lock(sha256):
+            found = self._lookup(sha256)
+            if found is not None:
+                return found
+
+            async def attempt(_: float | None) -> types.File:
+                try:
+                    return await self._client.aio.files.upload(
+                        file=io.BytesIO(data), config=self._upload_config(mime_type, sha256)
+                    )
+                except Exception as exc:
+                    reraise_mapped(exc)
+
+            file = await acall_with_retries(attempt, self._retry)
+            self.uploads += 1
+            polls = 0
+            while not self._check_state(file, label):
+                polls += 1
+                if polls > self._max_polls:
+                    msg = f"{label}: the uploaded file stayed PROCESSING after {polls - 1} polls"
+                    raise GeminiVisionAPIError(msg)
+                await asyncio.sleep(self._poll_interval)
+                file = await self._aget(file.name or "")
+            entry = _cached(file)
+            with self._guard:
+                self._entries[sha256] = entry
+            return entry
+
+    # ------------------------------------------------------------------ existing files
+
+    def _get(self, name: str) -> types.File:
+        def attempt(_: float | None) -> types.File:
+            try:
+                return self._client.files.get(name=name)
+            except Exception as exc:
+                reraise_mapped(exc)
+
+        return call_with_retries(attempt, self._retry)
+
+    async def _aget(self, name: str) -> types.File:
+        async def attempt(_: float | None) -> types.File:
+            try:
+                return await self._client.aio.files.get(name=name)
+            except Exception as exc:
+                reraise_mapped(exc)
+
+        return await acall_with_retries(attempt, self._retry)
+
+    def resolve_name(self, name: str) -> CachedFile:
+        """Look up an existing Files API file (``files/abc``) for its URI and MIME type."""
+        entry = self._names.get(name)
+        if entry is not None and entry.usable(datetime.now(timezone.utc)):
+            return entry
+        entry = _cached(self._get(name))
+        with self._guard:
+            self._names[name] = entry
+        return entry
+
+    async def aresolve_name(self, name: str) -> CachedFile:
+        """Async twin of :meth:`resolve_name`."""
+        entry = self._names.get(name)
+        if entry is not None and entry.usable(datetime.now(timezone.utc)):
+            return entry
+        entry = _cached(await self._aget(name))
+        with self._guard:
+            self._names[name] = entry
+        return entry
+
+    def snapshot(self) -> dict[str, Any]:
+        """What is cached, for debugging."""
+        return {"uploads": self.uploads, "files": len(self._entries), "names": len(self._names)}

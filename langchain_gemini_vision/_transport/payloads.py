@@ -1,0 +1,336 @@
+"""Request bodies and response readers for both Gemini APIs, as plain JSON.
+
+This is the one place that knows the wire shapes. The lean transport sends
+these bodies as they are; the SDK transport turns the same pieces into SDK
+calls; tests prove both put identical JSON on the wire. Responses from either
+transport (wire JSON, or an SDK object dumped to a dict) are read by the same
+functions, which accept camelCase and snake_case keys alike.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from langchain_gemini_vision.errors import EmptyResponseError, ResponseBlockedError
+from langchain_gemini_vision.usage import Usage
+
+from .base import ApiName, ImagePart, VisionResponse, WireRequest
+
+# Finish reasons (generateContent) and statuses (Interactions) that mean "no usable answer".
+BLOCKING_FINISH_REASONS = frozenset(
+    {
+        "SAFETY",
+        "RECITATION",
+        "PROHIBITED_CONTENT",
+        "BLOCKLIST",
+        "SPII",
+        "IMAGE_SAFETY",
+        "IMAGE_PROHIBITED_CONTENT",
+        "IMAGE_RECITATION",
+        "LANGUAGE",
+    }
+)
+FAILED_INTERACTION_STATUSES = frozenset({"failed", "cancelled", "budget_exceeded"})
+TRUNCATED_FINISH_REASONS = frozenset({"MAX_TOKENS"})
+TRUNCATED_INTERACTION_STATUSES = frozenset({"incomplete"})
+
+_GC_RESOLUTION = {
+    "low": "MEDIA_RESOLUTION_LOW",
+    "medium": "MEDIA_RESOLUTION_MEDIUM",
+    "high": "MEDIA_RESOLUTION_HIGH",
+    "ultra_high": "MEDIA_RESOLUTION_ULTRA_HIGH",
+}
+
+
+# --------------------------------------------------------------------------- Interactions
+
+
+def interactions_content(request: WireRequest) -> list[dict[str, Any]]:
+    """The user's content blocks: the prompt first, then each image (keys as the SDK orders them)."""
+    blocks: list[dict[str, Any]] = [{"text": request.prompt, "type": "text"}]
+    for part in request.parts:
+        block: dict[str, Any] = {}
+        if part.data_base64 is not None:
+            block["data"] = part.data_base64
+        if part.mime_type is not None:
+            block["mime_type"] = part.mime_type
+        if part.resolution is not None:
+            block["resolution"] = part.resolution
+        block["type"] = "image"
+        if part.uri is not None:
+            block["uri"] = part.uri
+        blocks.append(block)
+    return blocks
+
+
+def interactions_options(request: WireRequest) -> dict[str, Any]:
+    """``generation_config``, ``response_format`` and ``system_instruction``, as create() kwargs."""
+    options: dict[str, Any] = {}
+    config: dict[str, Any] = {}
+    if request.max_output_tokens is not None:
+        config["max_output_tokens"] = request.max_output_tokens
+    if request.temperature is not None:
+        config["temperature"] = request.temperature
+    if request.thinking_level is not None:
+        config["thinking_level"] = request.thinking_level
+    if config:
+        options["generation_config"] = config
+    if request.response_schema is not None:
+        options["response_format"] = {
+            "mime_type": "application/json",
+            "schema": request.response_schema,
+            "type": "text",
+        }
+    if request.system_instruction is not None:
+        options["system_instruction"] = request.system_instruction
+    return options
+
+
+def interactions_body(request: WireRequest, *, stream: bool = False) -> dict[str, Any]:
+    """The exact JSON ``client.interactions.create`` sends for this request."""
+    body: dict[str, Any] = {"model": request.model}
+    options = interactions_options(request)
+    if "generation_config" in options:
+        body["generation_config"] = options["generation_config"]
+    body["input"] = [{"content": interactions_content(request), "type": "user_input"}]
+    if "response_format" in options:
+        body["response_format"] = options["response_format"]
+    if stream:
+        body["stream"] = True
+    if "system_instruction" in options:
+        body["system_instruction"] = options["system_instruction"]
+    return body
+
+
+def _usage_from_interaction(usage: Mapping[str, Any] | None) -> Usage:
+    if not usage:
+        return Usage()
+    image_tokens = 0
+    for entry in usage.get("input_tokens_by_modality") or ():
+        if str(entry.get("modality", "")).lower() == "image":
+            image_tokens += int(entry.get("tokens") or 0)
+    input_tokens = int(usage.get("total_input_tokens") or 0)
+    output_tokens = int(usage.get("total_output_tokens") or 0)
+    thought_tokens = int(usage.get("total_thought_tokens") or 0)
+    return Usage(
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        thought_tokens=thought_tokens,
+        total_tokens=int(usage.get("total_tokens") or input_tokens + output_tokens + thought_tokens),
+        image_tokens=image_tokens,
+    )
+
+
+def _interaction_text(steps: Iterable[Mapping[str, Any]]) -> str:
+    """Text of the model outputs after the last user input, thoughts skipped (as the SDK does)."""
+    steps = list(steps)
+    start = 0
+    for index, step in enumerate(steps):
+        if step.get("type") == "user_input":
+            start = index + 1
+    pieces: list[str] = []
+    for step in steps[start:]:
+        if step.get("type") != "model_output":
+            continue
+        for block in step.get("content") or ():
+            if block.get("type") == "text" and block.get("text"):
+                pieces.append(str(block["text"]))
+    return "".join(pieces)
+
+
+def read_interaction(data: Mapping[str, Any], *, want_json: bool) -> VisionResponse:
+    """Read an Interaction (wire JSON or SDK dump) into a :class:`VisionResponse`."""
+    status = str(data.get("status") or "")
+    text = _interaction_text(data.get("steps") or data.get("outputs") or ())
+    if status in FAILED_INTERACTION_STATUSES:
+        raise ResponseBlockedError(status, raw_text=text)
+    truncated = status in TRUNCATED_INTERACTION_STATUSES
+    if not text and not truncated:
+        raise EmptyResponseError(
+            f"Gemini returned no text (interaction status {status or 'missing'}).", raw_text=""
+        )
+    return VisionResponse(
+        text=text,
+        parsed=_maybe_json(text) if want_json else None,
+        finish_reason=status or None,
+        truncated=truncated,
+        usage=_usage_from_interaction(data.get("usage")),
+        model=str(data.get("model") or ""),
+        response_id=str(data["id"]) if data.get("id") else None,
+        api="interactions",
+        raw=dict(data),
+    )
+
+
+# --------------------------------------------------------------------------- generateContent
+
+
+def generate_content_parts(request: WireRequest) -> list[dict[str, Any]]:
+    """The user's parts: the prompt first, then each image, in the SDK's wire form."""
+    parts: list[dict[str, Any]] = [{"text": request.prompt}]
+    for image in request.parts:
+        part: dict[str, Any] = {}
+        if image.resolution is not None:
+            part["mediaResolution"] = {"level": _GC_RESOLUTION[image.resolution]}
+        if image.uri is not None:
+            part["fileData"] = {"file_uri": image.uri, "mime_type": image.mime_type}
+        else:
+            part["inlineData"] = {"data": image.data_base64, "mime_type": image.mime_type}
+        parts.append(part)
+    return parts
+
+
+def generate_content_body(request: WireRequest) -> dict[str, Any]:
+    """The exact JSON ``client.models.generate_content`` sends for this request."""
+    body: dict[str, Any] = {"contents": [{"parts": generate_content_parts(request), "role": "user"}]}
+    if request.system_instruction is not None:
+        body["systemInstruction"] = {
+            "parts": [{"text": request.system_instruction}],
+            "role": "user",
+        }
+    config: dict[str, Any] = {}
+    # Key order follows the SDK's own converter (models._GenerateContentConfig_to_mldev).
+    if request.temperature is not None:
+        config["temperature"] = request.temperature
+    if request.max_output_tokens is not None:
+        config["maxOutputTokens"] = request.max_output_tokens
+    if request.response_schema is not None:
+        config["responseMimeType"] = "application/json"
+        config["responseJsonSchema"] = request.response_schema
+    if request.thinking_level is not None:
+        config["thinkingConfig"] = {"thinking_level": request.thinking_level.upper()}
+    elif request.thinking_budget is not None:
+        config["thinkingConfig"] = {"thinking_budget": request.thinking_budget}
+    # The SDK always sends a config object, empty or not; so do we.
+    body["generationConfig"] = config
+    return body
+
+
+def _pick(data: Mapping[str, Any], camel: str, snake: str) -> Any:
+    value = data.get(camel)
+    return data.get(snake) if value is None else value
+
+
+def _usage_from_metadata(meta: Mapping[str, Any] | None) -> Usage:
+    if not meta:
+        return Usage()
+    image_tokens = 0
+    for entry in _pick(meta, "promptTokensDetails", "prompt_tokens_details") or ():
+        if str(entry.get("modality", "")).upper() == "IMAGE":
+            image_tokens += int(_pick(entry, "tokenCount", "token_count") or 0)
+    input_tokens = int(_pick(meta, "promptTokenCount", "prompt_token_count") or 0)
+    output_tokens = int(_pick(meta, "candidatesTokenCount", "candidates_token_count") or 0)
+    thought_tokens = int(_pick(meta, "thoughtsTokenCount", "thoughts_token_count") or 0)
+    total = _pick(meta, "totalTokenCount", "total_token_count")
+    return Usage(
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        thought_tokens=thought_tokens,
+        total_tokens=int(total or input_tokens + output_tokens + thought_tokens),
+        image_tokens=image_tokens,
+    )
+
+
+def _candidate_text(candidate: Mapping[str, Any]) -> str:
+    content = candidate.get("content") or {}
+    return "".join(
+        str(part.get("text") or "")
+        for part in content.get("parts") or ()
+        if not part.get("thought")
+    )
+
+
+def read_generate_content(data: Mapping[str, Any], *, want_json: bool) -> VisionResponse:
+    """Read a GenerateContentResponse (wire JSON or SDK dump) into a :class:`VisionResponse`."""
+    candidates = data.get("candidates") or []
+    if not candidates:
+        feedback = _pick(data, "promptFeedback", "prompt_feedback") or {}
+        reason = _pick(feedback, "blockReason", "block_reason")
+        if reason:
+            raise ResponseBlockedError(str(reason))
+        raise EmptyResponseError("Gemini returned no candidates.")
+    candidate = candidates[0]
+    finish = _pick(candidate, "finishReason", "finish_reason")
+    finish_reason = str(finish) if finish else None
+    text = _candidate_text(candidate)
+    if finish_reason in BLOCKING_FINISH_REASONS:
+        raise ResponseBlockedError(finish_reason or "", raw_text=text)
+    truncated = finish_reason in TRUNCATED_FINISH_REASONS
+    if not text and not truncated:
+        raise EmptyResponseError(
+            f"Gemini returned no text (finish reason {finish_reason or 'missing'}).", raw_text=""
+        )
+    return VisionResponse(
+        text=text,
+        parsed=_maybe_json(text) if want_json else None,
+        finish_reason=finish_reason,
+        truncated=truncated,
+        usage=_usage_from_metadata(_pick(data, "usageMetadata", "usage_metadata")),
+        model=str(_pick(data, "modelVersion", "model_version") or ""),
+        response_id=_pick(data, "responseId", "response_id"),
+        api="generate_content",
+        raw=dict(data),
+    )
+
+
+def read_response(data: Mapping[str, Any], api: ApiName, *, want_json: bool) -> VisionResponse:
+    """Read either API's response."""
+    if api == "interactions":
+        return read_interaction(data, want_json=want_json)
+    return read_generate_content(data, want_json=want_json)
+
+
+def _maybe_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+# --------------------------------------------------------------------------- streaming
+
+
+def iter_sse_data(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
+    """Yield each SSE event's JSON ``data`` (multi-line data joined; ``[DONE]`` ends)."""
+    buffer: list[str] = []
+    for raw_line in lines:
+        line = raw_line.rstrip("\r\n")
+        if line.startswith("data:"):
+            buffer.append(line[5:].lstrip())
+            continue
+        if line == "" and buffer:
+            payload = "\n".join(buffer)
+            buffer = []
+            if payload == "[DONE]":
+                return
+            yield json.loads(payload)
+    if buffer and "\n".join(buffer) != "[DONE]":
+        yield json.loads("\n".join(buffer))
+
+
+def text_delta(event: Mapping[str, Any], api: ApiName) -> str:
+    """The text an SSE event adds to the answer (empty for other events)."""
+    if api == "interactions":
+        if event.get("event_type") == "step.delta":
+            delta = event.get("delta") or {}
+            if delta.get("type") == "text":
+                return str(delta.get("text") or "")
+        return ""
+    candidates = event.get("candidates") or []
+    return _candidate_text(candidates[0]) if candidates else ""
+
+
+def wire_json(body: Mapping[str, Any], api: ApiName) -> bytes:
+    """Serialise a body exactly as the SDK does (compact for Interactions, spaced for generateContent)."""
+    if api == "interactions":
+        return json.dumps(body, separators=(",", ":")).encode()
+    return json.dumps(body).encode()
+
+
+def image_part_for_log(part: ImagePart) -> str:
+    """A short description of a part for logs (never the payload)."""
+    if part.uri is not None:
+        return f"uri {part.uri}"
+    return f"inline {part.mime_type} ({len(part.data_base64 or '')} base64 chars)"

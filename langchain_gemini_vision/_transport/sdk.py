@@ -1,0 +1,227 @@
+"""The SDK transport: the same requests through google-genai's own calls.
+
+Selected with ``transport="sdk"``, and used for Vertex AI and for a
+``genai.Client`` the caller passes in. It builds its arguments from the same
+pieces as the lean transport (:mod:`.payloads`), so both send the same JSON.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from google import genai
+from google.genai import types
+
+from .base import ApiName, VisionResponse, WireRequest
+from .errors import reraise_mapped
+from .payloads import (
+    interactions_content,
+    interactions_options,
+    read_response,
+    text_delta,
+)
+
+_GC_LEVEL = {
+    "low": types.PartMediaResolutionLevel.MEDIA_RESOLUTION_LOW,
+    "medium": types.PartMediaResolutionLevel.MEDIA_RESOLUTION_MEDIUM,
+    "high": types.PartMediaResolutionLevel.MEDIA_RESOLUTION_HIGH,
+    "ultra_high": types.PartMediaResolutionLevel.MEDIA_RESOLUTION_ULTRA_HIGH,
+}
+
+
+def _gc_contents(request: WireRequest) -> list[types.Content]:
+    parts: list[types.Part] = [types.Part(text=request.prompt)]
+    for image in request.parts:
+        resolution = (
+            types.PartMediaResolution(level=_GC_LEVEL[image.resolution])
+            if image.resolution is not None
+            else None
+        )
+        if image.uri is not None:
+            parts.append(
+                types.Part(
+                    file_data=types.FileData(file_uri=image.uri, mime_type=image.mime_type),
+                    media_resolution=resolution,
+                )
+            )
+        else:
+            parts.append(
+                types.Part(
+                    inline_data=types.Blob(
+                        data=base64.b64decode(image.data_base64 or ""), mime_type=image.mime_type
+                    ),
+                    media_resolution=resolution,
+                )
+            )
+    return [types.Content(role="user", parts=parts)]
+
+
+def _gc_config(request: WireRequest) -> types.GenerateContentConfig:
+    thinking = None
+    if request.thinking_level is not None:
+        thinking = types.ThinkingConfig(thinking_level=request.thinking_level.upper())  # type: ignore[arg-type]
+    elif request.thinking_budget is not None:
+        thinking = types.ThinkingConfig(thinking_budget=request.thinking_budget)
+    return types.GenerateContentConfig(
+        system_instruction=request.system_instruction,
+        temperature=request.temperature,
+        max_output_tokens=request.max_output_tokens,
+        response_mime_type="application/json" if request.response_schema is not None else None,
+        response_json_schema=request.response_schema,
+        thinking_config=thinking,
+    )
+
+
+def _dump(obj: Any) -> dict[str, Any]:
+    dumped: dict[str, Any] = obj.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return dumped
+
+
+class SdkTransport:
+    """Calls ``client.interactions.create`` / ``client.models.generate_content``."""
+
+    def __init__(self, client: genai.Client) -> None:
+        # Holding the Client keeps its transport open (the SDK closes it on GC).
+        self._client = client
+
+    def __repr__(self) -> str:
+        return "SdkTransport()"
+
+    def send(
+        self, request: WireRequest, api: ApiName, *, timeout: float | None = None
+    ) -> VisionResponse:
+        """Send through the SDK, synchronously."""
+        started = time.perf_counter()
+        want_json = request.response_schema is not None
+        try:
+            if api == "interactions":
+                result: Any = self._client.interactions.create(
+                    model=request.model,
+                    input=interactions_content(request),  # type: ignore[arg-type]
+                    **interactions_options(request),
+                    **_timeout_kwargs(timeout),
+                )
+            else:
+                result = self._client.models.generate_content(
+                    model=request.model,
+                    contents=_gc_contents(request),  # type: ignore[arg-type]
+                    config=_with_timeout(_gc_config(request), timeout),
+                )
+        except Exception as exc:
+            reraise_mapped(exc)
+        response = read_response(_dump(result), api, want_json=want_json)
+        return response.model_copy(update={"elapsed_s": time.perf_counter() - started})
+
+    async def asend(
+        self, request: WireRequest, api: ApiName, *, timeout: float | None = None
+    ) -> VisionResponse:
+        """Send through the SDK's async client."""
+        started = time.perf_counter()
+        want_json = request.response_schema is not None
+        try:
+            if api == "interactions":
+                result: Any = await self._client.aio.interactions.create(
+                    model=request.model,
+                    input=interactions_content(request),  # type: ignore[arg-type]
+                    **interactions_options(request),
+                    **_timeout_kwargs(timeout),
+                )
+            else:
+                result = await self._client.aio.models.generate_content(
+                    model=request.model,
+                    contents=_gc_contents(request),  # type: ignore[arg-type]
+                    config=_with_timeout(_gc_config(request), timeout),
+                )
+        except Exception as exc:
+            reraise_mapped(exc)
+        response = read_response(_dump(result), api, want_json=want_json)
+        return response.model_copy(update={"elapsed_s": time.perf_counter() - started})
+
+    def stream_text(self, request: WireRequest, api: ApiName) -> Iterator[str]:
+        """Yield text deltas through the SDK's streaming calls."""
+        try:
+            if api == "interactions":
+                stream: Any = self._client.interactions.create(
+                    model=request.model,
+                    input=interactions_content(request),  # type: ignore[arg-type]
+                    stream=True,
+                    **interactions_options(request),
+                )
+                if not hasattr(stream, "__iter__"):  # a JSON answer to a stream request
+                    yield from _whole_text(stream, api)
+                    return
+                for event in stream:
+                    delta = text_delta(_dump(event), api)
+                    if delta:
+                        yield delta
+            else:
+                for chunk in self._client.models.generate_content_stream(
+                    model=request.model,
+                    contents=_gc_contents(request),  # type: ignore[arg-type]
+                    config=_gc_config(request),
+                ):
+                    delta = text_delta(_dump(chunk), api)
+                    if delta:
+                        yield delta
+        except Exception as exc:
+            reraise_mapped(exc)
+
+    async def astream_text(self, request: WireRequest, api: ApiName) -> AsyncIterator[str]:
+        """Async twin of :meth:`stream_text`."""
+        try:
+            if api == "interactions":
+                stream: Any = await self._client.aio.interactions.create(
+                    model=request.model,
+                    input=interactions_content(request),  # type: ignore[arg-type]
+                    stream=True,
+                    **interactions_options(request),
+                )
+                if not hasattr(stream, "__aiter__"):
+                    for text in _whole_text(stream, api):
+                        yield text
+                    return
+                async for event in stream:
+                    delta = text_delta(_dump(event), api)
+                    if delta:
+                        yield delta
+            else:
+                chunks = await self._client.aio.models.generate_content_stream(
+                    model=request.model,
+                    contents=_gc_contents(request),  # type: ignore[arg-type]
+                    config=_gc_config(request),
+                )
+                async for chunk in chunks:
+                    delta = text_delta(_dump(chunk), api)
+                    if delta:
+                        yield delta
+        except Exception as exc:
+            reraise_mapped(exc)
+
+    def close(self) -> None:
+        """Nothing to do: the caller's or the client's genai.Client owns the connections."""
+
+    async def aclose(self) -> None:
+        """Nothing to do (see :meth:`close`)."""
+
+
+def _whole_text(result: Any, api: ApiName) -> Iterator[str]:
+    response = read_response(_dump(result), api, want_json=False)
+    if response.text:
+        yield response.text
+
+
+def _timeout_kwargs(timeout: float | None) -> dict[str, Any]:
+    return {} if timeout is None else {"timeout": timeout}
+
+
+def _with_timeout(
+    config: types.GenerateContentConfig, timeout: float | None
+) -> types.GenerateContentConfig:
+    if timeout is None:
+        return config
+    # HttpOptions.timeout is in milliseconds.
+    config.http_options = types.HttpOptions(timeout=max(1, int(timeout * 1000)))
+    return config
