@@ -1,0 +1,87 @@
+"""Imports flow downward only (see ARCHITECTURE.md): a module never imports from a layer above it."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "langchain_gemini_vision"
+
+# Lower number = lower layer. A module may import from its own layer or below.
+LAYERS: dict[str, int] = {
+    "errors": 0,
+    "usage": 0,
+    "profiles": 0,
+    "_version": 0,
+    "geometry": 1,
+    "tokens": 1,
+    "images": 2,
+    "_url_safety": 2,
+    "masks": 2,
+    "results": 3,
+    "prompts": 3,
+    "parsing": 3,
+    "annotate": 3,
+    "_transport": 4,
+    "client": 5,
+    "tasks": 5,
+    "runnables": 6,
+    "tools": 6,
+    "toolkit": 6,
+    "loaders": 6,
+    "image_store": 6,
+    "batch": 6,
+    "report": 7,
+    "cli": 7,
+    "testing": 8,  # the emulator may use anything; nothing but tests, CLI demo and benchmarks use it
+}
+# Allowed exceptions, each with its reason.
+ALLOWED = {
+    # DetectionResult.draw() delegates to annotate, lazily, as supervision's results do.
+    ("results", "annotate"),
+    # The demo starts the emulator when there is no key.
+    ("cli", "testing"),
+}
+
+
+def _layer_of(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[0] != "langchain_gemini_vision" or len(parts) < 2:
+        return None
+    return parts[1]
+
+
+def _modules() -> list[Path]:
+    return sorted(p for p in PACKAGE.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_no_upward_imports(path: Path) -> None:
+    rel = path.relative_to(PACKAGE)
+    own = rel.parts[0].removesuffix(".py")
+    if own == "__init__" or own not in LAYERS:
+        pytest.skip("the package root re-exports everything")
+    tree = ast.parse(path.read_text())
+    offenders = []
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        for name in names:
+            target = _layer_of(name)
+            if target is None or target == own or target not in LAYERS:
+                continue
+            if LAYERS[target] > LAYERS[own] and (own, target) not in ALLOWED:
+                offenders.append(f"{own} (layer {LAYERS[own]}) imports {name} (layer {LAYERS[target]})")
+    assert not offenders, offenders
+
+
+def test_every_top_level_module_has_a_layer() -> None:
+    names = {p.relative_to(PACKAGE).parts[0].removesuffix(".py") for p in _modules()}
+    names -= {"__init__", "__main__", "py"}
+    missing = sorted(n for n in names if n not in LAYERS)
+    assert not missing, f"add these to LAYERS (and ARCHITECTURE.md): {missing}"
