@@ -1,0 +1,827 @@
+"""Model text to validated data: fences, prose, wrappers, truncation, generation drift.
+
+Pure functions, no I/O:
+
+* :func:`extract_json` finds the first JSON value in a model's text: inside or
+  outside code fences of any case or indentation, with prose around it, and
+  salvages the complete items of a list cut off at the output limit. Scanning is
+  linear: every candidate start is tried at most once and failed attempts skip
+  ahead, so a megabyte of garbage is rejected quickly. Python-style
+  single-quoted dicts are **not** accepted: Gemini's JSON mode never produces
+  them, and reading them would mean guessing at apostrophes in prose.
+* :func:`parse_detections` turns detection/segmentation text into
+  :class:`~langchain_gemini_vision.results.Detection` objects, repairing what
+  can be repaired (with a warning) and raising
+  :class:`~langchain_gemini_vision.errors.OutputParsingError` -- never returning
+  an empty list -- when nothing usable is there. ``[]`` is a valid "no objects".
+* :func:`parse_json_answer` validates captions, comparisons and free answers
+  against a pydantic model or a JSON schema.
+
+What differs between model generations (wrapper keys, key aliases, mask forms)
+lives in the tables below, not in branches.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, overload
+
+from pydantic import BaseModel, RootModel, ValidationError
+
+from langchain_gemini_vision.errors import OutputParsingError
+from langchain_gemini_vision.geometry import NORMALISED_MAX, BoxXYXY, box_2d_to_xyxy
+from langchain_gemini_vision.masks import (
+    DEFAULT_MASK_THRESHOLD,
+    Mask,
+    MaskDecodeError,
+    decode_png_mask,
+    rasterize_polygon,
+)
+from langchain_gemini_vision.results import Detection
+
+__all__ = [
+    "BOX_KEYS",
+    "LABEL_KEYS",
+    "MASK_FORMS",
+    "MASK_KEYS",
+    "SCORE_KEYS",
+    "WRAPPER_KEYS",
+    "JsonExtraction",
+    "MaskForm",
+    "ParsedDetections",
+    "extract_json",
+    "parse_detections",
+    "parse_json_answer",
+]
+
+# ---------------------------------------------------------------------------
+# Tables: what each model generation (and common prompt wording) produces.
+# Keys are matched case-insensitively; the first key present wins.
+# ---------------------------------------------------------------------------
+
+#: Top-level object keys that wrap the list of detections, with where they come from.
+WRAPPER_KEYS: dict[str, str] = {
+    "boxes": "Gemini 3.6/3.7 structured output; the guide's response schema",
+    "detections": "prompts asking for 'detections'; roboflow/inference",
+    "objects": "prompts asking for 'objects'",
+    "segmentations": "segmentation prompts",
+    "segmentation_masks": "Gemini 2.5 segmentation (third-party parsers)",
+    "masks": "Gemini 2.5 segmentation (third-party parsers)",
+    "items": "generic JSON answers",
+    "results": "generic JSON answers",
+    "bounding_boxes": "prompts asking for 'bounding boxes'",
+}
+
+#: Box keys: ``[y_min, x_min, y_max, x_max]`` on 0-1000 under every name.
+BOX_KEYS: tuple[str, ...] = ("box_2d", "bbox_2d", "box", "bbox", "bounding_box")
+#: Label keys, in order of preference (default label: ``"object"``).
+LABEL_KEYS: tuple[str, ...] = ("label", "name", "class", "class_name", "category", "description")
+#: Score keys; ``[0, 1]`` as is, ``(1, 100]`` read as a percentage.
+SCORE_KEYS: tuple[str, ...] = ("score", "confidence", "probability")
+#: Mask keys.
+MASK_KEYS: tuple[str, ...] = ("mask", "segmentation", "segmentation_mask", "polygon")
+
+DEFAULT_LABEL = "object"
+
+_SEG_TOKEN_MARKERS = ("<start_of_mask>", "<seg_")
+
+
+@dataclass(frozen=True)
+class MaskForm:
+    """One way a model writes a mask: how to recognise it and how to decode it."""
+
+    name: str
+    """Short name used in warnings."""
+    source: str
+    """Which generation produces it."""
+    matches: Callable[[Any], bool]
+    """Whether a ``mask`` value has this form."""
+    decode: Callable[[Any, BoxXYXY, tuple[int, int], int], Mask]
+    """``(value, box_xyxy_px, resolution_wh, threshold) -> Mask``; raises ``MaskDecodeError``."""
+
+
+def _is_seg_tokens(value: Any) -> bool:
+    return isinstance(value, str) and any(m in value for m in _SEG_TOKEN_MARKERS)
+
+
+def _is_nested_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and isinstance(value[0], list)
+
+
+def _is_flat_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and not isinstance(value[0], (list, dict))
+
+
+def _decode_seg_tokens(value: Any, box: BoxXYXY, resolution_wh: tuple[int, int], _: int) -> Mask:
+    raise MaskDecodeError("segmentation tokens not decodable (<start_of_mask><seg_N>...)")
+
+
+def _decode_png(value: Any, box: BoxXYXY, resolution_wh: tuple[int, int], threshold: int) -> Mask:
+    return decode_png_mask(value, box, resolution_wh, threshold=threshold)
+
+
+def _decode_polygon(value: Any, box: BoxXYXY, resolution_wh: tuple[int, int], _: int) -> Mask:
+    return rasterize_polygon(value, resolution_wh, box_xyxy_px=box)
+
+
+#: Mask forms, tried in order on the value of a mask key.
+MASK_FORMS: tuple[MaskForm, ...] = (
+    MaskForm(
+        "segmentation tokens",
+        "Gemini 2.5 since mid-2025 and on Vertex: '<start_of_mask><seg_N>...'",
+        _is_seg_tokens,
+        _decode_seg_tokens,
+    ),
+    MaskForm(
+        "png",
+        "Gemini 2.5 Flash/Pro: base64 PNG probability map, with or without a data URI",
+        lambda v: isinstance(v, str),
+        _decode_png,
+    ),
+    MaskForm(
+        "polygon",
+        "Gemini 3.5+/3.6/3.7 and Robotics-ER: [[x, y], ...] on 0-1000 (or a list of them)",
+        _is_nested_list,
+        _decode_polygon,
+    ),
+    MaskForm(
+        "flat polygon",
+        "flat [x1, y1, x2, y2, ...] on 0-1000",
+        _is_flat_list,
+        _decode_polygon,
+    ),
+)
+
+# Mask values that mean "no mask" rather than a broken one.
+_EMPTY_MASK_VALUES: tuple[Any, ...] = (None, "", [], {})
+
+
+# ---------------------------------------------------------------------------
+# JSON extraction
+# ---------------------------------------------------------------------------
+
+_DECODER = json.JSONDecoder()
+_OPENER = re.compile(r"[\[{]")
+_WS = re.compile(r"[ \t\r\n]*")
+_WS_COMMAS = re.compile(r"[ \t\r\n,]*")
+_OPENER_RUN = re.compile(r"[\[{ \t\r\n]*")
+_FENCE = "```"
+_FENCE_TAG = re.compile(r"`*[A-Za-z0-9_+.\-]*")
+_BACKTICKS = re.compile(r"`*")
+_MAX_FENCES = 32
+_MAX_SALVAGE_DEPTH = 16
+_WINDOW = 8192
+# Budgets per region; a real answer needs a handful of failed starts at most.
+_MAX_FAILED_ATTEMPTS = 20_000
+_MAX_DEEP_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class JsonExtraction:
+    """The JSON found in a model's text.
+
+    Example:
+        >>> extract_json('Sure!\\n```JSON\\n[{"a": 1}, {"b": 2')
+        JsonExtraction(value=[{'a': 1}], truncated=True, warnings=[...])
+    """
+
+    value: Any
+    """The parsed value (for a truncated answer: what was complete)."""
+    truncated: bool = False
+    """The text ended inside the JSON; only complete items were kept."""
+    warnings: list[str] = field(default_factory=list)
+    """What was repaired."""
+
+
+def _skip(pattern: re.Pattern[str], text: str, pos: int) -> int:
+    match = pattern.match(text, pos)
+    return match.end() if match else pos
+
+
+def _fenced_blocks(text: str) -> list[str]:
+    """Bodies of code fences in order (any tag, any case, any indentation); an unclosed
+    fence runs to the end of the text."""
+    blocks: list[str] = []
+    pos = 0
+    while len(blocks) < _MAX_FENCES:
+        start = text.find(_FENCE, pos)
+        if start < 0:
+            break
+        body = _skip(_FENCE_TAG, text, start + len(_FENCE))
+        end = text.find(_FENCE, body)
+        if end < 0:
+            blocks.append(text[body:])
+            break
+        blocks.append(text[body:end])
+        pos = _skip(_BACKTICKS, text, end + len(_FENCE))
+    return blocks
+
+
+def _hits_end(exc: json.JSONDecodeError, text: str, text_end: int) -> bool:
+    """Whether decoding failed because the text ran out (``text_end``: its stripped length)."""
+    return exc.msg.startswith("Unterminated string") or exc.pos >= text_end
+
+
+def _decode_at(text: str, pos: int) -> tuple[Any, int] | None:
+    try:
+        return _DECODER.raw_decode(text, pos)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _salvage_array(text: str, idx: int) -> list[Any]:
+    """Complete leading elements of an array that starts at ``idx`` and never closes."""
+    items: list[Any] = []
+    pos = _skip(_WS, text, idx + 1)
+    while pos < len(text):
+        decoded = _decode_at(text, pos)
+        if decoded is None:
+            break
+        value, end = decoded
+        pos = _skip(_WS, text, end)
+        if pos >= len(text) and isinstance(value, (int, float)) and not isinstance(value, bool):
+            break  # a number at the very end may have lost digits
+        items.append(value)
+        if pos < len(text) and text[pos] == ",":
+            pos = _skip(_WS, text, pos + 1)
+            continue
+        break
+    return items
+
+
+def _salvage_object(text: str, idx: int, depth: int) -> dict[str, Any]:
+    """Complete leading members of an object that never closes; a trailing unfinished
+    array (or object) member is salvaged in turn."""
+    result: dict[str, Any] = {}
+    pos = _skip(_WS, text, idx + 1)
+    while pos < len(text) and text[pos] == '"':
+        decoded = _decode_at(text, pos)
+        if decoded is None or not isinstance(decoded[0], str):
+            break
+        key, end = decoded
+        pos = _skip(_WS, text, end)
+        if pos >= len(text) or text[pos] != ":":
+            break
+        pos = _skip(_WS, text, pos + 1)
+        member = _decode_at(text, pos)
+        if member is None:
+            if pos < len(text) and depth < _MAX_SALVAGE_DEPTH:
+                if text[pos] == "[":
+                    result[key] = _salvage_array(text, pos)
+                elif text[pos] == "{":
+                    result[key] = _salvage_object(text, pos, depth + 1)
+            break
+        value, end = member
+        pos = _skip(_WS, text, end)
+        if pos >= len(text) and isinstance(value, (int, float)) and not isinstance(value, bool):
+            break
+        result[key] = value
+        if pos < len(text) and text[pos] == ",":
+            pos = _skip(_WS, text, pos + 1)
+            continue
+        break
+    return result
+
+
+def _count_items(value: Any) -> int:
+    if isinstance(value, list):
+        return len(value)
+    if isinstance(value, dict):
+        lists = [v for v in value.values() if isinstance(v, list)]
+        return len(lists[-1]) if lists else len(value)
+    return 0
+
+
+def _salvage(text: str, idx: int) -> JsonExtraction | None:
+    if text[idx] == "[":
+        value: Any = _salvage_array(text, idx)
+    else:
+        value = _salvage_object(text, idx, 0)
+    if not value:
+        return None
+    return JsonExtraction(
+        value=value,
+        truncated=True,
+        warnings=[
+            f"the JSON was cut off (output limit?); kept {_count_items(value)} complete items"
+        ],
+    )
+
+
+def _join_following_objects(text: str, value: Any, end: int) -> tuple[Any, list[str]]:
+    """``{...}, {...}`` or JSON Lines: several top-level objects become one list."""
+    if not isinstance(value, dict):
+        return value, []
+    values = [value]
+    pos = _skip(_WS_COMMAS, text, end)
+    while pos < len(text) and text[pos] == "{":
+        decoded = _decode_at(text, pos)
+        if decoded is None or not isinstance(decoded[0], dict):
+            break
+        values.append(decoded[0])
+        pos = _skip(_WS_COMMAS, text, decoded[1])
+    if len(values) == 1:
+        return value, []
+    return values, [f"joined {len(values)} top-level JSON objects into a list"]
+
+
+def _decode_candidate(region: str, idx: int, region_end: int) -> tuple[str, Any, int]:
+    """Try to decode one value at ``idx``: ``("ok", value, end)``, ``("fail", None, resume)``,
+    ``("cut", None, idx)`` (text ran out) or ``("deep", None, resume)`` (absurd nesting).
+
+    Decoding happens in a window first: a failed ``raw_decode`` costs time
+    proportional to its position in the document (``JSONDecodeError`` counts lines),
+    so failures are kept local and the whole scan stays linear.
+    """
+    window = region[idx : idx + _WINDOW]
+    whole_rest = idx + len(window) >= len(region)
+    try:
+        value, end = _DECODER.raw_decode(window, 0)
+    except RecursionError:
+        return "deep", None, max(idx + 1, _skip(_OPENER_RUN, region, idx))
+    except json.JSONDecodeError as exc:
+        if not _hits_end(exc, window, len(window.rstrip())):
+            return "fail", None, max(idx + 1, idx + exc.pos)
+        if whole_rest:
+            return "cut", None, idx
+    except ValueError:  # e.g. an integer literal over Python's digit limit
+        return "fail", None, idx + 1
+    else:
+        return "ok", value, idx + end
+    # The value is longer than the window: decode it in place.
+    try:
+        value, end = _DECODER.raw_decode(region, idx)
+    except RecursionError:
+        return "deep", None, max(idx + 1, _skip(_OPENER_RUN, region, idx))
+    except json.JSONDecodeError as exc:
+        if _hits_end(exc, region, region_end):
+            return "cut", None, idx
+        return "fail", None, max(idx + 1, exc.pos)
+    except ValueError:
+        return "fail", None, idx + 1
+    return "ok", value, end
+
+
+def _is_empty_answer(value: Any) -> bool:
+    """``[]``, ``{}`` or ``{"boxes": []}``: an answer that says "nothing"."""
+    if isinstance(value, dict):
+        return all(isinstance(v, list) and not v for v in value.values())
+    return isinstance(value, list) and not value
+
+
+def _first_value(region: str, accept: Callable[[Any], bool] | None) -> JsonExtraction | None:
+    """The first accepted JSON value in ``region``, in one left-to-right pass.
+
+    An empty answer (``[]``, ``{"boxes": []}``) counts only when it is the one JSON-like
+    thing in the region: a ``[]`` somewhere in garbage must not read as "no objects".
+    """
+    stripped = region.strip()
+    if stripped and stripped[0] not in "[{":
+        # A bare scalar answer ("42", "\"text\"", "true"); never a prose prefix.
+        decoded = _decode_at(stripped, 0)
+        if (
+            decoded is not None
+            and decoded[1] == len(stripped)
+            and (accept is None or accept(decoded[0]))
+        ):
+            return JsonExtraction(value=decoded[0])
+    region_end = len(region.rstrip())
+    pos = 0
+    failures = deep = 0
+    while failures < _MAX_FAILED_ATTEMPTS and deep < _MAX_DEEP_ATTEMPTS:
+        match = _OPENER.search(region, pos)
+        if match is None:
+            return None
+        idx = match.start()
+        outcome, value, pos = _decode_candidate(region, idx, region_end)
+        if outcome == "ok":
+            end = pos
+            value, warnings = _join_following_objects(region, value, end)
+            if (accept is None or accept(value)) and (
+                not _is_empty_answer(value)
+                or (failures == 0 and _OPENER.search(region, end) is None)
+            ):
+                return JsonExtraction(value=value, warnings=warnings)
+        elif outcome == "cut":
+            salvaged = _salvage(region, idx)
+            if salvaged is not None and (accept is None or accept(salvaged.value)):
+                return salvaged
+            # The rest of the region is one unfinished value: nothing further to find.
+            return None
+        elif outcome == "deep":
+            deep += 1
+        else:
+            failures += 1
+    # A budget no real answer comes near: give up rather than grind through garbage.
+    return None
+
+
+def extract_json(text: str, *, accept: Callable[[Any], bool] | None = None) -> JsonExtraction:
+    """Find the first JSON value in a model's answer.
+
+    Looks in code fences first (```` ```json ````, ```` ```JSON ````, indented, no
+    language, unclosed), then in the whole text, skipping prose. When the text
+    ends inside a list (or inside an object wrapping a list), the complete items
+    are kept and ``truncated`` is set. Runs in time linear in the text.
+
+    Args:
+        text: The model's text.
+        accept: Optional test; values failing it are skipped and the search goes on
+            (so a ``[1]`` footnote does not hide the real answer).
+
+    Returns:
+        A :class:`JsonExtraction`.
+
+    Raises:
+        OutputParsingError: No (accepted) JSON value in the text; ``raw_text`` is the text.
+
+    Example:
+        >>> extract_json('Here you go:\\n```json\\n[{"box_2d": [1, 2, 3, 4]}]\\n```').value
+        [{'box_2d': [1, 2, 3, 4]}]
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"extract_json() needs a str, got {type(text).__name__}")
+    for region in (*_fenced_blocks(text), text):
+        found = _first_value(region, accept)
+        if found is not None:
+            return found
+    what = "JSON of the expected shape" if accept is not None else "JSON"
+    raise OutputParsingError(f"no {what} found in the model's answer", raw_text=text)
+
+
+# ---------------------------------------------------------------------------
+# Detections
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParsedDetections:
+    """Detections read from one answer, and what was repaired on the way."""
+
+    detections: list[Detection]
+    """Valid detections, in the model's order, all inside the image."""
+    truncated: bool = False
+    """The answer was cut off; later objects may be missing."""
+    warnings: list[str] = field(default_factory=list)
+    """One line per repair or dropped item."""
+
+
+class _DroppedItem(Exception):  # noqa: N818 - control flow, never escapes
+    """An item that cannot become a detection."""
+
+
+def _lower_keys(item: Mapping[str, Any]) -> dict[str, str]:
+    return {k.lower(): k for k in item if isinstance(k, str)}
+
+
+def _first_key(keys: dict[str, str], names: Sequence[str]) -> str | None:
+    for name in names:
+        if name in keys:
+            return keys[name]
+    return None
+
+
+def _read_number(value: Any) -> float | None:
+    """A finite or infinite float from a number or numeric string; ``None`` otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        try:
+            return float(value)
+        except OverflowError:
+            return math.inf if value > 0 else -math.inf
+    if isinstance(value, float):
+        return value
+    if isinstance(value, str):
+        try:
+            return float(value.strip().rstrip("%").strip())
+        except (ValueError, OverflowError):
+            return None
+    return None
+
+
+def _looks_like_item(value: Any) -> bool:
+    return isinstance(value, dict) and _first_key(_lower_keys(value), BOX_KEYS) is not None
+
+
+def _items_of(value: Any) -> tuple[list[Any] | None, list[str]]:
+    """The list of candidate items in a JSON value, or ``None`` for the wrong shape."""
+    if isinstance(value, list):
+        return value, []
+    if not isinstance(value, dict):
+        return None, []
+    keys = _lower_keys(value)
+    wrapper = _first_key(keys, tuple(WRAPPER_KEYS))
+    if wrapper is not None:
+        inner = value[wrapper]
+        if isinstance(inner, list):
+            return inner, []
+        if _looks_like_item(inner):
+            return [inner], []
+        return None, []
+    if _looks_like_item(value):
+        return [value], []
+    # An unknown wrapper: exactly one member holding a list of box-bearing objects.
+    candidates = [
+        k for k, v in value.items() if isinstance(v, list) and v and all(map(_looks_like_item, v))
+    ]
+    if len(candidates) == 1:
+        key = candidates[0]
+        return value[key], [f"read detections from the unrecognised key {key!r}"]
+    return None, []
+
+
+def _accept_detections(value: Any) -> bool:
+    """Skip JSON that cannot be the answer (a ``[1]`` footnote, a list of words)."""
+    items = _items_of(value)[0]
+    return items is not None and (not items or any(isinstance(i, dict) for i in items))
+
+
+def _parse_box(raw: Any, warn: Callable[[str], None]) -> tuple[float, float, float, float]:
+    if not isinstance(raw, (list, tuple)) or len(raw) != 4:
+        raise _DroppedItem("box_2d is not a list of 4 numbers")
+    numbers = [_read_number(v) for v in raw]
+    if any(n is None for n in numbers):
+        raise _DroppedItem("box_2d holds something that is not a number")
+    values = [n for n in numbers if n is not None]
+    if not all(math.isfinite(v) for v in values):
+        raise _DroppedItem("box_2d holds NaN or infinity")
+    y0, x0, y1, x1 = values
+    if y0 > y1:
+        y0, y1 = y1, y0
+        warn("y_min > y_max in box_2d; swapped")
+    if x0 > x1:
+        x0, x1 = x1, x0
+        warn("x_min > x_max in box_2d; swapped")
+    clamped = [min(max(v, 0.0), NORMALISED_MAX) for v in (y0, x0, y1, x1)]
+    if clamped != [y0, x0, y1, x1]:
+        warn("box_2d outside 0-1000; clamped to the image")
+    y0, x0, y1, x1 = clamped
+    if y0 == y1 or x0 == x1:
+        raise _DroppedItem("zero-area box")
+    return (y0, x0, y1, x1)
+
+
+def _parse_label(item: dict[str, Any], keys: dict[str, str], used: set[str]) -> str:
+    for name in LABEL_KEYS:
+        key = keys.get(name)
+        if key is None:
+            continue
+        value = item[key]
+        if isinstance(value, str) and value.strip():
+            used.add(key)
+            return value.strip()
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            used.add(key)
+            return str(value)
+    return DEFAULT_LABEL
+
+
+def _parse_score(
+    item: dict[str, Any], keys: dict[str, str], used: set[str], warn: Callable[[str], None]
+) -> float | None:
+    key = _first_key(keys, SCORE_KEYS)
+    if key is None:
+        return None
+    used.add(key)
+    score = _read_number(item[key])
+    if score is None or not math.isfinite(score) or score < 0 or score > 100:
+        warn(f"score {item[key]!r} is not a probability; ignored")
+        return None
+    return score / 100 if score > 1 else score
+
+
+def _parse_mask(
+    value: Any,
+    box: BoxXYXY,
+    resolution_wh: tuple[int, int],
+    threshold: int,
+    warn: Callable[[str], None],
+) -> Mask | None:
+    if any(value is empty or value == empty for empty in _EMPTY_MASK_VALUES):
+        return None
+    for form in MASK_FORMS:
+        if form.matches(value):
+            try:
+                return form.decode(value, box, resolution_wh, threshold)
+            except MaskDecodeError as exc:
+                warn(f"mask ({form.name}) not used, box kept: {exc}")
+                return None
+    warn(f"mask of unrecognised form ({type(value).__name__}) not used, box kept")
+    return None
+
+
+def _parse_item(
+    item: Any,
+    *,
+    resolution_wh: tuple[int, int],
+    threshold: int,
+    warn: Callable[[str], None],
+) -> Detection:
+    if not isinstance(item, dict):
+        raise _DroppedItem(f"not a JSON object ({type(item).__name__})")
+    keys = _lower_keys(item)
+    box_key = _first_key(keys, BOX_KEYS)
+    if box_key is None:
+        raise _DroppedItem(f"no box ({'/'.join(BOX_KEYS)})")
+    used = {box_key}
+    box_2d = _parse_box(item[box_key], warn)
+    box = box_2d_to_xyxy(box_2d, resolution_wh)
+    if box[2] <= box[0] or box[3] <= box[1]:  # sub-ulp boxes vanish when scaled
+        raise _DroppedItem("zero-area box")
+    label = _parse_label(item, keys, used)
+    score = _parse_score(item, keys, used, warn)
+    mask = None
+    mask_key = _first_key(keys, MASK_KEYS)
+    if mask_key is not None:
+        used.add(mask_key)
+        mask = _parse_mask(item[mask_key], box, resolution_wh, threshold, warn)
+    extra = {k: v for k, v in item.items() if k not in used}
+    return Detection(label=label, box_2d=box_2d, box=box, score=score, mask=mask, extra=extra)
+
+
+def parse_detections(
+    text: str,
+    *,
+    resolution_wh: tuple[int, int],
+    mask_threshold: int = DEFAULT_MASK_THRESHOLD,
+    expect_masks: bool = False,
+    truncated_hint: bool = False,
+) -> ParsedDetections:
+    """Read Gemini's detection or segmentation answer.
+
+    Accepts a bare list, a list wrapped in any of :data:`WRAPPER_KEYS`, or a single
+    detection object; boxes under any of :data:`BOX_KEYS` (``[y_min, x_min, y_max,
+    x_max]`` on 0-1000, numbers or numeric strings); masks in any of
+    :data:`MASK_FORMS`. Repairs, each with a warning: reversed corners are swapped,
+    values outside 0-1000 clamped, undecodable masks dropped (box kept). Dropped,
+    each with a warning: items without a usable box, NaN/infinite values,
+    zero-area boxes, exact duplicates (same label and box). Boxes map straight onto
+    ``resolution_wh`` (the original upright image), so none leaves the image.
+
+    Args:
+        text: The model's text.
+        resolution_wh: ``(width, height)`` of the original upright image.
+        mask_threshold: PNG probability maps are foreground above this value.
+        expect_masks: Warn about detections that came without a usable mask.
+        truncated_hint: The service said the output limit was hit (``MAX_TOKENS``).
+
+    Returns:
+        :class:`ParsedDetections`; an empty list only for an explicit empty answer.
+
+    Raises:
+        OutputParsingError: No JSON, JSON of the wrong shape, an answer cut off before
+            its first complete item, or items none of which is usable. ``raw_text``
+            holds the text.
+
+    Example:
+        >>> p = parse_detections('[{"box_2d": [0, 0, 500, 1000], "label": "sky"}]',
+        ...                      resolution_wh=(640, 480))
+        >>> p.detections[0].box
+        (0.0, 0.0, 640.0, 240.0)
+    """
+    width, height = resolution_wh
+    if width <= 0 or height <= 0:
+        raise ValueError(f"resolution_wh must be positive (width, height), got {resolution_wh!r}")
+    extraction = extract_json(text, accept=_accept_detections)
+    items, unwrap_warnings = _items_of(extraction.value)
+    if items is None:  # pragma: no cover - guaranteed by ``accept``
+        raise OutputParsingError("the JSON holds no list of detections", raw_text=text)
+    warnings = [*extraction.warnings, *unwrap_warnings]
+    truncated = extraction.truncated or truncated_hint
+    if truncated_hint and not extraction.truncated:
+        warnings.append("the model stopped at its output limit; objects may be missing")
+    if truncated and not items:
+        raise OutputParsingError(
+            "the answer was cut off before its first complete object", raw_text=text
+        )
+
+    detections: list[Detection] = []
+    seen: set[tuple[str, tuple[float, float, float, float]]] = set()
+    dropped: list[str] = []
+    for index, item in enumerate(items):
+
+        def warn(message: str, index: int = index) -> None:
+            warnings.append(f"item {index}: {message}")
+
+        try:
+            detection = _parse_item(
+                item, resolution_wh=(width, height), threshold=mask_threshold, warn=warn
+            )
+        except _DroppedItem as exc:
+            dropped.append(f"item {index}: {exc}")
+            warn(f"dropped: {exc}")
+            continue
+        key = (detection.label, detection.box_2d)
+        if key in seen:
+            warn("dropped: exact duplicate of an earlier item")
+            continue
+        seen.add(key)
+        if expect_masks and detection.mask is None:
+            warn("no usable mask")
+        detections.append(detection)
+
+    if items and not detections:
+        raise OutputParsingError(
+            f"none of the {len(items)} items is a usable detection: " + "; ".join(dropped[:5]),
+            raw_text=text,
+        )
+    return ParsedDetections(detections=detections, truncated=truncated, warnings=warnings)
+
+
+# ---------------------------------------------------------------------------
+# Free-form JSON answers
+# ---------------------------------------------------------------------------
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+#: JSON-schema top-level types and the Python values that satisfy them.
+_JSON_TYPES: dict[str, Callable[[Any], bool]] = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+}
+
+
+def _schema_accepts(schema: Mapping[str, Any]) -> Callable[[Any], bool]:
+    declared = schema.get("type")
+    names = [declared] if isinstance(declared, str) else list(declared or [])
+    checks = [_JSON_TYPES[n] for n in names if n in _JSON_TYPES]
+    if not checks:
+        return lambda v: True
+    return lambda v: any(check(v) for check in checks)
+
+
+@overload
+def parse_json_answer(text: str, schema_or_model: type[ModelT]) -> ModelT: ...
+@overload
+def parse_json_answer(text: str, schema_or_model: Mapping[str, Any]) -> Any: ...
+def parse_json_answer(text: str, schema_or_model: type[BaseModel] | Mapping[str, Any]) -> Any:
+    """Extract the JSON answer from ``text`` and validate it.
+
+    Args:
+        text: The model's text.
+        schema_or_model: A pydantic model class (validated with ``model_validate``) or a
+            JSON schema dict (its top-level ``type`` and ``required`` keys are checked).
+
+    Returns:
+        The model instance, or the parsed JSON value. For a ``{"type": "string"}``
+        schema, plain text without JSON is the answer itself.
+
+    Raises:
+        OutputParsingError: No JSON, truncated JSON, or JSON that does not validate.
+
+    Example:
+        >>> parse_json_answer('```json\\n{"text": "a cat"}\\n```', {"type": "object"})
+        {'text': 'a cat'}
+    """
+    if isinstance(schema_or_model, type) and issubclass(schema_or_model, BaseModel):
+        model = schema_or_model
+        accept = None if issubclass(model, RootModel) else (lambda v: isinstance(v, dict))
+        extraction = extract_json(text, accept=accept)
+        _reject_truncated(extraction, text)
+        try:
+            return model.model_validate(extraction.value)
+        except ValidationError as exc:
+            details = "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5]
+            )
+            raise OutputParsingError(
+                f"the answer does not match {model.__name__} "
+                f"({exc.error_count()} errors): {details}",
+                raw_text=text,
+            ) from exc
+
+    schema = schema_or_model
+    accept_schema = _schema_accepts(schema)
+    try:
+        extraction = extract_json(text, accept=accept_schema)
+    except OutputParsingError:
+        if accept_schema("") and text.strip() and not accept_schema({}):
+            return text.strip()
+        raise
+    _reject_truncated(extraction, text)
+    value = extraction.value
+    if isinstance(value, dict):
+        missing = [k for k in schema.get("required", ()) if k not in value]
+        if missing:
+            raise OutputParsingError(
+                f"the answer lacks required keys: {', '.join(map(str, missing))}", raw_text=text
+            )
+    return value
+
+
+def _reject_truncated(extraction: JsonExtraction, text: str) -> None:
+    if extraction.truncated:
+        raise OutputParsingError(
+            "the answer was cut off at the output limit; raise max_output_tokens",
+            raw_text=text,
+        )
