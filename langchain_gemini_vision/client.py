@@ -305,11 +305,14 @@ class GeminiVisionClient:
         for image in self._plan(images):
             if image.transport == "files_api":
                 cached = self.files.resolve_name(image.file_name or image.uri or "")
-                parts.append(ImagePart(mime_type=cached.mime_type, uri=cached.uri, resolution=resolution))
+                parts.append(
+                    ImagePart(mime_type=cached.mime_type, uri=cached.uri, resolution=resolution)
+                )
             elif image.transport == "inline" and image.needs_upload:
-                assert image.data is not None and image.sha256 is not None and image.mime_type
-                cached = self.files.upload(image.data, image.mime_type, image.sha256, image.source_label)
-                parts.append(ImagePart(mime_type=cached.mime_type, uri=cached.uri, resolution=resolution))
+                cached = self.files.upload(*_upload_args(image))
+                parts.append(
+                    ImagePart(mime_type=cached.mime_type, uri=cached.uri, resolution=resolution)
+                )
             else:
                 parts.append(self._image_part(image, resolution))
         return parts
@@ -323,10 +326,7 @@ class GeminiVisionClient:
             if image.transport == "files_api":
                 cached = await self.files.aresolve_name(image.file_name or image.uri or "")
             elif image.transport == "inline" and image.needs_upload:
-                assert image.data is not None and image.sha256 is not None and image.mime_type
-                cached = await self.files.aupload(
-                    image.data, image.mime_type, image.sha256, image.source_label
-                )
+                cached = await self.files.aupload(*_upload_args(image))
             else:
                 return self._image_part(image, resolution)
             return ImagePart(mime_type=cached.mime_type, uri=cached.uri, resolution=resolution)
@@ -397,7 +397,9 @@ class GeminiVisionClient:
 
     def _send(self, wire: WireRequest) -> VisionResponse:
         return call_with_retries(
-            lambda left: self._transport.send(wire, self.api, timeout=_attempt_timeout(self.timeout, left)),
+            lambda left: self._transport.send(
+                wire, self.api, timeout=_attempt_timeout(self.timeout, left)
+            ),
             self.retry,
         )
 
@@ -482,7 +484,7 @@ class GeminiVisionClient:
         *,
         max_concurrency: int | None = None,
     ) -> list[M | GeminiVisionError]:
-        """Async twin of :meth:`map`: at most ``max_concurrency`` calls in flight, input order kept."""
+        """Async twin of :meth:`map`: ``max_concurrency`` calls in flight, input order kept."""
         limit = asyncio.Semaphore(max_concurrency or self.max_concurrency)
 
         async def run(item: T) -> M | GeminiVisionError:
@@ -567,7 +569,10 @@ class GeminiVisionClient:
             prepared, query=query, profile=self.profile, prompts=self.prompts
         )
         return segment.parse_response(
-            self.generate(request), prepared, profile=self.profile, mask_threshold=self.mask_threshold
+            self.generate(request),
+            prepared,
+            profile=self.profile,
+            mask_threshold=self.mask_threshold,
         )
 
     async def asegment(self, image: Any, *, query: str | None = None) -> DetectionResult:
@@ -650,8 +655,15 @@ def _attempt_timeout(timeout: float | None, left: float | None) -> float | None:
     return max(0.001, min(timeout, left))
 
 
+def _upload_args(image: PreparedImage) -> tuple[bytes, str, str, str]:
+    """What the Files API cache needs to upload ``image``: bytes, MIME type, sha256, label."""
+    if image.data is None or image.sha256 is None or image.mime_type is None:
+        msg = f"{image.source_label}: an inline image without bytes cannot be uploaded"
+        raise ValueError(msg)
+    return image.data, image.mime_type, image.sha256, image.source_label
+
+
 def _as_list(images: Any) -> list[Any]:
     if isinstance(images, (list, tuple)):
         return list(images)
     return [images]
-

@@ -60,7 +60,10 @@ CAPTION_SCHEMA: dict[str, Any] = {
 COMPARISON_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "summary": {"type": "string", "description": "One or two sentences on how the images relate."},
+        "summary": {
+            "type": "string",
+            "description": "One or two sentences on how the images relate.",
+        },
         "differences": {
             "type": "array",
             "items": {"type": "string"},

@@ -86,9 +86,7 @@ def error_from_response(
     else:
         text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body or "")
         message, code, retry_info = text[:500], None, None
-    header_delay = parse_retry_after(
-        headers.get("retry-after") or headers.get("Retry-After")
-    )
+    header_delay = parse_retry_after(headers.get("retry-after") or headers.get("Retry-After"))
     ms = headers.get("retry-after-ms")
     if header_delay is None and ms:
         try:
@@ -103,7 +101,7 @@ def error_from_response(
 
 
 def _transport_error(exc: BaseException) -> GeminiVisionAPIError | None:
-    """Map raw httpx2/httpx/aiohttp/OS errors by class name, without importing optional libraries."""
+    """Map raw httpx2/httpx/aiohttp errors by class name (no optional import needed)."""
     names = {cls.__name__ for cls in type(exc).__mro__}
     module = type(exc).__module__
     if names & {"TimeoutException", "ServerTimeoutError", "TimeoutError", "APITimeoutError"}:

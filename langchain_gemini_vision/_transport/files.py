@@ -115,7 +115,9 @@ class FileCache:
         state = str(file.state.value if file.state is not None else "ACTIVE")
         if state == "FAILED":
             message = file.error.message if file.error is not None else "processing failed"
-            raise ImageInputError(label, "corrupted", f"the Files API could not process it: {message}")
+            raise ImageInputError(
+                label, "corrupted", f"the Files API could not process it: {message}"
+            )
         return state in {"ACTIVE", "STATE_UNSPECIFIED"}
 
     def upload(self, data: bytes, mime_type: str, sha256: str, label: str) -> CachedFile:

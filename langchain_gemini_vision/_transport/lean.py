@@ -140,7 +140,11 @@ class LeanTransport:
             raise GeminiVisionConnectionError(msg) from exc
         result = read_response(data, api, want_json=request.response_schema is not None)
         logger.debug(
-            "%s %s -> %s in %.3f s", api, request.model, response.status_code, time.perf_counter() - started
+            "%s %s -> %s in %.3f s",
+            api,
+            request.model,
+            response.status_code,
+            time.perf_counter() - started,
         )
         return result.model_copy(update={"elapsed_s": time.perf_counter() - started})
 
@@ -154,7 +158,10 @@ class LeanTransport:
         started = time.perf_counter()
         try:
             response = self._client().post(
-                url, content=content, headers=headers, timeout=self._timeout(timeout or self.timeout)
+                url,
+                content=content,
+                headers=headers,
+                timeout=self._timeout(timeout or self.timeout),
             )
         except Exception as exc:
             reraise_mapped(exc)
@@ -168,7 +175,10 @@ class LeanTransport:
         started = time.perf_counter()
         try:
             response = await self._aclient().post(
-                url, content=content, headers=headers, timeout=self._timeout(timeout or self.timeout)
+                url,
+                content=content,
+                headers=headers,
+                timeout=self._timeout(timeout or self.timeout),
             )
         except Exception as exc:
             reraise_mapped(exc)

@@ -48,7 +48,7 @@ _GC_RESOLUTION = {
 
 
 def interactions_content(request: WireRequest) -> list[dict[str, Any]]:
-    """The user's content blocks: the prompt first, then each image (keys as the SDK orders them)."""
+    """The user's content blocks: the prompt, then each image (keys in the SDK's order)."""
     blocks: list[dict[str, Any]] = [{"text": request.prompt, "type": "text"}]
     for part in request.parts:
         block: dict[str, Any] = {}
@@ -118,7 +118,9 @@ def _usage_from_interaction(usage: Mapping[str, Any] | None) -> Usage:
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         thought_tokens=thought_tokens,
-        total_tokens=int(usage.get("total_tokens") or input_tokens + output_tokens + thought_tokens),
+        total_tokens=int(
+            usage.get("total_tokens") or input_tokens + output_tokens + thought_tokens
+        ),
         image_tokens=image_tokens,
     )
 
@@ -184,7 +186,9 @@ def generate_content_parts(request: WireRequest) -> list[dict[str, Any]]:
 
 def generate_content_body(request: WireRequest) -> dict[str, Any]:
     """The exact JSON ``client.models.generate_content`` sends for this request."""
-    body: dict[str, Any] = {"contents": [{"parts": generate_content_parts(request), "role": "user"}]}
+    body: dict[str, Any] = {
+        "contents": [{"parts": generate_content_parts(request), "role": "user"}]
+    }
     if request.system_instruction is not None:
         body["systemInstruction"] = {
             "parts": [{"text": request.system_instruction}],
@@ -323,7 +327,7 @@ def text_delta(event: Mapping[str, Any], api: ApiName) -> str:
 
 
 def wire_json(body: Mapping[str, Any], api: ApiName) -> bytes:
-    """Serialise a body exactly as the SDK does (compact for Interactions, spaced for generateContent)."""
+    """Serialise a body as the SDK does: compact for Interactions, spaced for generateContent."""
     if api == "interactions":
         return json.dumps(body, separators=(",", ":")).encode()
     return json.dumps(body).encode()

@@ -62,7 +62,7 @@ def _gc_contents(request: WireRequest) -> list[types.Content]:
 def _gc_config(request: WireRequest) -> types.GenerateContentConfig:
     thinking = None
     if request.thinking_level is not None:
-        thinking = types.ThinkingConfig(thinking_level=request.thinking_level.upper())  # type: ignore[arg-type]
+        thinking = types.ThinkingConfig(thinking_level=request.thinking_level.upper())
     elif request.thinking_budget is not None:
         thinking = types.ThinkingConfig(thinking_budget=request.thinking_budget)
     return types.GenerateContentConfig(
@@ -100,14 +100,14 @@ class SdkTransport:
             if api == "interactions":
                 result: Any = self._client.interactions.create(
                     model=request.model,
-                    input=interactions_content(request),  # type: ignore[arg-type]
+                    input=interactions_content(request),
                     **interactions_options(request),
                     **_timeout_kwargs(timeout),
                 )
             else:
                 result = self._client.models.generate_content(
                     model=request.model,
-                    contents=_gc_contents(request),  # type: ignore[arg-type]
+                    contents=_gc_contents(request),
                     config=_with_timeout(_gc_config(request), timeout),
                 )
         except Exception as exc:
@@ -125,14 +125,14 @@ class SdkTransport:
             if api == "interactions":
                 result: Any = await self._client.aio.interactions.create(
                     model=request.model,
-                    input=interactions_content(request),  # type: ignore[arg-type]
+                    input=interactions_content(request),
                     **interactions_options(request),
                     **_timeout_kwargs(timeout),
                 )
             else:
                 result = await self._client.aio.models.generate_content(
                     model=request.model,
-                    contents=_gc_contents(request),  # type: ignore[arg-type]
+                    contents=_gc_contents(request),
                     config=_with_timeout(_gc_config(request), timeout),
                 )
         except Exception as exc:
@@ -146,7 +146,7 @@ class SdkTransport:
             if api == "interactions":
                 stream: Any = self._client.interactions.create(
                     model=request.model,
-                    input=interactions_content(request),  # type: ignore[arg-type]
+                    input=interactions_content(request),
                     stream=True,
                     **interactions_options(request),
                 )
@@ -160,7 +160,7 @@ class SdkTransport:
             else:
                 for chunk in self._client.models.generate_content_stream(
                     model=request.model,
-                    contents=_gc_contents(request),  # type: ignore[arg-type]
+                    contents=_gc_contents(request),
                     config=_gc_config(request),
                 ):
                     delta = text_delta(_dump(chunk), api)
@@ -175,7 +175,7 @@ class SdkTransport:
             if api == "interactions":
                 stream: Any = await self._client.aio.interactions.create(
                     model=request.model,
-                    input=interactions_content(request),  # type: ignore[arg-type]
+                    input=interactions_content(request),
                     stream=True,
                     **interactions_options(request),
                 )
@@ -190,7 +190,7 @@ class SdkTransport:
             else:
                 chunks = await self._client.aio.models.generate_content_stream(
                     model=request.model,
-                    contents=_gc_contents(request),  # type: ignore[arg-type]
+                    contents=_gc_contents(request),
                     config=_gc_config(request),
                 )
                 async for chunk in chunks:

@@ -1,4 +1,4 @@
-"""Comparison: two or more images in one request, as the guide's "Prompting with multiple images"."""
+"""Comparison: two or more images in one request ("Prompting with multiple images")."""
 
 from __future__ import annotations
 

@@ -10,9 +10,7 @@ from langchain_gemini_vision.prompts import DEFAULT_PROMPTS, Prompts, detection_
 from langchain_gemini_vision.results import DetectionResult
 
 
-def detection_prompt(
-    query: str | None, max_objects: int | None, prompts: Prompts | None
-) -> str:
+def detection_prompt(query: str | None, max_objects: int | None, prompts: Prompts | None) -> str:
     """The detection instruction, narrowed by ``query`` and capped by ``max_objects``."""
     texts = prompts or DEFAULT_PROMPTS
     text = texts.detect_query.format(query=query.strip()) if query else texts.detect

@@ -40,7 +40,9 @@ def test_caption(vision_client: GeminiVisionClient) -> None:
 
 
 @pytest.mark.emulator_only
-def test_caption_names_the_objects(vision_client: GeminiVisionClient, truth: dict[str, Any]) -> None:
+def test_caption_names_the_objects(
+    vision_client: GeminiVisionClient, truth: dict[str, Any]
+) -> None:
     caption = vision_client.caption(asset("scene_wide.png"))
     for obj in truth["scene_wide.png"]["objects"]:
         assert obj["label"] in caption.text

@@ -42,7 +42,10 @@ def test_cassette_has_no_secret_and_names_its_source(path: Path) -> None:
         for name in KEY_HEADERS:
             if name in headers:
                 assert headers[name] == ["PLACEHOLDER"], f"{name} not filtered"
-        assert "key=" not in interaction["request"]["uri"].split("?", 1)[-1] or "key=PLACEHOLDER" in interaction["request"]["uri"]
+        assert (
+            "key=" not in interaction["request"]["uri"].split("?", 1)[-1]
+            or "key=PLACEHOLDER" in interaction["request"]["uri"]
+        )
         response_headers = {k.lower(): v for k, v in interaction["response"]["headers"].items()}
         emulator = response_headers.get("x-emulator")
         assert emulator and emulator[0].startswith("langchain-gemini-vision/"), (

@@ -76,7 +76,9 @@ def test_no_upward_imports(path: Path) -> None:
             if target is None or target == own or target not in LAYERS:
                 continue
             if LAYERS[target] > LAYERS[own] and (own, target) not in ALLOWED:
-                offenders.append(f"{own} (layer {LAYERS[own]}) imports {name} (layer {LAYERS[target]})")
+                offenders.append(
+                    f"{own} (layer {LAYERS[own]}) imports {name} (layer {LAYERS[target]})"
+                )
     assert not offenders, offenders
 
 

@@ -33,6 +33,9 @@ def api(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def client(emulator: GeminiEmulator, api: str) -> Iterator[GeminiVisionClient]:
     with GeminiVisionClient(
-        api_key="emulator-key", base_url=emulator.base_url, api=api, retry=FAST_RETRIES  # type: ignore[arg-type]
+        api_key="emulator-key",
+        base_url=emulator.base_url,
+        api=api,
+        retry=FAST_RETRIES,  # type: ignore[arg-type]
     ) as c:
         yield c

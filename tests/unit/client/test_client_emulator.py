@@ -48,7 +48,10 @@ def test_both_apis_and_transports_give_the_same_detections(emulator: GeminiEmula
     for api in ("interactions", "generate_content"):
         for transport in ("lean", "sdk"):
             with GeminiVisionClient(
-                api_key="k", base_url=emulator.base_url, api=api, transport=transport  # type: ignore[arg-type]
+                api_key="k",
+                base_url=emulator.base_url,
+                api=api,
+                transport=transport,  # type: ignore[arg-type]
             ) as client:
                 result = client.detect(scene.data)
                 results.append([(d.label, d.box) for d in result])
@@ -69,7 +72,10 @@ def test_large_image_uploads_once_across_many_calls(emulator: GeminiEmulator, ap
     scene = make_scene(400, 300, objects=2, seed=8)
     # A tiny inline budget forces the Files API without a large image.
     with GeminiVisionClient(
-        api_key="k", base_url=emulator.base_url, api=api, inline_limit_bytes=1000  # type: ignore[arg-type]
+        api_key="k",
+        base_url=emulator.base_url,
+        api=api,
+        inline_limit_bytes=1000,  # type: ignore[arg-type]
     ) as client:
         for _ in range(3):
             assert len(client.detect(scene.data)) == 2
@@ -81,7 +87,10 @@ def test_large_image_uploads_once_across_many_calls(emulator: GeminiEmulator, ap
 async def test_concurrent_calls_share_one_upload(emulator: GeminiEmulator, api: str) -> None:
     scene = make_scene(400, 300, objects=2, seed=9)
     async with GeminiVisionClient(
-        api_key="k", base_url=emulator.base_url, api=api, inline_limit_bytes=1000  # type: ignore[arg-type]
+        api_key="k",
+        base_url=emulator.base_url,
+        api=api,
+        inline_limit_bytes=1000,  # type: ignore[arg-type]
     ) as client:
         results = await asyncio.gather(*(client.adetect(scene.data) for _ in range(12)))
     assert all(len(r) == 2 for r in results)
@@ -101,7 +110,10 @@ def test_threads_share_one_upload(emulator: GeminiEmulator) -> None:
 def test_expired_file_is_uploaded_again_once(emulator: GeminiEmulator, api: str) -> None:
     scene = make_scene(300, 300, objects=1, seed=12)
     with GeminiVisionClient(
-        api_key="k", base_url=emulator.base_url, api=api, inline_limit_bytes=1000  # type: ignore[arg-type]
+        api_key="k",
+        base_url=emulator.base_url,
+        api=api,
+        inline_limit_bytes=1000,  # type: ignore[arg-type]
     ) as client:
         client.detect(scene.data)
         emulator.expire_all_files()
@@ -115,7 +127,10 @@ def test_retries_429_and_503_honouring_retry_after(emulator: GeminiEmulator, api
     emulator.faults.inject(route, schedule=[503, 429, 503], retry_after=0.05)
     scene = make_scene(200, 200, objects=1, seed=13)
     with GeminiVisionClient(
-        api_key="k", base_url=emulator.base_url, api=api, retry=FAST_RETRIES  # type: ignore[arg-type]
+        api_key="k",
+        base_url=emulator.base_url,
+        api=api,
+        retry=FAST_RETRIES,  # type: ignore[arg-type]
     ) as client:
         assert len(client.detect(scene.data)) == 1
     assert emulator.stats.requests[route] == 4
@@ -147,7 +162,9 @@ def test_no_retry_on_400(emulator: GeminiEmulator, api: str) -> None:
 def test_persistent_faults_end_in_a_typed_error(emulator: GeminiEmulator) -> None:
     emulator.faults.inject("interactions", 503, probability=1.0)
     with GeminiVisionClient(
-        api_key="k", base_url=emulator.base_url, retry=RetryPolicy(max_attempts=3, initial_delay=0.001)
+        api_key="k",
+        base_url=emulator.base_url,
+        retry=RetryPolicy(max_attempts=3, initial_delay=0.001),
     ) as client:
         with pytest.raises(GeminiVisionServerError):
             client.caption(make_scene(100, 100, objects=1).data)
@@ -178,21 +195,30 @@ def test_timeout_surfaces_as_timeout_error(emulator: GeminiEmulator, api: str) -
 
 
 @pytest.mark.timeout(30)
-async def test_dropped_and_truncated_replies_are_retried(emulator: GeminiEmulator, api: str) -> None:
+async def test_dropped_and_truncated_replies_are_retried(
+    emulator: GeminiEmulator, api: str
+) -> None:
     route = "interactions" if api == "interactions" else "generate_content"
     emulator.faults.inject(route, schedule=["drop", "truncate"])
     async with GeminiVisionClient(
-        api_key="k", base_url=emulator.base_url, api=api, retry=FAST_RETRIES  # type: ignore[arg-type]
+        api_key="k",
+        base_url=emulator.base_url,
+        api=api,
+        retry=FAST_RETRIES,  # type: ignore[arg-type]
     ) as client:
         result = await client.adetect(make_scene(300, 200, objects=2, seed=2).data)
     assert len(result) == 2
     assert emulator.stats.requests[route] == 3
 
 
-def test_key_never_in_repr_or_logs(emulator: GeminiEmulator, caplog: pytest.LogCaptureFixture) -> None:
+def test_key_never_in_repr_or_logs(
+    emulator: GeminiEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     emulator.faults.inject("interactions", schedule=[503])
-    with GeminiVisionClient(api_key=SECRET, base_url=emulator.base_url, retry=FAST_RETRIES) as client:
+    with GeminiVisionClient(
+        api_key=SECRET, base_url=emulator.base_url, retry=FAST_RETRIES
+    ) as client:
         client.caption(make_scene(100, 100, objects=1).data)
         assert SECRET not in repr(client)
         assert SECRET not in str(vars(client))

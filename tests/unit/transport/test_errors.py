@@ -66,7 +66,9 @@ def test_retry_after_header_and_retry_info() -> None:
             "code": 429,
             "message": "slow down",
             "status": "RESOURCE_EXHAUSTED",
-            "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "1.5s"}],
+            "details": [
+                {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "1.5s"}
+            ],
         }
     }
     assert error_from_response(429, body, {}).retry_after == 1.5

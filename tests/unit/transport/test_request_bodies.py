@@ -62,9 +62,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     (
         "schema-thinking-resolution",
         {
-            "parts": (
-                ImagePart(mime_type="image/png", data_base64=PNG_B64, resolution="high"),
-            ),
+            "parts": (ImagePart(mime_type="image/png", data_base64=PNG_B64, resolution="high"),),
             "response_schema": _schema(),
             "thinking_level": "minimal",
             "max_output_tokens": 256,
