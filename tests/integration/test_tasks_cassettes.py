@@ -111,16 +111,28 @@ def test_ask_free_text(vision_client: GeminiVisionClient) -> None:
 
 class Census(BaseModel):
     count: int = Field(description="How many objects are in the image.")
-    has_green_triangle: bool = Field(description="Whether a green triangle is present.")
+
+
+class Presence(BaseModel):
+    present: bool = Field(description="Whether the asked-for object is in the image.")
 
 
 @pytest.mark.emulator_only
 def test_ask_structured(vision_client: GeminiVisionClient) -> None:
     answer = vision_client.ask(
-        asset("pair_after.png"),
-        "Count the objects and say whether there is a green triangle.",
-        schema=Census,
+        asset("pair_after.png"), "How many objects are in this image?", schema=Census
     )
     assert isinstance(answer.data, Census)
     assert answer.data.count == 3
-    assert answer.data.has_green_triangle is True
+
+
+@pytest.mark.emulator_only
+@pytest.mark.parametrize(("question", "expected"), [("a green triangle", True), ("a red square", False)])
+def test_ask_classification(
+    vision_client: GeminiVisionClient, question: str, expected: bool
+) -> None:
+    answer = vision_client.ask(
+        [asset("pair_after.png")], f"Is there {question} in this image?", schema=Presence
+    )
+    assert isinstance(answer.data, Presence)
+    assert answer.data.present is expected

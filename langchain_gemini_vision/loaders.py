@@ -1,0 +1,301 @@
+"""`GeminiImageLoader`: images in, captioned ``Document``s out, for RAG over pictures.
+
+Each image becomes one ``Document`` whose ``page_content`` is Gemini's caption and
+whose metadata holds what a retriever or an answer may need::
+
+    {"source": "photos/cat.png", "sha256": "...", "mime_type": "image/png",
+     "width": 640, "height": 480, "model": "gemini-3-flash-preview",
+     "usage": {"input_tokens": ..., ...},
+     # with detect=True:
+     "labels": ["cat", "sofa"], "objects": [{"label": "cat", "box": [x0, y0, x1, y1]}, ...]}
+
+Loading streams: at most ``max_concurrency`` images are in flight, each image's
+bytes are dropped once its document is built, and documents come out in input
+order as soon as they are ready, so memory stays flat for any number of images.
+
+**Failures** (an unreadable file, a refused URL, an API error after retries, an
+unusable answer) never vanish silently. Each one is logged and recorded in
+:attr:`GeminiImageLoader.failures`; then, by ``on_error``:
+
+* ``"raise"`` (default): the other images still load and stream; once the input
+  is exhausted a :class:`~langchain_gemini_vision.errors.GeminiVisionError`
+  lists every failure;
+* ``"skip"``: nothing is raised; read ``failures`` afterwards;
+* ``"include"``: a ``Document`` with empty ``page_content`` and
+  ``metadata["error"]`` stands in for the image.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import AsyncIterator, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+from typing import Any, Literal
+
+from langchain_core.document_loaders import BaseLoader
+from langchain_core.documents import Document
+
+from langchain_gemini_vision.client import GeminiVisionClient
+from langchain_gemini_vision.errors import GeminiVisionError
+from langchain_gemini_vision.images import PreparedImage, aload_image, load_image
+from langchain_gemini_vision.results import Caption, DetectionResult
+
+__all__ = ["GeminiImageLoader", "LoaderFailure", "OnError"]
+
+logger = logging.getLogger("langchain_gemini_vision")
+
+OnError = Literal["raise", "skip", "include"]
+
+IMAGE_SUFFIXES = frozenset(
+    {".png", ".jpg", ".jpeg", ".webp", ".heic", ".heif", ".gif", ".bmp", ".tif", ".tiff"}
+)
+"""File suffixes a folder is scanned for (case-insensitive)."""
+
+
+@dataclass(frozen=True)
+class LoaderFailure:
+    """One image that did not become a document.
+
+    Attributes:
+        source: The printable source (path, URL, or ``"<bytes #n>"``).
+        error: What went wrong.
+    """
+
+    source: str
+    error: GeminiVisionError
+
+
+class GeminiImageLoader(BaseLoader):
+    """Load images as captioned documents (and, optionally, detected objects).
+
+    Args:
+        sources: A folder (scanned with ``glob``), one image, or an iterable of images:
+            paths, ``http(s)``/``gs://`` URLs, Files API names, bytes, ...
+        glob: Pattern for folders, e.g. ``"**/*.png"``; by default every image file
+            directly inside.
+        client: The client to use; otherwise one is built from ``client_kwargs``.
+        detect: Also run object detection and add ``labels`` and ``objects``.
+        detect_query: What detection looks for (all prominent objects by default).
+        caption_prompt: Override the caption instruction.
+        max_concurrency: Images in flight at once (default: the client's).
+        on_error: ``"raise"``, ``"skip"`` or ``"include"``; see the module docstring.
+        client_kwargs: Settings for the client built when ``client`` is not given
+            (``model``, ``api``, ``api_key``, ``base_url``, ...).
+
+    Example:
+        >>> loader = GeminiImageLoader("photos/", glob="*.jpg", detect=True)
+        >>> docs = loader.load()  # doctest: +SKIP
+        >>> docs[0].metadata["labels"]  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        sources: str | PurePath | Iterable[Any],
+        *,
+        glob: str = "*",
+        client: GeminiVisionClient | None = None,
+        detect: bool = False,
+        detect_query: str | None = None,
+        caption_prompt: str | None = None,
+        max_concurrency: int | None = None,
+        on_error: OnError = "raise",
+        **client_kwargs: Any,
+    ) -> None:
+        if on_error not in ("raise", "skip", "include"):
+            msg = f"on_error must be 'raise', 'skip' or 'include', not {on_error!r}"
+            raise ValueError(msg)
+        if max_concurrency is not None and max_concurrency < 1:
+            msg = "max_concurrency must be at least 1"
+            raise ValueError(msg)
+        self.sources = sources
+        self.glob = glob
+        self.detect = detect
+        self.detect_query = detect_query
+        self.caption_prompt = caption_prompt
+        self.on_error: OnError = on_error
+        self._client = client
+        self._client_kwargs = client_kwargs
+        self._max_concurrency = max_concurrency
+        self.failures: list[LoaderFailure] = []
+        """Images that failed during the last load (reset when a load starts)."""
+
+    # -- setup -------------------------------------------------------------
+
+    @property
+    def client(self) -> GeminiVisionClient:
+        """The client (built on first use from ``client_kwargs`` when none was given)."""
+        if self._client is None:
+            self._client = GeminiVisionClient(**self._client_kwargs)
+        return self._client
+
+    @property
+    def max_concurrency(self) -> int:
+        """Images in flight at once."""
+        return self._max_concurrency or self.client.max_concurrency
+
+    def _iter_sources(self) -> Iterator[tuple[str, Any]]:
+        """``(label, source)`` pairs, lazily; folders are listed in sorted order."""
+        sources = self.sources
+        if isinstance(sources, (str, PurePath)):
+            path = Path(sources)
+            is_url = isinstance(sources, str) and "://" in sources
+            if not is_url and path.is_dir():
+                for item in sorted(path.glob(self.glob)):
+                    if item.is_file() and item.suffix.lower() in IMAGE_SUFFIXES:
+                        yield str(item), item
+                return
+            yield str(sources), sources
+            return
+        if isinstance(sources, (bytes, bytearray)):
+            yield "<bytes #0>", sources
+            return
+        for index, source in enumerate(sources):
+            yield _label(source, index), source
+
+    # -- one image -----------------------------------------------------------
+
+    def _load_options(self) -> dict[str, Any]:
+        client = self.client
+        return {
+            "allowed_dirs": client.allowed_dirs,
+            "max_side": client.max_side,
+            "max_pixels": client.max_pixels,
+            "url_policy": client.url_policy,
+        }
+
+    def _document(
+        self,
+        label: str,
+        image: PreparedImage,
+        caption: Caption,
+        detection: DetectionResult | None,
+    ) -> Document:
+        usage = caption.usage + detection.usage if detection is not None else caption.usage
+        metadata: dict[str, Any] = {
+            "source": label,
+            "sha256": image.sha256,
+            "mime_type": image.mime_type,
+            "width": image.original_width or image.width,
+            "height": image.original_height or image.height,
+            "model": caption.model or self.client.model,
+            "usage": usage.model_dump(),
+        }
+        if detection is not None:
+            metadata["labels"] = sorted(set(detection.labels))
+            metadata["objects"] = [
+                {"label": d.label, "box": [round(v, 1) for v in d.box]} for d in detection
+            ]
+        return Document(page_content=caption.text, metadata=metadata)
+
+    def _load_one(self, label: str, source: Any) -> Document:
+        image = load_image(source, fetch=_is_http(source), **self._load_options())
+        caption = self.client.caption(image, prompt=self.caption_prompt)
+        detection = self.client.detect(image, query=self.detect_query) if self.detect else None
+        return self._document(label, image, caption, detection)
+
+    async def _aload_one(self, label: str, source: Any) -> Document:
+        image = await aload_image(source, fetch=_is_http(source), **self._load_options())
+        if self.detect:
+            caption, detection = await asyncio.gather(
+                self.client.acaption(image, prompt=self.caption_prompt),
+                self.client.adetect(image, query=self.detect_query),
+            )
+        else:
+            caption, detection = await self.client.acaption(image, prompt=self.caption_prompt), None
+        return self._document(label, image, caption, detection)
+
+    def _failed(self, label: str, error: GeminiVisionError) -> Document | None:
+        logger.warning("could not load image %s: %s", label, error)
+        self.failures.append(LoaderFailure(source=label, error=error))
+        if self.on_error == "include":
+            return Document(
+                page_content="",
+                metadata={"source": label, "error": f"{type(error).__name__}: {error}"},
+            )
+        return None
+
+    def _finish(self) -> None:
+        if self.on_error == "raise" and self.failures:
+            listing = "; ".join(f"{f.source}: {f.error}" for f in self.failures[:20])
+            more = f" (and {len(self.failures) - 20} more)" if len(self.failures) > 20 else ""
+            msg = f"{len(self.failures)} image(s) failed to load: {listing}{more}"
+            raise GeminiVisionError(msg)
+
+    # -- BaseLoader ------------------------------------------------------------
+
+    def lazy_load(self) -> Iterator[Document]:
+        """Yield documents in input order, ``max_concurrency`` images in flight on threads."""
+        self.failures = []
+        window = self.max_concurrency
+        pending: deque[tuple[str, Future[Document]]] = deque()
+        with ThreadPoolExecutor(max_workers=window) as pool:
+            sources = self._iter_sources()
+            exhausted = False
+            while True:
+                while not exhausted and len(pending) < window:
+                    try:
+                        label, source = next(sources)
+                    except StopIteration:
+                        exhausted = True
+                        break
+                    pending.append((label, pool.submit(self._load_one, label, source)))
+                if not pending:
+                    break
+                label, future = pending.popleft()
+                try:
+                    yield future.result()
+                except GeminiVisionError as error:
+                    document = self._failed(label, error)
+                    if document is not None:
+                        yield document
+        self._finish()
+
+    async def alazy_load(self) -> AsyncIterator[Document]:
+        """Async :meth:`lazy_load`: ``max_concurrency`` tasks in flight, input order kept."""
+        self.failures = []
+        window = self.max_concurrency
+        pending: deque[tuple[str, asyncio.Task[Document]]] = deque()
+        sources = self._iter_sources()
+        exhausted = False
+        try:
+            while True:
+                while not exhausted and len(pending) < window:
+                    try:
+                        label, source = next(sources)
+                    except StopIteration:
+                        exhausted = True
+                        break
+                    task = asyncio.ensure_future(self._aload_one(label, source))
+                    pending.append((label, task))
+                if not pending:
+                    break
+                label, head = pending.popleft()
+                try:
+                    yield await head
+                except GeminiVisionError as error:
+                    document = self._failed(label, error)
+                    if document is not None:
+                        yield document
+        finally:
+            for _, task in pending:
+                task.cancel()
+        self._finish()
+
+
+def _is_http(source: Any) -> bool:
+    return isinstance(source, str) and source.lower().startswith(("http://", "https://"))
+
+
+def _label(source: Any, index: int) -> str:
+    if isinstance(source, (str, PurePath)):
+        text = str(source)
+        if text.lower().startswith("data:") or len(text) > 500:
+            return f"<data #{index}>"
+        return text
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return f"<bytes #{index}>"
+    return f"<{type(source).__name__} #{index}>"

@@ -1,0 +1,93 @@
+"""`GeminiVisionToolkit`: every vision tool, sharing one client and one image store.
+
+Example:
+    >>> from langchain_gemini_vision import GeminiVisionToolkit, ImageStore
+    >>> store = ImageStore()
+    >>> toolkit = GeminiVisionToolkit(image_store=store, model="gemini-3-flash-preview")
+    >>> [tool.name for tool in toolkit.get_tools()]  # doctest: +SKIP
+    ['gemini_caption_image', 'gemini_compare_images', 'gemini_detect_objects',
+     'gemini_segment_objects', 'gemini_ask_about_images']
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from langchain_core.tools import BaseTool, BaseToolkit
+from pydantic import ConfigDict, Field
+
+from langchain_gemini_vision.image_store import ImageStore
+from langchain_gemini_vision.runnables import GeminiVisionSettings
+from langchain_gemini_vision.tools import (
+    GeminiImageCaptionTool,
+    GeminiImageCompareTool,
+    GeminiImageQATool,
+    GeminiImageSegmentationTool,
+    GeminiObjectDetectionTool,
+)
+
+__all__ = ["GeminiVisionToolkit", "ToolName"]
+
+ToolName = Literal["caption", "compare", "detect", "segment", "ask"]
+"""The short names ``include`` takes."""
+
+_TOOLS: dict[str, type[BaseTool]] = {
+    "caption": GeminiImageCaptionTool,
+    "compare": GeminiImageCompareTool,
+    "detect": GeminiObjectDetectionTool,
+    "segment": GeminiImageSegmentationTool,
+    "ask": GeminiImageQATool,
+}
+
+
+class GeminiVisionToolkit(GeminiVisionSettings, BaseToolkit):
+    """The five Gemini vision tools, built around one shared client.
+
+    The client settings (``model``, ``api``, ``api_key``, ``base_url``, ...) or a
+    ready ``client`` are given once; every tool from :meth:`get_tools` uses the same
+    :class:`~langchain_gemini_vision.client.GeminiVisionClient`, so concurrency limits,
+    connection pools and usage totals are shared.
+    """
+
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+
+    image_store: ImageStore | None = Field(default=None, exclude=True)
+    """The store the application fills; tools resolve image ids in it."""
+    allowed_dirs: list[Path] | None = None
+    """Local folders the tools may read (``None``: no local files at all)."""
+    allow_latest_image: bool = False
+    """Let the model pass ``"latest"`` for the newest image a user sent (agents only)."""
+    return_annotated_image: bool = False
+    """Detection and segmentation also return the annotated image as a content block."""
+    include: list[ToolName] | None = None
+    """Which tools to build, by short name; all five when unset."""
+    tool_kwargs: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Extra fields per tool, by short name, e.g. ``{"ask": {"answer_schema": Count}}``."""
+
+    def get_tools(self) -> list[BaseTool]:
+        """The tools, sharing this toolkit's client (built on the first call).
+
+        Raises:
+            ConfigurationError: No key and no Vertex AI settings.
+            ValueError: ``tool_kwargs`` names a tool that is not built.
+        """
+        names = list(self.include) if self.include is not None else list(_TOOLS)
+        stray = sorted(set(self.tool_kwargs) - set(names))
+        if stray:
+            msg = f"tool_kwargs for tools that are not included: {stray}"
+            raise ValueError(msg)
+        client = self.get_client()
+        shared: dict[str, Any] = {
+            "client": client,
+            "image_store": self.image_store,
+            "allowed_dirs": self.allowed_dirs,
+            "allow_latest_image": self.allow_latest_image,
+        }
+        tools: list[BaseTool] = []
+        for name in names:
+            kwargs = {**shared, **self.tool_kwargs.get(name, {})}
+            if name in ("detect", "segment"):
+                kwargs.setdefault("return_annotated_image", self.return_annotated_image)
+            tools.append(_TOOLS[name](**kwargs))
+        return tools

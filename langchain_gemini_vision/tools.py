@@ -1,0 +1,681 @@
+"""Gemini image understanding as LangChain Tools an agent can call.
+
+Five ``BaseTool`` subclasses: :class:`GeminiImageCaptionTool`,
+:class:`GeminiImageCompareTool`, :class:`GeminiObjectDetectionTool`,
+:class:`GeminiImageSegmentationTool` and :class:`GeminiImageQATool`. Each one:
+
+* takes image **references**, never image data: an ``http(s)://`` or ``gs://`` URL,
+  a Files API name (``files/abc``) or URI, an id from the application's
+  :class:`~langchain_gemini_vision.image_store.ImageStore` (``"img_1"``), a local
+  path only inside ``allowed_dirs`` (by default no local file is readable), and
+  ``"latest"`` (the newest image a user sent in the agent's conversation) when
+  ``allow_latest_image=True``. ``data:`` URIs and base64 are refused with a
+  message telling the model to use an image id;
+* answers with ``response_format="content_and_artifact"``: a short text for the
+  model (``DetectionResult.summary()``, the caption, ...) and the typed result's
+  ``model_dump(mode="json")`` as the artifact (``DetectionResult.model_validate(artifact)``
+  rebuilds it). ``return_annotated_image=True`` (detection, segmentation) adds the
+  image with the boxes drawn, as an image content block, for Gemini and Anthropic agents;
+* turns errors the model can act on (a bad or missing image reference, a path
+  outside ``allowed_dirs``, an unusable answer, a rate limit that outlasted the
+  retries) into a ``ToolException`` returned to the model (``handle_tool_error=True``);
+  programming and configuration errors still raise;
+* is configured only by its owner: model, API, key, ``allowed_dirs``, the store
+  and flags are fields, never tool arguments, so nothing the model reads (text in
+  an image included) can change them.
+
+Inside a LangGraph agent (``langchain.agents.create_agent``), ``"latest"`` is read
+from the agent's messages through the ``runtime`` argument LangGraph injects
+(hidden from the model). Only messages from the user are searched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from langchain_core.callbacks import (
+    AsyncCallbackManagerForToolRun,
+    CallbackManagerForToolRun,
+)
+from langchain_core.messages import BaseMessage, HumanMessage
+from langchain_core.runnables import RunnableConfig
+from langchain_core.tools import BaseTool, InjectedToolArg, ToolException
+from langchain_core.tools.base import ToolExceptionHandlerOutput
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from langchain_gemini_vision.client import GeminiVisionClient
+from langchain_gemini_vision.errors import (
+    GeminiVisionAPIError,
+    ImageInputError,
+    ResponseError,
+)
+from langchain_gemini_vision.image_store import ImageStore
+from langchain_gemini_vision.images import PreparedImage, aload_image, load_image
+from langchain_gemini_vision.results import (
+    Caption,
+    DetectionResult,
+    ImageComparison,
+    VisualAnswer,
+)
+from langchain_gemini_vision.runnables import (
+    GeminiImageCaptioner,
+    GeminiImageComparer,
+    GeminiImageQA,
+    GeminiImageSegmenter,
+    GeminiObjectDetector,
+    GeminiVisionSettings,
+)
+
+__all__ = [
+    "CompareInput",
+    "DetectInput",
+    "GeminiImageCaptionTool",
+    "GeminiImageCompareTool",
+    "GeminiImageQATool",
+    "GeminiImageSegmentationTool",
+    "GeminiObjectDetectionTool",
+    "ImageQAInput",
+    "ImageReferenceInput",
+    "SegmentInput",
+]
+
+LATEST = "latest"
+"""The reference that means "the newest image the user sent in this conversation"."""
+
+_RECOVERABLE = (ImageInputError, GeminiVisionAPIError, ResponseError)
+"""Errors the model can act on (OutputParsingError is a ResponseError)."""
+_URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+_FILES_NAME = re.compile(r"files/[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+_ID_LIKE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
+_BASE64_LIKE = re.compile(r"[A-Za-z0-9+/=_\-\s]+")
+_MAX_IMAGES = 16
+
+_IMAGE_HELP = (
+    "An image reference: an image id from the conversation (like 'img_1'), an http(s):// "
+    "or gs:// URL, a Gemini Files API name ('files/abc123'), or 'latest' for the newest "
+    "image the user sent (when enabled). Never image data or base64."
+)
+_USE_ID_HINT = (
+    "Do not put image data (base64 or data: URIs) in tool arguments; refer to the image "
+    "by its id (for example 'img_1'), a URL or a Files API name instead."
+)
+
+
+# --------------------------------------------------------------------------- schemas
+
+# LangGraph's ToolNode injects its ToolRuntime into a field named ``runtime``; the
+# InjectedToolArg marker hides it from the model's schema. Typed as Any so that
+# LangGraph stays an optional dependency.
+RuntimeArg = Annotated[Any, InjectedToolArg()]
+
+
+class ImageReferenceInput(BaseModel):
+    """Arguments of the caption tool."""
+
+    image: str = Field(description=_IMAGE_HELP, min_length=1)
+    prompt: str | None = Field(
+        default=None,
+        description="Optional instruction for the caption, e.g. 'mention any text on signs'.",
+    )
+    runtime: RuntimeArg = Field(default=None, description="Injected by the agent runtime.")
+
+
+class CompareInput(BaseModel):
+    """Arguments of the comparison tool."""
+
+    images: list[str] = Field(
+        min_length=2,
+        max_length=_MAX_IMAGES,
+        description="Two or more image references, in order. " + _IMAGE_HELP,
+    )
+    prompt: str | None = Field(
+        default=None,
+        description="Optional focus for the comparison, e.g. 'what moved between them?'.",
+    )
+    runtime: RuntimeArg = Field(default=None, description="Injected by the agent runtime.")
+
+
+class DetectInput(BaseModel):
+    """Arguments of the detection tool."""
+
+    image: str = Field(description=_IMAGE_HELP, min_length=1)
+    query: str | None = Field(
+        default=None,
+        description=(
+            "What to detect, e.g. 'every red circle' or 'price tags'. "
+            "Omit to detect all prominent objects."
+        ),
+    )
+    max_objects: int | None = Field(
+        default=None, ge=1, le=500, description="Optional cap on the number of objects returned."
+    )
+    runtime: RuntimeArg = Field(default=None, description="Injected by the agent runtime.")
+
+
+class SegmentInput(BaseModel):
+    """Arguments of the segmentation tool."""
+
+    image: str = Field(description=_IMAGE_HELP, min_length=1)
+    query: str | None = Field(
+        default=None,
+        description="What to segment, e.g. 'the cars'. Omit to segment all prominent objects.",
+    )
+    runtime: RuntimeArg = Field(default=None, description="Injected by the agent runtime.")
+
+
+class ImageQAInput(BaseModel):
+    """Arguments of the visual question-answering tool."""
+
+    images: list[str] = Field(
+        min_length=1,
+        max_length=_MAX_IMAGES,
+        description="One or more image references the question is about. " + _IMAGE_HELP,
+    )
+    question: str = Field(min_length=1, description="The question to answer about the image(s).")
+    runtime: RuntimeArg = Field(default=None, description="Injected by the agent runtime.")
+
+    @field_validator("images", mode="before")
+    @classmethod
+    def _one_reference_is_a_list(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+# --------------------------------------------------------------------------- references
+
+
+def _latest_user_image(runtime: Any) -> Any:
+    """The newest image block in a user message of the agent's state."""
+    state = getattr(runtime, "state", None)
+    if isinstance(state, Mapping):
+        messages = state.get("messages")
+    else:
+        messages = getattr(state, "messages", None)
+    if not messages:
+        raise ImageInputError(
+            LATEST,
+            "not_found",
+            "there are no messages to take the latest image from; use an image id or URL",
+        )
+    for message in reversed(list(messages)):
+        if not isinstance(message, BaseMessage) or not isinstance(message, HumanMessage):
+            continue
+        images = [b for b in message.content_blocks if b.get("type") == "image"]
+        if images:
+            return {k: v for k, v in images[-1].items() if k != "id"}
+    raise ImageInputError(
+        LATEST, "not_found", "no user message in this conversation contains an image"
+    )
+
+
+class _GeminiVisionTool(GeminiVisionSettings, BaseTool):
+    """What every vision tool shares: settings, reference resolution, error handling."""
+
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+
+    response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
+    handle_tool_error: bool | str | Callable[[ToolException], ToolExceptionHandlerOutput] | None = (
+        True
+    )
+    image_store: ImageStore | None = Field(default=None, exclude=True)
+    """Where the application keeps the images the model refers to by id."""
+    allowed_dirs: list[Path] | None = None
+    """Local folders the tool may read images from. ``None`` (the default): no local
+    file is ever read, whatever path the model names."""
+    allow_latest_image: bool = False
+    """Let the model pass ``"latest"`` for the newest image a user sent (agents only)."""
+
+    def _owner_client(self) -> GeminiVisionClient:
+        return self.get_client()
+
+    # -- references --------------------------------------------------------
+
+    def _classify(self, reference: str, runtime: Any) -> tuple[str, Any]:
+        """Decide what a model-given reference is: ``("trusted"|"url"|"path", source)``."""
+        ref = reference.strip()
+        if not ref:
+            raise ImageInputError("''", "invalid_reference", "the image reference is empty")
+        if self.image_store is not None and ref in self.image_store:
+            return "trusted", self.image_store.get(ref)
+        if ref.lower() == LATEST:
+            if not self.allow_latest_image:
+                raise ImageInputError(
+                    LATEST,
+                    "invalid_reference",
+                    "'latest' is not enabled for this tool; refer to the image by its id or URL",
+                )
+            if runtime is None:
+                raise ImageInputError(
+                    LATEST,
+                    "not_found",
+                    "'latest' only works inside an agent conversation; use an image id or URL",
+                )
+            return "trusted", _latest_user_image(runtime)
+        if ref.lower().startswith("data:"):
+            raise ImageInputError(
+                f"data: URI ({len(ref)} chars)", "invalid_reference", _USE_ID_HINT
+            )
+        if _URL_SCHEME.match(ref):
+            scheme = ref.split(":", 1)[0].lower()
+            if scheme not in ("http", "https", "gs"):
+                raise ImageInputError(
+                    ref[:80],
+                    "blocked_url",
+                    f"{scheme}:// is not accepted; use an image id, an http(s):// or gs:// URL "
+                    "or a Files API name",
+                )
+            return "url", ref
+        if _FILES_NAME.fullmatch(ref):
+            return "url", ref
+        if len(ref) >= 100 and _BASE64_LIKE.fullmatch(ref):
+            raise ImageInputError(
+                f"base64-like string ({len(ref)} chars)", "invalid_reference", _USE_ID_HINT
+            )
+        looks_like_path = (
+            "/" in ref
+            or "\\" in ref
+            or ref.startswith(("~", "."))
+            or bool(re.search(r"\.[A-Za-z0-9]{2,5}$", ref))
+        )
+        if not looks_like_path and _ID_LIKE.fullmatch(ref):
+            known = ", ".join(self.image_store.ids()) if self.image_store is not None else ""
+            raise ImageInputError(
+                ref,
+                "not_found",
+                "no image is registered under this id"
+                + (f" (known ids: {known})" if known else " (no images are registered)")
+                + "; use one of the ids given in the conversation, or a URL",
+            )
+        if self.allowed_dirs is None:
+            raise ImageInputError(
+                ref[:80],
+                "outside_allowed_dirs",
+                "this tool does not read local files; refer to the image by its id or URL",
+            )
+        return "path", ref
+
+    def _load_options(self, client: GeminiVisionClient) -> dict[str, Any]:
+        return {
+            "allowed_dirs": list(self.allowed_dirs or ()),
+            "max_side": client.max_side,
+            "max_pixels": client.max_pixels,
+            "url_policy": client.url_policy,
+        }
+
+    def _resolve(self, reference: str, runtime: Any, *, need_pixels: bool = False) -> Any:
+        """A source the client may load: never a model-chosen path outside ``allowed_dirs``."""
+        kind, source = self._classify(reference, runtime)
+        client = self._owner_client()
+        if kind == "trusted":
+            if not need_pixels:
+                return source
+            prepared = client.prepare(source)
+            if prepared.transport == "uri" and prepared.uri and _is_http(prepared.uri):
+                return load_image(prepared.uri, fetch=True, **self._load_options(client))
+            return prepared
+        # A URL or an allowed path: load_image with the tool's own allowed_dirs, so the
+        # client's (possibly wider) setting never applies to model-chosen strings.
+        return load_image(
+            source, fetch=need_pixels and _is_http(source), **self._load_options(client)
+        )
+
+    async def _aresolve(self, reference: str, runtime: Any, *, need_pixels: bool = False) -> Any:
+        kind, source = self._classify(reference, runtime)
+        client = self._owner_client()
+        if kind == "trusted":
+            if not need_pixels:
+                return source
+            prepared = await asyncio.to_thread(client.prepare, source)
+            if prepared.transport == "uri" and prepared.uri and _is_http(prepared.uri):
+                return await aload_image(prepared.uri, fetch=True, **self._load_options(client))
+            return prepared
+        return await aload_image(
+            source, fetch=need_pixels and _is_http(source), **self._load_options(client)
+        )
+
+    @staticmethod
+    def _tool_error(error: Exception) -> ToolException:
+        text = str(error)
+        if isinstance(error, GeminiVisionAPIError) and error.status == 429:
+            text += " (rate limited; wait before trying again)"
+        return ToolException(f"{type(error).__name__}: {text}")
+
+    def _child_config(
+        self, run_manager: CallbackManagerForToolRun | AsyncCallbackManagerForToolRun | None
+    ) -> RunnableConfig:
+        return {"callbacks": run_manager.get_child()} if run_manager is not None else {}
+
+
+def _is_http(source: Any) -> bool:
+    return isinstance(source, str) and source.lower().startswith(("http://", "https://"))
+
+
+def _artifact(result: BaseModel) -> dict[str, Any]:
+    return result.model_dump(mode="json")
+
+
+def _annotated_block(result: DetectionResult, image: PreparedImage) -> dict[str, Any] | None:
+    """The image with the result drawn on it, as a v1 image content block."""
+    if image.data is None:
+        return None
+    drawn = result.draw(image.data)
+    buffer = io.BytesIO()
+    drawn.save(buffer, format="PNG")
+    return {
+        "type": "image",
+        "base64": base64.b64encode(buffer.getvalue()).decode("ascii"),
+        "mime_type": "image/png",
+    }
+
+
+def _detection_content(
+    result: DetectionResult, image: PreparedImage, annotate: bool
+) -> str | list[str | dict[str, Any]]:
+    text = f"Image {result.image_width}x{result.image_height} px. {result.summary()}"
+    if result.warnings:
+        text += " Warnings: " + "; ".join(result.warnings)
+    if not annotate:
+        return text
+    block = _annotated_block(result, image)
+    return [{"type": "text", "text": text}, block] if block is not None else text
+
+
+# --------------------------------------------------------------------------- tools
+
+
+class GeminiImageCaptionTool(_GeminiVisionTool):
+    """Caption an image with Gemini.
+
+    Content: the caption. Artifact: the :class:`~langchain_gemini_vision.results.Caption`
+    as JSON-ready data.
+
+    Example:
+        >>> store = ImageStore()
+        >>> image_id = store.add(photo_bytes)  # doctest: +SKIP
+        >>> tool = GeminiImageCaptionTool(image_store=store)
+        >>> tool.invoke({"image": image_id})  # doctest: +SKIP
+    """
+
+    name: str = "gemini_caption_image"
+    description: str = (
+        "Describe an image in one or two sentences: the main objects, their colours and "
+        "where they are. Pass the image by reference (an image id like 'img_1', a URL or "
+        "a Files API name)."
+    )
+    args_schema: type[BaseModel] = ImageReferenceInput
+
+    def _runnable(self) -> GeminiImageCaptioner:
+        return GeminiImageCaptioner(client=self._owner_client())
+
+    def _run(
+        self,
+        image: str,
+        prompt: str | None = None,
+        runtime: Any = None,
+        run_manager: CallbackManagerForToolRun | None = None,
+    ) -> tuple[str, dict[str, Any]]:
+        try:
+            source = self._resolve(image, runtime)
+            result: Caption = self._runnable().invoke(
+                {"image": source, "prompt": prompt}, self._child_config(run_manager)
+            )
+        except _RECOVERABLE as error:
+            raise self._tool_error(error) from error
+        return result.text, _artifact(result)
+
+    async def _arun(
+        self,
+        image: str,
+        prompt: str | None = None,
+        runtime: Any = None,
+        run_manager: AsyncCallbackManagerForToolRun | None = None,
+    ) -> tuple[str, dict[str, Any]]:
+        try:
+            source = await self._aresolve(image, runtime)
+            result: Caption = await self._runnable().ainvoke(
+                {"image": source, "prompt": prompt}, self._child_config(run_manager)
+            )
+        except _RECOVERABLE as error:
+            raise self._tool_error(error) from error
+        return result.text, _artifact(result)
+
+
+def _comparison_text(result: ImageComparison) -> str:
+    parts = [result.summary]
+    if result.differences:
+        parts.append("Differences: " + "; ".join(result.differences))
+    if result.similarities:
+        parts.append("Similarities: " + "; ".join(result.similarities))
+    return "\n".join(parts)
+
+
+class GeminiImageCompareTool(_GeminiVisionTool):
+    """Compare two or more images in one Gemini request.
+
+    Content: the summary, differences and similarities. Artifact: the
+    :class:`~langchain_gemini_vision.results.ImageComparison` as JSON-ready data.
+    """
+
+    name: str = "gemini_compare_images"
+    description: str = (
+        "Compare two or more images: a short summary, then what differs (objects added, "
+        "removed, moved or changed) and what they share. Pass the images by reference "
+        "(image ids like 'img_1', URLs or Files API names), in order."
+    )
+    args_schema: type[BaseModel] = CompareInput
+
+    def _runnable(self) -> GeminiImageComparer:
+        return GeminiImageComparer(client=self._owner_client())
+
+    def _run(
+        self,
+        images: list[str],
+        prompt: str | None = None,
+        runtime: Any = None,
+        run_manager: CallbackManagerForToolRun | None = None,
+    ) -> tuple[str, dict[str, Any]]:
+        try:
+            sources = [self._resolve(ref, runtime) for ref in images]
+            result: ImageComparison = self._runnable().invoke(
+                {"images": sources, "prompt": prompt}, self._child_config(run_manager)
+            )
+        except _RECOVERABLE as error:
+            raise self._tool_error(error) from error
+        return _comparison_text(result), _artifact(result)
+
+    async def _arun(
+        self,
+        images: list[str],
+        prompt: str | None = None,
+        runtime: Any = None,
+        run_manager: AsyncCallbackManagerForToolRun | None = None,
+    ) -> tuple[str, dict[str, Any]]:
+        try:
+            sources = [await self._aresolve(ref, runtime) for ref in images]
+            result: ImageComparison = await self._runnable().ainvoke(
+                {"images": sources, "prompt": prompt}, self._child_config(run_manager)
+            )
+        except _RECOVERABLE as error:
+            raise self._tool_error(error) from error
+        return _comparison_text(result), _artifact(result)
+
+
+class GeminiObjectDetectionTool(_GeminiVisionTool):
+    """Detect objects in an image and return labelled pixel boxes.
+
+    Content: ``"Image WxH px. 3 objects: red circle at (12, 40, 118, 150) px; ..."``.
+    Artifact: the :class:`~langchain_gemini_vision.results.DetectionResult` as
+    JSON-ready data (``DetectionResult.model_validate(artifact)`` rebuilds it).
+    """
+
+    name: str = "gemini_detect_objects"
+    description: str = (
+        "Find objects in an image and return each one's label and bounding box in pixels "
+        "(x_min, y_min, x_max, y_max). Use it to count, locate or list objects. Pass the "
+        "image by reference (an image id like 'img_1', a URL or a Files API name)."
+    )
+    args_schema: type[BaseModel] = DetectInput
+    return_annotated_image: bool = False
+    """Also return the image with the boxes drawn, as an image content block (for
+    models that accept images in tool results: Gemini, Anthropic)."""
+
+    def _runnable(self) -> GeminiObjectDetector:
+        return GeminiObjectDetector(client=self._owner_client())
+
+    def _run(
+        self,
+        image: str,
+        query: str | None = None,
+        max_objects: int | None = None,
+        runtime: Any = None,
+        run_manager: CallbackManagerForToolRun | None = None,
+    ) -> tuple[str | list[str | dict[str, Any]], dict[str, Any]]:
+        try:
+            prepared = self._resolve(image, runtime, need_pixels=True)
+            result: DetectionResult = self._runnable().invoke(
+                {"image": prepared, "query": query, "max_objects": max_objects},
+                self._child_config(run_manager),
+            )
+        except _RECOVERABLE as error:
+            raise self._tool_error(error) from error
+        return _detection_content(result, prepared, self.return_annotated_image), _artifact(result)
+
+    async def _arun(
+        self,
+        image: str,
+        query: str | None = None,
+        max_objects: int | None = None,
+        runtime: Any = None,
+        run_manager: AsyncCallbackManagerForToolRun | None = None,
+    ) -> tuple[str | list[str | dict[str, Any]], dict[str, Any]]:
+        try:
+            prepared = await self._aresolve(image, runtime, need_pixels=True)
+            result: DetectionResult = await self._runnable().ainvoke(
+                {"image": prepared, "query": query, "max_objects": max_objects},
+                self._child_config(run_manager),
+            )
+        except _RECOVERABLE as error:
+            raise self._tool_error(error) from error
+        return _detection_content(result, prepared, self.return_annotated_image), _artifact(result)
+
+
+class GeminiImageSegmentationTool(_GeminiVisionTool):
+    """Segment objects in an image: labelled pixel boxes plus masks.
+
+    Content: the summary (which objects have masks). Artifact: the
+    :class:`~langchain_gemini_vision.results.DetectionResult` as JSON-ready data,
+    masks as box-local RLE.
+    """
+
+    name: str = "gemini_segment_objects"
+    description: str = (
+        "Outline objects in an image: each one's label, bounding box in pixels and "
+        "segmentation mask. Use it when the exact shape or area of objects matters. Pass "
+        "the image by reference (an image id like 'img_1', a URL or a Files API name)."
+    )
+    args_schema: type[BaseModel] = SegmentInput
+    return_annotated_image: bool = False
+    """Also return the image with the masks drawn, as an image content block."""
+
+    def _runnable(self) -> GeminiImageSegmenter:
+        return GeminiImageSegmenter(client=self._owner_client())
+
+    def _run(
+        self,
+        image: str,
+        query: str | None = None,
+        runtime: Any = None,
+        run_manager: CallbackManagerForToolRun | None = None,
+    ) -> tuple[str | list[str | dict[str, Any]], dict[str, Any]]:
+        try:
+            prepared = self._resolve(image, runtime, need_pixels=True)
+            result: DetectionResult = self._runnable().invoke(
+                {"image": prepared, "query": query}, self._child_config(run_manager)
+            )
+        except _RECOVERABLE as error:
+            raise self._tool_error(error) from error
+        return _detection_content(result, prepared, self.return_annotated_image), _artifact(result)
+
+    async def _arun(
+        self,
+        image: str,
+        query: str | None = None,
+        runtime: Any = None,
+        run_manager: AsyncCallbackManagerForToolRun | None = None,
+    ) -> tuple[str | list[str | dict[str, Any]], dict[str, Any]]:
+        try:
+            prepared = await self._aresolve(image, runtime, need_pixels=True)
+            result: DetectionResult = await self._runnable().ainvoke(
+                {"image": prepared, "query": query}, self._child_config(run_manager)
+            )
+        except _RECOVERABLE as error:
+            raise self._tool_error(error) from error
+        return _detection_content(result, prepared, self.return_annotated_image), _artifact(result)
+
+
+def _answer_text(result: VisualAnswer) -> str:
+    if result.data is None:
+        return result.text
+    data = (
+        result.data.model_dump(mode="json") if isinstance(result.data, BaseModel) else result.data
+    )
+    return json.dumps(data, ensure_ascii=False)
+
+
+class GeminiImageQATool(_GeminiVisionTool):
+    """Answer a question about one or more images.
+
+    ``answer_schema`` (set by the owner, not the model) makes the answer structured:
+    the content is then the JSON answer and the artifact's ``data`` holds it.
+    """
+
+    name: str = "gemini_ask_about_images"
+    description: str = (
+        "Answer a question about one or more images (what is shown, text in the image, "
+        "colours, positions, counts). Pass the images by reference (image ids like "
+        "'img_1', URLs or Files API names)."
+    )
+    args_schema: type[BaseModel] = ImageQAInput
+    answer_schema: type[BaseModel] | dict[str, Any] | None = Field(default=None, exclude=True)
+    """Optional structured-output schema for every answer (a pydantic model or JSON schema)."""
+
+    def _runnable(self) -> GeminiImageQA:
+        return GeminiImageQA(client=self._owner_client(), answer_schema=self.answer_schema)
+
+    def _run(
+        self,
+        images: Sequence[str],
+        question: str,
+        runtime: Any = None,
+        run_manager: CallbackManagerForToolRun | None = None,
+    ) -> tuple[str, dict[str, Any]]:
+        try:
+            sources = [self._resolve(ref, runtime) for ref in images]
+            result: VisualAnswer = self._runnable().invoke(
+                {"images": sources, "question": question}, self._child_config(run_manager)
+            )
+        except _RECOVERABLE as error:
+            raise self._tool_error(error) from error
+        return _answer_text(result), _artifact(result)
+
+    async def _arun(
+        self,
+        images: Sequence[str],
+        question: str,
+        runtime: Any = None,
+        run_manager: AsyncCallbackManagerForToolRun | None = None,
+    ) -> tuple[str, dict[str, Any]]:
+        try:
+            sources = [await self._aresolve(ref, runtime) for ref in images]
+            result: VisualAnswer = await self._runnable().ainvoke(
+                {"images": sources, "question": question}, self._child_config(run_manager)
+            )
+        except _RECOVERABLE as error:
+            raise self._tool_error(error) from error
+        return _answer_text(result), _artifact(result)
