@@ -256,11 +256,17 @@ class GeminiVisionClient:
 
     # ------------------------------------------------------------------ images
 
-    def prepare(self, source: Any) -> PreparedImage:
-        """Load one image with this client's allowed directories, URL policy and downscale."""
+    def prepare(self, source: Any, *, fetch: bool = False) -> PreparedImage:
+        """Load one image with this client's allowed directories, URL policy and downscale.
+
+        ``fetch=True`` downloads http(s) URLs (through the URL policy) instead of
+        passing them as URIs: detection and segmentation need the image's size to
+        map boxes to pixels.
+        """
         return load_image(
             source,
             allowed_dirs=self.allowed_dirs,
+            fetch=fetch,
             max_side=self.max_side,
             max_pixels=self.max_pixels,
             url_policy=self.url_policy,
@@ -538,7 +544,7 @@ class GeminiVisionClient:
         """Find objects and their boxes (pixels of the original image)."""
         from langchain_gemini_vision.tasks import detect
 
-        prepared = self.prepare(image)
+        prepared = self.prepare(image, fetch=True)
         request = detect.build_request(
             prepared, query=query, max_objects=max_objects, prompts=self.prompts
         )
@@ -552,7 +558,7 @@ class GeminiVisionClient:
         """Async twin of :meth:`detect`."""
         from langchain_gemini_vision.tasks import detect
 
-        prepared = await asyncio.to_thread(self.prepare, image)
+        prepared = await asyncio.to_thread(self.prepare, image, fetch=True)
         request = detect.build_request(
             prepared, query=query, max_objects=max_objects, prompts=self.prompts
         )
@@ -564,7 +570,7 @@ class GeminiVisionClient:
         """Find objects with their masks (PNG maps or polygons, as the model gives them)."""
         from langchain_gemini_vision.tasks import segment
 
-        prepared = self.prepare(image)
+        prepared = self.prepare(image, fetch=True)
         request = segment.build_request(
             prepared, query=query, profile=self.profile, prompts=self.prompts
         )
@@ -579,7 +585,7 @@ class GeminiVisionClient:
         """Async twin of :meth:`segment`."""
         from langchain_gemini_vision.tasks import segment
 
-        prepared = await asyncio.to_thread(self.prepare, image)
+        prepared = await asyncio.to_thread(self.prepare, image, fetch=True)
         request = segment.build_request(
             prepared, query=query, profile=self.profile, prompts=self.prompts
         )

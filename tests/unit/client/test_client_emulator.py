@@ -267,3 +267,44 @@ def test_stream_yields_text_in_pieces(client: GeminiVisionClient) -> None:
     pieces = list(client.stream(VisionRequest(prompt="Caption this image.", images=(image,))))
     assert len(pieces) > 1
     assert "2 objects" in "".join(pieces)
+
+
+def test_detect_on_a_url_downloads_it_to_measure(emulator: GeminiEmulator) -> None:
+    """Boxes need the image's size: an http(s) image is fetched through the URL policy."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from langchain_gemini_vision._url_safety import UrlPolicy
+
+    scene = make_scene(400, 240, objects=2, seed=31)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "image/png")
+            self.send_header("content-length", str(len(scene.data)))
+            self.end_headers()
+            self.wfile.write(scene.data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/scene.png"
+    try:
+        with GeminiVisionClient(api_key="k", base_url=emulator.base_url) as refusing:
+            from langchain_gemini_vision import ImageInputError
+
+            with pytest.raises(ImageInputError) as info:
+                refusing.detect(url)  # loopback is a private address: refused by default
+            assert info.value.reason == "blocked_url"
+        policy = UrlPolicy(allowed_addresses=frozenset({"127.0.0.1"}))
+        with GeminiVisionClient(api_key="k", base_url=emulator.base_url, url_policy=policy) as client:
+            result = client.detect(url)
+    finally:
+        server.shutdown()
+    assert (result.image_width, result.image_height) == (400, 240)
+    assert len(result) == 2
+    for truth in scene.objects:
+        assert max(_iou(d.box, truth.box) for d in result) >= 0.9

@@ -1,0 +1,93 @@
+"""Turn the command line's image arguments (files, globs, folders, URLs) into sources."""
+
+from __future__ import annotations
+
+import glob
+import re
+from pathlib import Path
+
+__all__ = ["IMAGE_SUFFIXES", "InputError", "expand_sources", "is_remote"]
+
+IMAGE_SUFFIXES = frozenset(
+    {
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".jpe",
+        ".webp",
+        ".heic",
+        ".heif",
+        ".gif",
+        ".bmp",
+        ".tif",
+        ".tiff",
+        ".avif",
+    }
+)
+"""File endings picked from folders and globs (a file named explicitly is always tried)."""
+
+_REMOTE = re.compile(r"\A(?:https?://|gs://|data:|files/)", re.IGNORECASE)
+_GLOB_CHARS = re.compile(r"[*?\[]")
+
+
+class InputError(ValueError):
+    """An argument names no image at all (a usage error, exit code 2)."""
+
+
+def is_remote(source: str) -> bool:
+    """Whether ``source`` is a URL, ``gs://`` URI, data URI or Files API name."""
+    return bool(_REMOTE.match(source))
+
+
+def _folder_images(folder: Path, recursive: bool) -> list[str]:
+    pattern = "**/*" if recursive else "*"
+    return sorted(
+        str(path)
+        for path in folder.glob(pattern)
+        if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES
+    )
+
+
+def expand_sources(arguments: list[str], *, recursive: bool = False) -> list[str]:
+    """Expand the arguments, in order, into one source per image.
+
+    * URLs (``http(s)://``), ``gs://`` URIs, ``data:`` URIs and ``files/<id>`` names stay as
+      they are;
+    * a folder gives its image files (by extension, sorted; ``recursive`` goes into subfolders);
+    * a glob pattern (``*``, ``?``, ``[``; ``**`` for subfolders) gives the matching image files;
+    * any other argument must be an existing file (its type is checked when it is loaded).
+
+    Duplicates are kept: naming a file twice processes it twice.
+
+    Raises:
+        InputError: an argument matches nothing, with a sentence saying what to do.
+    """
+    sources: list[str] = []
+    for argument in arguments:
+        if is_remote(argument):
+            sources.append(argument)
+            continue
+        path = Path(argument).expanduser()
+        if path.is_dir():
+            found = _folder_images(path, recursive)
+            if not found:
+                hint = "" if recursive else " (add --recursive to look in subfolders)"
+                raise InputError(f"No images found in folder '{argument}'{hint}.")
+            sources.extend(found)
+        elif path.exists():
+            sources.append(str(path))
+        elif _GLOB_CHARS.search(argument):
+            matches = sorted(
+                name
+                for name in glob.glob(str(path), recursive=True)  # noqa: PTH207 - user patterns may be absolute or use ~
+                if Path(name).is_file() and Path(name).suffix.lower() in IMAGE_SUFFIXES
+            )
+            if not matches:
+                raise InputError(f"No image files match '{argument}'.")
+            sources.extend(matches)
+        else:
+            raise InputError(
+                f"File not found: '{argument}'. Check the path (relative paths start in the "
+                "current folder), or pass a folder, a glob such as 'photos/*.jpg', or a URL."
+            )
+    return sources

@@ -1,0 +1,316 @@
+"""Run task calls concurrently through the client's async methods, in input order.
+
+Each :class:`Job` is one call (one image, or several for a comparison). :func:`run_jobs`
+loads the images itself (so the report and the annotations have the bytes, and URLs
+are downloaded through the package's URL-safety policy), calls the client's async
+method, draws annotations for detections, and hands each finished
+:class:`~langchain_gemini_vision.report.ReportEntry` to a callback in input order, so
+JSON Lines stream out in the order the images were named.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from langchain_gemini_vision.client import GeminiVisionClient
+from langchain_gemini_vision.errors import (
+    GeminiVisionAPIError,
+    GeminiVisionAuthError,
+    GeminiVisionConnectionError,
+    GeminiVisionError,
+    GeminiVisionNotFoundError,
+    GeminiVisionRateLimitError,
+    ImageInputError,
+    OutputParsingError,
+    ResponseBlockedError,
+    redact,
+)
+from langchain_gemini_vision.images import PreparedImage, aload_image
+from langchain_gemini_vision.report import ReportEntry, ReportError, ReportImage, Result
+from langchain_gemini_vision.results import DetectionResult
+
+__all__ = ["Job", "RunSettings", "TaskName", "clean", "entry_to_json", "run_jobs"]
+
+TaskName = Literal["caption", "compare", "detect", "segment", "ask"]
+
+_HTTP = re.compile(r"\Ahttps?://", re.IGNORECASE)
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One task call.
+
+    Attributes:
+        task: Which task.
+        sources: Its inputs (one; two or more for ``compare`` or ``ask --together``).
+        instruction: The prompt, query or question (``None``: the task's default prompt).
+        max_objects: Detection only: keep at most this many objects.
+    """
+
+    task: TaskName
+    sources: tuple[str, ...]
+    instruction: str | None = None
+    max_objects: int | None = None
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What every job of a run shares."""
+
+    allowed_dirs: tuple[Path, ...] | None = None
+    annotate_dir: Path | None = None
+    debug: bool = False
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _hint(error: BaseException) -> str | None:
+    if isinstance(error, ImageInputError):
+        return {
+            "not_found": "Check the path.",
+            "outside_allowed_dirs": "Move the file into an --allow-dir folder, or add its folder "
+            "with another --allow-dir.",
+            "not_an_image": "Pass a PNG, JPEG, WEBP, HEIC or HEIF image.",
+            "unsupported": "Convert it to PNG or JPEG.",
+            "heic_support_missing": "pip install 'langchain-gemini-vision[heic]'",
+            "blocked_url": "Download the image yourself and pass the file.",
+            "download_failed": "Check the URL, or download the image and pass the file.",
+        }.get(error.reason)
+    if isinstance(error, GeminiVisionAuthError):
+        return "Gemini refused the API key: check GEMINI_API_KEY (or GOOGLE_API_KEY)."
+    if isinstance(error, GeminiVisionRateLimitError):
+        return "Quota or rate limit reached: wait a minute, or lower --concurrency."
+    if isinstance(error, GeminiVisionNotFoundError):
+        return "Check the model name given to --model."
+    if isinstance(error, GeminiVisionConnectionError):
+        return "Check the network connection and --base-url."
+    if isinstance(error, ResponseBlockedError):
+        return "Try another image or prompt."
+    if isinstance(error, OutputParsingError):
+        return "The model's answer could not be read; run again, or try another --model."
+    return None
+
+
+_MIN_SECRET_LENGTH = 12
+
+
+def clean(text: str) -> str:
+    """``text`` with API keys masked: anything key-shaped, and the keys in the environment.
+
+    Keys shorter than a real one (``GEMINI_API_KEY=emulator`` for the local emulator) are
+    left alone, so they do not blank out every word that happens to contain them.
+    """
+    secrets = [
+        value
+        for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY")
+        if len(value := os.environ.get(name, "")) >= _MIN_SECRET_LENGTH
+    ]
+    return redact(text, *secrets)
+
+
+def report_error(error: BaseException, debug: bool) -> ReportError:
+    """The user-facing description of a failure (API keys are always redacted)."""
+
+    if isinstance(error, GeminiVisionError):
+        message = str(error)
+        reason: str | None = None
+        if isinstance(error, ImageInputError):
+            reason = error.reason
+        elif isinstance(error, GeminiVisionAPIError) and error.code:
+            reason = error.code
+        return ReportError(type(error).__name__, clean(message), reason, _hint(error))
+    if debug:
+        detail = "".join(traceback.format_exception(error)).rstrip()
+        return ReportError(type(error).__name__, clean(f"unexpected error: {error}\n{detail}"))
+    return ReportError(
+        type(error).__name__,
+        clean(f"unexpected error: {error}"),
+        hint="Run again with --debug to see the traceback, and please report it.",
+    )
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def entry_to_json(entry: ReportEntry) -> dict[str, Any]:
+    """The JSON Lines record of one call.
+
+    Single-image calls carry ``"source"``; multi-image ones (compare, ``ask --together``)
+    ``"sources"``. Then either ``"result"`` (the result model as JSON) or ``"error"``
+    (``type``, ``message`` and, when known, ``reason`` and ``hint``).
+    """
+    record: dict[str, Any] = {"task": entry.task}
+    if len(entry.sources) == 1 and entry.task != "compare":
+        record["source"] = entry.sources[0]
+    else:
+        record["sources"] = list(entry.sources)
+    if entry.instruction:
+        record["instruction"] = entry.instruction
+    if entry.result is not None and entry.error is None:
+        record["result"] = entry.result.model_dump(mode="json")
+    if entry.error is not None:
+        error: dict[str, Any] = {"type": entry.error.type, "message": entry.error.message}
+        if entry.error.reason:
+            error["reason"] = entry.error.reason
+        if entry.error.hint:
+            error["hint"] = entry.error.hint
+        record["error"] = error
+    record["elapsed_s"] = round(entry.elapsed_s, 3)
+    if entry.annotated:
+        record["annotated"] = entry.annotated
+    if entry.notes:
+        record["notes"] = list(entry.notes)
+    return record
+
+
+# --------------------------------------------------------------------------- work
+
+
+def _view(image: PreparedImage) -> ReportImage:
+    return ReportImage(
+        label=image.source_label,
+        data=image.data,
+        mime_type=image.mime_type,
+        width=image.original_width or image.width,
+        height=image.original_height or image.height,
+    )
+
+
+def annotation_name(index: int, source: str, task: str) -> str:
+    """A file name for the annotated image of job ``index`` (1-based, so order is visible)."""
+    stem = source.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
+    stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+    stem = _UNSAFE_NAME.sub("_", stem)[:60].strip("._") or "image"
+    return f"{index:03d}-{stem}.{task}.png"
+
+
+def _annotate(result: DetectionResult, image: PreparedImage, path: Path) -> None:
+    from langchain_gemini_vision.annotate import draw_detections
+
+    assert image.data is not None
+    drawn = draw_detections(image.data, result)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    drawn.save(path, format="PNG")
+
+
+async def _call(client: GeminiVisionClient, job: Job, images: list[PreparedImage]) -> Result:
+    if job.task == "caption":
+        return await client.acaption(images[0], prompt=job.instruction)
+    if job.task == "compare":
+        return await client.acompare(images, prompt=job.instruction)
+    if job.task == "detect":
+        return await client.adetect(images[0], query=job.instruction, max_objects=job.max_objects)
+    if job.task == "segment":
+        return await client.asegment(images[0], query=job.instruction)
+    question = job.instruction or ""
+    return await client.aask(images if len(images) > 1 else images[0], question)
+
+
+async def _run_one(
+    client: GeminiVisionClient, job: Job, index: int, settings: RunSettings
+) -> ReportEntry:
+    started = time.perf_counter()
+    entry = ReportEntry(task=job.task, sources=list(job.sources), instruction=job.instruction)
+    try:
+        images = [
+            await aload_image(
+                source,
+                allowed_dirs=settings.allowed_dirs,
+                fetch=bool(_HTTP.match(source)),
+                url_policy=client.url_policy,
+            )
+            for source in job.sources
+        ]
+        entry.images = [_view(image) for image in images]
+        entry.result = await _call(client, job, images)
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        raise
+    except Exception as error:  # every failure becomes this image's error line
+        entry.error = report_error(error, settings.debug)
+    else:
+        result = entry.result
+        if (
+            isinstance(result, DetectionResult)
+            and settings.annotate_dir is not None
+            and images[0].data is not None
+        ):
+            path = settings.annotate_dir / annotation_name(index + 1, job.sources[0], job.task)
+            try:
+                await asyncio.to_thread(_annotate, result, images[0], path)
+            except Exception as error:  # a drawing problem never fails the image
+                entry.notes.append(f"could not draw the annotated image: {error}")
+            else:
+                entry.annotated = str(path)
+    entry.elapsed_s = time.perf_counter() - started
+    return entry
+
+
+async def run_jobs(
+    client: GeminiVisionClient,
+    jobs: Sequence[Job],
+    settings: RunSettings,
+    *,
+    console: Console,
+    on_entry: Callable[[ReportEntry], None],
+    concurrency: int,
+    progress: bool = True,
+    description: str = "working",
+) -> list[ReportEntry]:
+    """Run ``jobs``, at most ``concurrency`` at once, and return entries in input order.
+
+    ``on_entry`` sees each entry as soon as it and every earlier one are done.
+    A progress bar is drawn on ``console`` (stderr) when ``progress`` and there is more
+    than one job.
+    """
+    gate = asyncio.Semaphore(max(1, concurrency))
+    done: dict[int, ReportEntry] = {}
+    next_out = 0
+    show = progress and len(jobs) > 1
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not show,
+        # JSON Lines belong on stdout: never let the live display capture them.
+        redirect_stdout=False,
+        redirect_stderr=False,
+    )
+
+    async def one(index: int, job: Job, task_id: Any) -> ReportEntry:
+        nonlocal next_out
+        async with gate:
+            entry = await _run_one(client, job, index, settings)
+        done[index] = entry
+        bar.advance(task_id)
+        while next_out in done:
+            on_entry(done[next_out])
+            next_out += 1
+        return entry
+
+    with bar:
+        task_id = bar.add_task(description, total=len(jobs))
+        return list(await asyncio.gather(*(one(i, job, task_id) for i, job in enumerate(jobs))))

@@ -1,0 +1,649 @@
+"""The ``gemini-vision`` command: caption, compare, detect, segment, ask and demo.
+
+JSON Lines go to stdout (or ``--out FILE``); progress, failures and summaries go to
+stderr, so ``gemini-vision detect photos/ > results.jsonl`` stays clean. Exit codes:
+0 everything worked, 1 some images failed (each is listed), 2 a usage error (bad flag,
+missing file, no API key).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from langchain_gemini_vision._version import __version__
+from langchain_gemini_vision.cli._inputs import InputError, expand_sources
+from langchain_gemini_vision.cli._run import (
+    Job,
+    RunSettings,
+    TaskName,
+    clean,
+    entry_to_json,
+    run_jobs,
+)
+from langchain_gemini_vision.errors import ConfigurationError, GeminiVisionError
+from langchain_gemini_vision.report import ReportEntry, write_report
+
+if TYPE_CHECKING:
+    from langchain_gemini_vision._transport.base import ApiName
+    from langchain_gemini_vision.client import GeminiVisionClient
+    from langchain_gemini_vision.profiles import MediaResolution
+
+__all__ = ["UsageProblemError", "app", "main"]
+
+EXIT_OK = 0
+EXIT_FAILURES = 1
+EXIT_USAGE = 2
+NO_KEY_MESSAGE = (
+    "No Gemini API key found. Set GEMINI_API_KEY (or GOOGLE_API_KEY) to a key from "
+    "https://aistudio.google.com/apikey, for example: export GEMINI_API_KEY=your-key. "
+    "To try the tool without a key, run: gemini-vision demo"
+)
+
+
+class UsageProblemError(Exception):
+    """A user's mistake: printed as one sentence, exit code 2, never a traceback."""
+
+
+class Api(str, Enum):
+    """Which Gemini API to call."""
+
+    interactions = "interactions"
+    generate_content = "generate_content"
+
+
+class MediaResolutionChoice(str, Enum):
+    """Per-image resolution (Gemini 3)."""
+
+    low = "low"
+    medium = "medium"
+    high = "high"
+    ultra_high = "ultra_high"
+
+
+app = typer.Typer(
+    name="gemini-vision",
+    help=(
+        "Gemini image understanding from the command line: caption, compare, detect, "
+        "segment and ask, with JSON Lines output and an HTML report.\n\n"
+        "First time? Run: gemini-vision demo"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+# --------------------------------------------------------------------------- consoles
+
+
+def stderr_console() -> Console:
+    """A console on the current stderr (looked up per call, so test runners capture it)."""
+    return Console(file=sys.stderr, soft_wrap=True, highlight=False)
+
+
+def stdout_console() -> Console:
+    """A console on the current stdout, for the demo's human-readable output."""
+    return Console(file=sys.stdout, highlight=False)
+
+
+def say_error(console: Console, message: str) -> None:
+    """Print ``Error: message`` (markup shown literally, API keys masked)."""
+    console.print(f"[bold red]Error:[/] {escape(clean(message))}")
+
+
+@contextmanager
+def guard(debug: bool) -> Iterator[None]:
+    """Turn a user's mistake into exit code 2 and an unexpected error into exit code 1.
+
+    Only ``--debug`` shows a traceback.
+    """
+    try:
+        yield
+    except (typer.Exit, typer.Abort):
+        raise
+    except (UsageProblemError, InputError, ConfigurationError) as error:
+        say_error(stderr_console(), str(error))
+        raise typer.Exit(EXIT_USAGE) from None
+    except KeyboardInterrupt:
+        stderr_console().print("Interrupted.")
+        raise typer.Exit(130) from None
+    except GeminiVisionError as error:
+        say_error(stderr_console(), str(error))
+        if debug:
+            stderr_console().print(escape(clean("".join(traceback.format_exception(error)))))
+        raise typer.Exit(EXIT_FAILURES) from None
+    except Exception as error:
+        console = stderr_console()
+        if debug:
+            console.print(escape(clean("".join(traceback.format_exception(error)))))
+        say_error(console, f"unexpected {type(error).__name__}: {error}")
+        if not debug:
+            console.print("Run again with --debug to see the traceback, and please report it.")
+        raise typer.Exit(EXIT_FAILURES) from None
+
+
+def _setup_logging(debug: bool) -> None:
+    if debug:
+        logging.basicConfig(
+            level=logging.WARNING, stream=sys.stderr, format="%(name)s: %(message)s"
+        )
+        logging.getLogger("langchain_gemini_vision").setLevel(logging.DEBUG)
+
+
+def _same_terminal(out: Path | None) -> bool:
+    """Whether JSON Lines would land on the terminal the progress bar is drawn on."""
+    return out is None and sys.stdout.isatty() and sys.stderr.isatty()
+
+
+def has_api_key() -> bool:
+    """Whether ``GEMINI_API_KEY`` or ``GOOGLE_API_KEY`` is set (and not empty)."""
+    return bool(os.environ.get("GEMINI_API_KEY") or os.environ.get("GOOGLE_API_KEY"))
+
+
+# --------------------------------------------------------------------------- options
+
+SourcesArg = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="IMAGE",
+        help="Images: files, folders, glob patterns ('photos/*.jpg', quoted) or http(s) URLs.",
+        show_default=False,
+    ),
+]
+OutOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--out", "-o", help="Write the JSON Lines to this file instead of stdout.", dir_okay=False
+    ),
+]
+ReportOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--report",
+        help="Write a self-contained HTML report (report.html) into this folder.",
+        file_okay=False,
+    ),
+]
+ApiOpt = Annotated[Api, typer.Option("--api", help="Gemini API to call.", case_sensitive=False)]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model", "-m", help="Model name (default: GEMINI_VISION_MODEL or gemini-3-flash-preview)."
+    ),
+]
+ConcurrencyOpt = Annotated[
+    int,
+    typer.Option("--concurrency", "-c", min=1, max=256, help="Requests in flight at once."),
+]
+MediaResolutionOpt = Annotated[
+    MediaResolutionChoice | None,
+    typer.Option(
+        "--media-resolution",
+        help="Per-image resolution sent to Gemini 3 models.",
+        case_sensitive=False,
+    ),
+]
+BaseUrlOpt = Annotated[
+    str | None,
+    typer.Option("--base-url", help="Another endpoint (a proxy, or the local emulator)."),
+]
+AllowDirOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--allow-dir",
+        help=(
+            "Only read local images inside this folder (repeatable). Without it, any file "
+            "you name is read."
+        ),
+        exists=True,
+        file_okay=False,
+        dir_okay=True,
+    ),
+]
+RecursiveOpt = Annotated[
+    bool, typer.Option("--recursive", "-r", help="Look for images in subfolders of folders.")
+]
+DebugOpt = Annotated[
+    bool, typer.Option("--debug", help="Log requests and show tracebacks of unexpected errors.")
+]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", help="No progress bar or summary (failures are still listed).")
+]
+AnnotateDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--annotate-dir",
+        help="Write annotated PNGs into this folder (default: the --report folder).",
+        file_okay=False,
+    ),
+]
+QueryOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--query", help="What to look for, e.g. 'every price tag' (default: all prominent objects)."
+    ),
+]
+PromptOpt = Annotated[
+    str | None, typer.Option("--prompt", help="Replace the task's default prompt.")
+]
+
+
+@dataclass(frozen=True)
+class Common:
+    """Options every image command takes."""
+
+    out: Path | None
+    report: Path | None
+    api: Api
+    model: str | None
+    concurrency: int
+    media_resolution: MediaResolutionChoice | None
+    base_url: str | None
+    allow_dirs: list[Path] | None
+    recursive: bool
+    debug: bool
+    quiet: bool
+
+
+def make_client(
+    *,
+    api: Api,
+    model: str | None,
+    concurrency: int,
+    media_resolution: MediaResolutionChoice | None,
+    base_url: str | None,
+    api_key: str | None = None,
+) -> GeminiVisionClient:
+    """A :class:`GeminiVisionClient` for these options (key from the environment by default)."""
+    from langchain_gemini_vision.client import GeminiVisionClient
+
+    api_name: ApiName = "generate_content" if api is Api.generate_content else "interactions"
+    resolution: MediaResolution | None = (
+        media_resolution.value if media_resolution is not None else None
+    )
+    return GeminiVisionClient(
+        api_key=api_key,
+        model=model,
+        api=api_name,
+        base_url=base_url,
+        max_concurrency=concurrency,
+        media_resolution=resolution,
+    )
+
+
+class JsonLines:
+    """Writes one JSON object per line to a file or stdout, flushing each line."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._file: TextIO | None = None
+
+    def __enter__(self) -> JsonLines:
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("w", encoding="utf-8")
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._file is not None:
+            self._file.close()
+
+    def write(self, entry: ReportEntry) -> None:
+        """Write ``entry`` as one line."""
+        stream = self._file if self._file is not None else sys.stdout
+        stream.write(json.dumps(entry_to_json(entry), ensure_ascii=False) + "\n")
+        stream.flush()
+
+
+def list_failures(console: Console, entries: Sequence[ReportEntry]) -> None:
+    """One line per failed call on stderr: its source(s), the error, what to do."""
+    for entry in entries:
+        if entry.error is None:
+            continue
+        what = ", ".join(entry.sources)
+        line = f"[red]failed[/] {escape(what)}: {escape(entry.error.type)}: " + escape(
+            entry.error.message
+        )
+        if entry.error.hint:
+            line += f" [dim]({escape(entry.error.hint)})[/]"
+        console.print(line)
+
+
+def summarise(console: Console, entries: Sequence[ReportEntry], wall_s: float) -> None:
+    """``Done: 3 ok, 1 failed in 2.1 s; 1,234 tokens.`` on stderr."""
+    failed = sum(1 for entry in entries if not entry.ok)
+    tokens = sum(entry.usage.total_tokens for entry in entries)
+    noun = "call" if len(entries) == 1 else "calls"
+    state = f"[red]{failed} failed[/]" if failed else "all ok"
+    console.print(
+        f"Done: {len(entries)} {noun}, {state}, in {wall_s:.1f} s; {tokens:,} tokens used."
+    )
+
+
+def execute(
+    task: TaskName,
+    arguments: list[str],
+    common: Common,
+    *,
+    instruction: str | None = None,
+    max_objects: int | None = None,
+    together: bool = False,
+    annotate_dir: Path | None = None,
+) -> None:
+    """Run one image command end to end and exit with its code."""
+    import time
+
+    err = stderr_console()
+    _setup_logging(common.debug)
+    sources = expand_sources(arguments, recursive=common.recursive)
+    if task == "compare" and len(sources) < 2:
+        raise UsageProblemError(
+            f"compare needs at least two images, got {len(sources)}: name two or more files."
+        )
+    if not has_api_key():
+        raise UsageProblemError(NO_KEY_MESSAGE)
+    client = make_client(
+        api=common.api,
+        model=common.model,
+        concurrency=common.concurrency,
+        media_resolution=common.media_resolution,
+        base_url=common.base_url,
+    )
+    if task == "compare" or (task == "ask" and together):
+        jobs = [Job(task, tuple(sources), instruction)]
+    else:
+        jobs = [Job(task, (source,), instruction, max_objects) for source in sources]
+    if annotate_dir is None and task in ("detect", "segment"):
+        annotate_dir = common.report
+    settings = RunSettings(
+        allowed_dirs=tuple(common.allow_dirs) if common.allow_dirs else None,
+        annotate_dir=annotate_dir,
+        debug=common.debug,
+    )
+    started = time.perf_counter()
+    with JsonLines(common.out) as sink:
+        entries = asyncio.run(
+            _run_and_close(
+                client,
+                jobs,
+                settings,
+                console=err,
+                on_entry=sink.write,
+                concurrency=common.concurrency,
+                progress=not common.quiet and not _same_terminal(common.out),
+                description=task,
+            )
+        )
+    wall = time.perf_counter() - started
+    if common.report is not None:
+        path = write_report(
+            entries,
+            common.report,
+            title=f"gemini-vision {task}",
+            details={"model": client.model, "api": client.api},
+        )
+        if not common.quiet:
+            err.print(f"Report: {escape(str(path))}")
+    if annotate_dir is not None and not common.quiet and any(e.annotated for e in entries):
+        err.print(f"Annotated images: {escape(str(annotate_dir))}")
+    list_failures(err, entries)
+    if common.out is not None and not common.quiet:
+        err.print(f"JSON Lines: {escape(str(common.out))}")
+    if not common.quiet:
+        summarise(err, entries, wall)
+    raise typer.Exit(EXIT_FAILURES if any(not e.ok for e in entries) else EXIT_OK)
+
+
+async def _run_and_close(
+    client: GeminiVisionClient, jobs: list[Job], settings: RunSettings, **kwargs: Any
+) -> list[ReportEntry]:
+    try:
+        return await run_jobs(client, jobs, settings, **kwargs)
+    finally:
+        await client.aclose()
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"gemini-vision {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Gemini image understanding from the command line."""
+
+
+@app.command()
+def caption(
+    *,
+    sources: SourcesArg,
+    prompt: PromptOpt = None,
+    out: OutOpt = None,
+    report: ReportOpt = None,
+    api: ApiOpt = Api.interactions,
+    model: ModelOpt = None,
+    concurrency: ConcurrencyOpt = 8,
+    media_resolution: MediaResolutionOpt = None,
+    base_url: BaseUrlOpt = None,
+    allow_dir: AllowDirOpt = None,
+    recursive: RecursiveOpt = False,
+    debug: DebugOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Describe each image in a sentence or two."""
+    common = Common(
+        out, report, api, model, concurrency, media_resolution, base_url, allow_dir,
+        recursive, debug, quiet,
+    )  # fmt: skip
+    with guard(debug):
+        execute("caption", sources, common, instruction=prompt)
+
+
+@app.command()
+def compare(
+    *,
+    sources: SourcesArg,
+    prompt: PromptOpt = None,
+    out: OutOpt = None,
+    report: ReportOpt = None,
+    api: ApiOpt = Api.interactions,
+    model: ModelOpt = None,
+    concurrency: ConcurrencyOpt = 8,
+    media_resolution: MediaResolutionOpt = None,
+    base_url: BaseUrlOpt = None,
+    allow_dir: AllowDirOpt = None,
+    recursive: RecursiveOpt = False,
+    debug: DebugOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Compare two or more images in one request: summary, differences, similarities."""
+    common = Common(
+        out, report, api, model, concurrency, media_resolution, base_url, allow_dir,
+        recursive, debug, quiet,
+    )  # fmt: skip
+    with guard(debug):
+        execute("compare", sources, common, instruction=prompt)
+
+
+@app.command()
+def detect(
+    *,
+    sources: SourcesArg,
+    query: QueryOpt = None,
+    max_objects: Annotated[
+        int | None, typer.Option("--max-objects", min=1, help="Keep at most this many objects.")
+    ] = None,
+    annotate_dir: AnnotateDirOpt = None,
+    out: OutOpt = None,
+    report: ReportOpt = None,
+    api: ApiOpt = Api.interactions,
+    model: ModelOpt = None,
+    concurrency: ConcurrencyOpt = 8,
+    media_resolution: MediaResolutionOpt = None,
+    base_url: BaseUrlOpt = None,
+    allow_dir: AllowDirOpt = None,
+    recursive: RecursiveOpt = False,
+    debug: DebugOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Find objects and their bounding boxes (pixels of the original image)."""
+    common = Common(
+        out, report, api, model, concurrency, media_resolution, base_url, allow_dir,
+        recursive, debug, quiet,
+    )  # fmt: skip
+    with guard(debug):
+        execute(
+            "detect",
+            sources,
+            common,
+            instruction=query,
+            max_objects=max_objects,
+            annotate_dir=annotate_dir,
+        )
+
+
+@app.command()
+def segment(
+    *,
+    sources: SourcesArg,
+    query: QueryOpt = None,
+    annotate_dir: AnnotateDirOpt = None,
+    out: OutOpt = None,
+    report: ReportOpt = None,
+    api: ApiOpt = Api.interactions,
+    model: ModelOpt = None,
+    concurrency: ConcurrencyOpt = 8,
+    media_resolution: MediaResolutionOpt = None,
+    base_url: BaseUrlOpt = None,
+    allow_dir: AllowDirOpt = None,
+    recursive: RecursiveOpt = False,
+    debug: DebugOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Find objects with their segmentation masks."""
+    common = Common(
+        out, report, api, model, concurrency, media_resolution, base_url, allow_dir,
+        recursive, debug, quiet,
+    )  # fmt: skip
+    with guard(debug):
+        execute("segment", sources, common, instruction=query, annotate_dir=annotate_dir)
+
+
+@app.command()
+def ask(
+    *,
+    sources: SourcesArg,
+    question: Annotated[
+        str, typer.Option("--question", help="The question to ask about each image.")
+    ],
+    together: Annotated[
+        bool,
+        typer.Option("--together", help="Ask once about all the images together."),
+    ] = False,
+    out: OutOpt = None,
+    report: ReportOpt = None,
+    api: ApiOpt = Api.interactions,
+    model: ModelOpt = None,
+    concurrency: ConcurrencyOpt = 8,
+    media_resolution: MediaResolutionOpt = None,
+    base_url: BaseUrlOpt = None,
+    allow_dir: AllowDirOpt = None,
+    recursive: RecursiveOpt = False,
+    debug: DebugOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Ask a question about each image (or, with --together, about all of them at once)."""
+    common = Common(
+        out, report, api, model, concurrency, media_resolution, base_url, allow_dir,
+        recursive, debug, quiet,
+    )  # fmt: skip
+    with guard(debug):
+        if not question.strip():
+            raise UsageProblemError(
+                "The question is empty: pass --question 'What is in the image?'."
+            )
+        execute("ask", sources, common, instruction=question, together=together)
+
+
+@app.command()
+def demo(
+    *,
+    out_dir: Annotated[
+        Path,
+        typer.Option(
+            "--out-dir",
+            help="Folder for results.jsonl, annotated images and report.html.",
+            file_okay=False,
+        ),
+    ] = Path("gemini-vision-demo"),
+    offline: Annotated[
+        bool,
+        typer.Option("--offline", help="Use the bundled offline emulator even when a key is set."),
+    ] = False,
+    api: ApiOpt = Api.interactions,
+    model: ModelOpt = None,
+    concurrency: ConcurrencyOpt = 8,
+    media_resolution: MediaResolutionOpt = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url", help="With a key: send the photographs to this endpoint, not Gemini's."
+        ),
+    ] = None,
+    debug: DebugOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Run every task on sample images and write JSON, annotated images and an HTML report.
+
+    With GEMINI_API_KEY (or GOOGLE_API_KEY) set, the bundled sample photographs go to
+    Gemini. Without a key (or with --offline), a local emulator answers on generated
+    scenes, with no network at all.
+    """
+    from langchain_gemini_vision.cli._demo import run_demo
+
+    with guard(debug):
+        _setup_logging(debug)
+        code = run_demo(
+            out_dir=out_dir,
+            offline=offline or not has_api_key(),
+            api=api,
+            model=model,
+            concurrency=concurrency,
+            media_resolution=media_resolution,
+            base_url=base_url,
+            debug=debug,
+            quiet=quiet,
+        )
+        raise typer.Exit(code)
+
+
+def main() -> None:
+    """Entry point of the ``gemini-vision`` console script."""
+    app()
