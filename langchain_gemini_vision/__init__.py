@@ -26,7 +26,9 @@ from langchain_gemini_vision.errors import (
     ResponseBlockedError,
     ResponseError,
 )
+from langchain_gemini_vision.image_store import ImageStore
 from langchain_gemini_vision.images import PreparedImage, load_image, load_images
+from langchain_gemini_vision.loaders import GeminiImageLoader, LoaderFailure
 from langchain_gemini_vision.masks import Mask
 from langchain_gemini_vision.profiles import ModelProfile, profile_for, register_profile
 from langchain_gemini_vision.prompts import Prompts
@@ -37,7 +39,23 @@ from langchain_gemini_vision.results import (
     ImageComparison,
     VisualAnswer,
 )
+from langchain_gemini_vision.runnables import (
+    GeminiImageCaptioner,
+    GeminiImageComparer,
+    GeminiImageQA,
+    GeminiImageSegmenter,
+    GeminiObjectDetector,
+    GeminiVisionSettings,
+)
 from langchain_gemini_vision.tokens import estimate_image_tokens
+from langchain_gemini_vision.toolkit import GeminiVisionToolkit
+from langchain_gemini_vision.tools import (
+    GeminiImageCaptionTool,
+    GeminiImageCompareTool,
+    GeminiImageQATool,
+    GeminiImageSegmentationTool,
+    GeminiObjectDetectionTool,
+)
 from langchain_gemini_vision.usage import Usage
 
 __all__ = [
@@ -48,6 +66,17 @@ __all__ = [
     "Detection",
     "DetectionResult",
     "EmptyResponseError",
+    "GeminiImageCaptionTool",
+    "GeminiImageCaptioner",
+    "GeminiImageCompareTool",
+    "GeminiImageComparer",
+    "GeminiImageLoader",
+    "GeminiImageQA",
+    "GeminiImageQATool",
+    "GeminiImageSegmentationTool",
+    "GeminiImageSegmenter",
+    "GeminiObjectDetectionTool",
+    "GeminiObjectDetector",
     "GeminiVisionAPIError",
     "GeminiVisionAuthError",
     "GeminiVisionClient",
@@ -57,9 +86,13 @@ __all__ = [
     "GeminiVisionNotFoundError",
     "GeminiVisionRateLimitError",
     "GeminiVisionServerError",
+    "GeminiVisionSettings",
     "GeminiVisionTimeoutError",
+    "GeminiVisionToolkit",
     "ImageComparison",
     "ImageInputError",
+    "ImageStore",
+    "LoaderFailure",
     "Mask",
     "ModelProfile",
     "OutputParsingError",

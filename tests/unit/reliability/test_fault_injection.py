@@ -43,7 +43,9 @@ def _matches(result: DetectionResult, scene: Scene) -> bool:
 @pytest.mark.timeout(180)
 @pytest.mark.parametrize("api", ["interactions", "generate_content"])
 def test_thousand_calls_survive_injected_faults(api: str) -> None:
-    scenes = [make_scene(160, 120, objects=1 + i % 3, seed=1000 + i) for i in range(DISTINCT_IMAGES)]
+    scenes = [
+        make_scene(160, 120, objects=1 + i % 3, seed=1000 + i) for i in range(DISTINCT_IMAGES)
+    ]
     route = "interactions" if api == "interactions" else "generate_content"
     with GeminiEmulator(seed=7) as emu:
         emu.faults.inject(route, 503, probability=0.20)
@@ -102,7 +104,9 @@ def test_a_hung_server_cannot_hang_the_caller() -> None:
     with GeminiEmulator() as emu:
         emu.faults.inject("interactions", "slow", probability=1.0, delay=30)
         policy = RetryPolicy(max_attempts=5, initial_delay=0.01, deadline=1.0)
-        with GeminiVisionClient(api_key="k", base_url=emu.base_url, retry=policy, timeout=10) as client:
+        with GeminiVisionClient(
+            api_key="k", base_url=emu.base_url, retry=policy, timeout=10
+        ) as client:
             started = time.monotonic()
             with pytest.raises(GeminiVisionTimeoutError):
                 client.caption(make_scene(64, 64, objects=1).data)

@@ -1,0 +1,72 @@
+"""The public surface is pinned: adding or removing a name is a deliberate change."""
+
+from __future__ import annotations
+
+import langchain_gemini_vision
+
+EXPECTED = {
+    "BatchJobError",
+    "Caption",
+    "ConfigurationError",
+    "DEFAULT_MODEL",
+    "Detection",
+    "DetectionResult",
+    "EmptyResponseError",
+    "GeminiImageCaptionTool",
+    "GeminiImageCaptioner",
+    "GeminiImageCompareTool",
+    "GeminiImageComparer",
+    "GeminiImageLoader",
+    "GeminiImageQA",
+    "GeminiImageQATool",
+    "GeminiImageSegmentationTool",
+    "GeminiImageSegmenter",
+    "GeminiObjectDetectionTool",
+    "GeminiObjectDetector",
+    "GeminiVisionAPIError",
+    "GeminiVisionAuthError",
+    "GeminiVisionClient",
+    "GeminiVisionConnectionError",
+    "GeminiVisionError",
+    "GeminiVisionInvalidRequestError",
+    "GeminiVisionNotFoundError",
+    "GeminiVisionRateLimitError",
+    "GeminiVisionServerError",
+    "GeminiVisionSettings",
+    "GeminiVisionTimeoutError",
+    "GeminiVisionToolkit",
+    "ImageComparison",
+    "ImageInputError",
+    "ImageStore",
+    "LoaderFailure",
+    "Mask",
+    "ModelProfile",
+    "OutputParsingError",
+    "PreparedImage",
+    "Prompts",
+    "ResponseBlockedError",
+    "ResponseError",
+    "RetryPolicy",
+    "Usage",
+    "VisualAnswer",
+    "__version__",
+    "estimate_image_tokens",
+    "load_image",
+    "load_images",
+    "profile_for",
+    "register_profile",
+}
+
+
+def test_all_is_pinned() -> None:
+    assert set(langchain_gemini_vision.__all__) == EXPECTED
+
+
+def test_every_name_in_all_exists() -> None:
+    for name in langchain_gemini_vision.__all__:
+        assert hasattr(langchain_gemini_vision, name), name
+
+
+def test_all_is_sorted_and_unique() -> None:
+    names = langchain_gemini_vision.__all__
+    assert len(names) == len(set(names))
