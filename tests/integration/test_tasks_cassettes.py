@@ -127,7 +127,9 @@ def test_ask_structured(vision_client: GeminiVisionClient) -> None:
 
 
 @pytest.mark.emulator_only
-@pytest.mark.parametrize(("question", "expected"), [("a green triangle", True), ("a red square", False)])
+@pytest.mark.parametrize(
+    ("question", "expected"), [("a green triangle", True), ("a red square", False)]
+)
 def test_ask_classification(
     vision_client: GeminiVisionClient, question: str, expected: bool
 ) -> None:

@@ -300,7 +300,9 @@ def test_detect_on_a_url_downloads_it_to_measure(emulator: GeminiEmulator) -> No
                 refusing.detect(url)  # loopback is a private address: refused by default
             assert info.value.reason == "blocked_url"
         policy = UrlPolicy(allowed_addresses=frozenset({"127.0.0.1"}))
-        with GeminiVisionClient(api_key="k", base_url=emulator.base_url, url_policy=policy) as client:
+        with GeminiVisionClient(
+            api_key="k", base_url=emulator.base_url, url_policy=policy
+        ) as client:
             result = client.detect(url)
     finally:
         server.shutdown()

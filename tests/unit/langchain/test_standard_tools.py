@@ -16,7 +16,11 @@ from langchain_gemini_vision.tools import (
     GeminiObjectDetectionTool,
 )
 
-_ENV: tuple[dict[str, str], dict[str, Any], dict[str, Any]] = ({"GEMINI_API_KEY": "env-key"}, {}, {"api_key": "env-key"})
+_ENV: tuple[dict[str, str], dict[str, Any], dict[str, Any]] = (
+    {"GEMINI_API_KEY": "env-key"},
+    {},
+    {"api_key": "env-key"},
+)
 
 
 class _Base(ToolsUnitTests):
