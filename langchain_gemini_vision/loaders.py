@@ -83,6 +83,10 @@ class GeminiImageLoader(BaseLoader):
         caption_prompt: Override the caption instruction.
         max_concurrency: Images in flight at once (default: the client's).
         on_error: ``"raise"``, ``"skip"`` or ``"include"``; see the module docstring.
+        batch_dir: Run as Gemini Batch API jobs (half the price, results within
+            24 h) with their resumable manifest in this folder; loading again with
+            the same folder resumes without submitting any image twice.
+        batch_poll_interval: Seconds between polls of the batch jobs (default 30).
         client_kwargs: Settings for the client built when ``client`` is not given
             (``model``, ``api``, ``api_key``, ``base_url``, ...).
 
@@ -103,6 +107,8 @@ class GeminiImageLoader(BaseLoader):
         caption_prompt: str | None = None,
         max_concurrency: int | None = None,
         on_error: OnError = "raise",
+        batch_dir: str | PurePath | None = None,
+        batch_poll_interval: float | None = None,
         **client_kwargs: Any,
     ) -> None:
         if on_error not in ("raise", "skip", "include"):
@@ -117,6 +123,8 @@ class GeminiImageLoader(BaseLoader):
         self.detect_query = detect_query
         self.caption_prompt = caption_prompt
         self.on_error: OnError = on_error
+        self.batch_dir = batch_dir
+        self.batch_poll_interval = batch_poll_interval
         self._client = client
         self._client_kwargs = client_kwargs
         self._max_concurrency = max_concurrency
@@ -227,9 +235,28 @@ class GeminiImageLoader(BaseLoader):
 
     # -- BaseLoader ------------------------------------------------------------
 
+    def _batch_documents(self) -> list[Document]:
+        from langchain_gemini_vision.batch import caption_documents
+
+        assert self.batch_dir is not None
+        return caption_documents(
+            list(self._iter_sources()),
+            client=self.client,
+            manifest_dir=Path(self.batch_dir),
+            prompt=self.caption_prompt,
+            detect=self.detect,
+            detect_query=self.detect_query,
+            progress=False,
+            poll_interval=self.batch_poll_interval,
+            on_error=self.on_error,
+        )
+
     def lazy_load(self) -> Iterator[Document]:
         """Yield documents in input order, ``max_concurrency`` images in flight on threads."""
         self.failures = []
+        if self.batch_dir is not None:
+            yield from self._batch_documents()
+            return
         window = self.max_concurrency
         pending: deque[tuple[str, Future[Document]]] = deque()
         with ThreadPoolExecutor(max_workers=window) as pool:
@@ -257,6 +284,10 @@ class GeminiImageLoader(BaseLoader):
     async def alazy_load(self) -> AsyncIterator[Document]:
         """Async :meth:`lazy_load`: ``max_concurrency`` tasks in flight, input order kept."""
         self.failures = []
+        if self.batch_dir is not None:
+            for batched in await asyncio.to_thread(self._batch_documents):
+                yield batched
+            return
         window = self.max_concurrency
         pending: deque[tuple[str, asyncio.Task[Document]]] = deque()
         sources = self._iter_sources()

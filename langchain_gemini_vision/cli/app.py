@@ -26,6 +26,15 @@ from rich.console import Console
 from rich.markup import escape
 
 from langchain_gemini_vision._version import __version__
+from langchain_gemini_vision.cli._batch import (
+    JobArg,
+    PollOpt,
+    WaitOpt,
+    batch_app,
+    fetch,
+    open_batch,
+    print_status,
+)
 from langchain_gemini_vision.cli._inputs import InputError, expand_sources
 from langchain_gemini_vision.cli._run import (
     Job,
@@ -456,6 +465,21 @@ def caption(
     recursive: RecursiveOpt = False,
     debug: DebugOpt = False,
     quiet: QuietOpt = False,
+    batch: Annotated[
+        Path | None,
+        typer.Option(
+            "--batch",
+            file_okay=False,
+            help="Run as Gemini Batch API jobs (half the price, results within 24 h), "
+            "with the resumable manifest in this folder.",
+        ),
+    ] = None,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="With --batch: poll until done, then write results.")
+    ] = False,
+    poll_interval: Annotated[
+        float, typer.Option("--poll-interval", min=0.0, help="With --batch --wait: seconds.")
+    ] = 30.0,
 ) -> None:
     """Describe each image in a sentence or two."""
     common = Common(
@@ -463,7 +487,33 @@ def caption(
         recursive, debug, quiet,
     )  # fmt: skip
     with guard(debug):
-        execute("caption", sources, common, instruction=prompt)
+        if batch is None:
+            execute("caption", sources, common, instruction=prompt)
+        from langchain_gemini_vision.cli._batch import submit_captions
+
+        assert batch is not None  # execute() exits
+        _setup_logging(debug)
+        if not has_api_key():
+            raise UsageProblemError(NO_KEY_MESSAGE)
+        client = make_client(
+            api=api,
+            model=model,
+            concurrency=concurrency,
+            media_resolution=media_resolution,
+            base_url=base_url,
+        )
+        paths = expand_sources(sources, recursive=recursive)
+        code = submit_captions(
+            stderr_console(),
+            client,
+            paths,
+            batch,
+            prompt=prompt,
+            wait=wait,
+            poll_interval=poll_interval,
+            out=out,
+        )
+        raise typer.Exit(code)
 
 
 @app.command()
@@ -642,6 +692,59 @@ def demo(
             quiet=quiet,
         )
         raise typer.Exit(code)
+
+
+# --------------------------------------------------------------------------- batch jobs
+
+
+def _batch_client_for(base_url: str | None) -> Any:
+    def client_for(model: str) -> GeminiVisionClient:
+        if not has_api_key():
+            raise UsageProblemError(NO_KEY_MESSAGE)
+        return make_client(
+            api=Api.generate_content,
+            model=model or None,
+            concurrency=8,
+            media_resolution=None,
+            base_url=base_url,
+        )
+
+    return client_for
+
+
+@batch_app.command("status")
+def batch_status(job: JobArg, base_url: BaseUrlOpt = None, debug: DebugOpt = False) -> None:
+    """Where the jobs stand: items answered, jobs per state."""
+    with guard(debug), open_batch(job, _batch_client_for(base_url)) as batch:
+        done = print_status(stderr_console(), batch)
+        raise typer.Exit(EXIT_OK if done else EXIT_FAILURES)
+
+
+@batch_app.command("fetch")
+def batch_fetch(
+    job: JobArg,
+    *,
+    out: OutOpt = None,
+    wait: WaitOpt = False,
+    poll_interval: PollOpt = 30.0,
+    base_url: BaseUrlOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Write the finished items as JSON Lines (exit 1 if any failed or are still running)."""
+    with guard(debug), open_batch(job, _batch_client_for(base_url)) as batch:
+        code = fetch(stderr_console(), batch, wait=wait, poll_interval=poll_interval, out=out)
+        raise typer.Exit(code)
+
+
+@batch_app.command("cancel")
+def batch_cancel(job: JobArg, base_url: BaseUrlOpt = None, debug: DebugOpt = False) -> None:
+    """Cancel every unfinished job (their items end as errors)."""
+    with guard(debug), open_batch(job, _batch_client_for(base_url)) as batch:
+        batch.cancel()
+        print_status(stderr_console(), batch)
+
+
+app.add_typer(batch_app)
 
 
 def main() -> None:

@@ -76,6 +76,7 @@ from ._protocol import (
     parse_interaction,
 )
 from .answers import build_answer, choose_task, fill_schema, parse_query, schema_mask_kind
+from .batches import mount_batches
 from .dialects import Dialect, dialect_for, render_text, resolve_mask_form
 from .faults import Fault, FaultInjector, Stats
 from .vision import ImageAnalysis, ImageDecodeError, analyse_image
@@ -324,6 +325,7 @@ class GeminiEmulator:
         app = web.Application(client_max_size=limit, middlewares=[self._middleware])
         app.on_response_prepare.append(self._tag_response)
         v = f"{{version:{_VERSIONS}}}"
+        mount_batches(app, self)  # Batch API (testing/batches.py); before /models/{target}
         app.router.add_post(f"/{v}/interactions", self._create_interaction)
         app.router.add_get(f"/{v}/interactions/{{id}}", self._get_interaction)
         app.router.add_delete(f"/{v}/interactions/{{id}}", self._delete_interaction)
