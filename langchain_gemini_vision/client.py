@@ -273,6 +273,12 @@ class GeminiVisionClient:
             inline_limit_bytes=self._inline_limit(),
         )
 
+    async def _aprepare(self, source: Any, *, fetch: bool = False) -> PreparedImage:
+        """:meth:`prepare` off the event loop (files, decoding), unless already prepared."""
+        if isinstance(source, PreparedImage):
+            return source
+        return await asyncio.to_thread(self.prepare, source, fetch=fetch)
+
     def prepare_many(self, sources: Iterable[Any]) -> list[PreparedImage]:
         """Load several images for one request (at most 3,600)."""
         items = list(sources)
@@ -516,7 +522,7 @@ class GeminiVisionClient:
         """Async twin of :meth:`caption`."""
         from langchain_gemini_vision.tasks import caption
 
-        prepared = await asyncio.to_thread(self.prepare, image)
+        prepared = await self._aprepare(image)
         request = caption.build_request(prepared, prompt=prompt, prompts=self.prompts)
         return caption.parse_response(await self.agenerate(request))
 
@@ -558,7 +564,7 @@ class GeminiVisionClient:
         """Async twin of :meth:`detect`."""
         from langchain_gemini_vision.tasks import detect
 
-        prepared = await asyncio.to_thread(self.prepare, image, fetch=True)
+        prepared = await self._aprepare(image, fetch=True)
         request = detect.build_request(
             prepared, query=query, max_objects=max_objects, prompts=self.prompts
         )
@@ -585,7 +591,7 @@ class GeminiVisionClient:
         """Async twin of :meth:`segment`."""
         from langchain_gemini_vision.tasks import segment
 
-        prepared = await asyncio.to_thread(self.prepare, image, fetch=True)
+        prepared = await self._aprepare(image, fetch=True)
         request = segment.build_request(
             prepared, query=query, profile=self.profile, prompts=self.prompts
         )

@@ -40,7 +40,7 @@ from typing import Any, Literal
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, computed_field, model_validator
 
 from langchain_gemini_vision._url_safety import (
     UrlPolicy,
@@ -139,23 +139,21 @@ class PreparedImage(BaseModel):
     height: int | None = None
     original_width: int | None = None
     original_height: int | None = None
-    sha256: str | None = None
     converted_from: str | None = None
     exif_orientation: int | None = None
     downscaled: bool = False
     needs_upload: bool = False
     source_label: str = "image"
 
-    @model_validator(mode="before")
-    @classmethod
-    def _fill_sha256(cls, values: Any) -> Any:
-        if (
-            isinstance(values, dict)
-            and values.get("data") is not None
-            and values.get("sha256") is None
-        ):
-            values = {**values, "sha256": hashlib.sha256(values["data"]).hexdigest()}
-        return values
+    @computed_field  # type: ignore[prop-decorator]
+    @cached_property
+    def sha256(self) -> str | None:
+        """Hex SHA-256 of ``data`` (``None`` for references); computed on first use.
+
+        Lazy because hashing a 12 MP JPEG costs about as much as reading it, and only
+        the Files API cache, batch keys and loader metadata need it.
+        """
+        return hashlib.sha256(self.data).hexdigest() if self.data is not None else None
 
     @model_validator(mode="after")
     def _check_transport(self) -> PreparedImage:
@@ -199,6 +197,7 @@ class PreparedImage(BaseModel):
         """Copy, dropping the cached base64 so it always matches ``data``."""
         copy = super().model_copy(update=update, deep=deep)
         copy.__dict__.pop("base64_data", None)
+        copy.__dict__.pop("sha256", None)
         return copy
 
     def __repr__(self) -> str:
@@ -431,6 +430,10 @@ def _trim_to_image(data: bytes, mime: str, label: str) -> tuple[bytes, bytes | N
     Returns the trimmed bytes and, for PNG, the eXIf payload found anywhere.
     """
     exif: bytes | None = None
+    if mime == "image/jpeg" and data.endswith(b"\xff\xd9") and b"MPF\x00" not in data[:65536]:
+        # Ends with EOI and declares no second picture (MPO): complete as it is.
+        # Walking the entropy-coded data costs as much as base64-encoding it.
+        return data, None
     if mime == "image/jpeg":
         end = _jpeg_end(data)
         what = "no end-of-image marker (FFD9): the JPEG is truncated"
@@ -632,7 +635,6 @@ def _finish(
         height=size[1] if size else None,
         original_width=original[0] if original else None,
         original_height=original[1] if original else None,
-        sha256=hashlib.sha256(data).hexdigest(),
         converted_from=converted_from,
         exif_orientation=exif_orientation,
         downscaled=downscaled,
@@ -891,11 +893,17 @@ def _read_path(path: str | PurePath, opts: _Options) -> tuple[bytes, str]:
     except OSError as exc:
         raise ImageInputError(label, "not_found", f"cannot open the file: {exc}") from exc
     try:
-        _check_regular(os.fstat(fd), label, opts)  # the file we opened, not the one we checked
+        opened = os.fstat(fd)
+        _check_regular(opened, label, opts)  # the file we opened, not the one we checked
         chunks: list[bytes] = []
         total = 0
+        # One read of the size stat reports (no join of megabyte chunks); the loop
+        # still catches a file that grew, and pseudo-files that report size 0.
+        first = min(max(opened.st_size, 1 << 16), opts.max_file_bytes + 1)
         while True:
-            chunk = os.read(fd, min(1 << 20, opts.max_file_bytes + 1 - total))
+            chunk = os.read(
+                fd, first if not chunks else min(1 << 20, opts.max_file_bytes + 1 - total)
+            )
             if not chunk:
                 break
             chunks.append(chunk)
@@ -908,7 +916,7 @@ def _read_path(path: str | PurePath, opts: _Options) -> tuple[bytes, str]:
         raise ImageInputError(label, "not_found", f"cannot read the file: {exc}") from exc
     finally:
         os.close(fd)
-    return b"".join(chunks), label
+    return (chunks[0] if len(chunks) == 1 else b"".join(chunks)), label
 
 
 def _check_regular(info: os.stat_result, label: str, opts: _Options) -> None:

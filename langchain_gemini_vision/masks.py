@@ -146,8 +146,11 @@ class Mask:
         local: NDArray[Any],
         offset: tuple[int, int],
         resolution_wh: tuple[int, int],
+        *,
+        copy: bool = True,
     ) -> None:
-        array = np.array(local, dtype=bool, copy=True)
+        # copy=False lets the decoders hand over an array they just built (no second copy).
+        array = np.array(local, dtype=bool, copy=True) if copy else np.asarray(local, dtype=bool)
         if array.ndim != 2:
             raise ValueError(f"a mask must be 2-D, got shape {array.shape}")
         x0, y0 = int(offset[0]), int(offset[1])
@@ -515,7 +518,7 @@ def decode_png_mask(
     except _PIL_DECODE_ERRORS as exc:
         raise MaskDecodeError(f"mask PNG cannot be read: {exc}") from exc
     local = np.asarray(resized, dtype=np.uint8) > threshold
-    return Mask(local, (x0, y0), resolution_wh)
+    return Mask(local, (x0, y0), resolution_wh, copy=False)
 
 
 def _as_number(value: Any) -> float:

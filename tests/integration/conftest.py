@@ -21,9 +21,17 @@ from tests.conftest import LIVE, LIVE_KEY
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 
+# Replay talks to nothing: a request a cassette does not answer goes to this
+# closed port and fails loudly, instead of reaching a live emulator unnoticed.
+NOWHERE = "http://127.0.0.1:9"
+
+
 @pytest.fixture(scope="session")
-def backend() -> Iterator[tuple[str | None, str]]:
-    """``(base_url, api_key)``: live Gemini when recording live, else the local emulator."""
+def backend(request: pytest.FixtureRequest) -> Iterator[tuple[str | None, str]]:
+    """``(base_url, api_key)``: nothing on replay; the emulator or live Gemini when recording."""
+    if request.config.getoption("--record-mode") == "none":
+        yield NOWHERE, "emulator-key"
+        return
     if LIVE:
         if not LIVE_KEY:
             pytest.exit("GEMINI_VISION_LIVE=1 needs GEMINI_API_KEY or GOOGLE_API_KEY", 2)

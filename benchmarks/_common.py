@@ -1,0 +1,291 @@
+"""Shared plumbing: result rows, the emulator in its own process, timing and machine facts."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+__all__ = [
+    "EmulatorProcess",
+    "Result",
+    "Sizes",
+    "cpu_wall",
+    "load_average",
+    "machine_header",
+    "ratio",
+]
+
+
+@dataclass
+class Result:
+    """One row of the table and of ``results.json``.
+
+    ``ratio`` is ``value / reference_value`` unless the row says otherwise in
+    ``notes`` (speed-ups and memory savings are ``reference / value``, so that
+    "at least 3x" reads as ``ratio >= 3``). ``met`` is ``None`` for rows that
+    are reported without a target.
+    """
+
+    figure: str
+    value: float
+    unit: str
+    reference: str
+    reference_value: float
+    ratio: float
+    target: str
+    met: bool | None
+    notes: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        """The row as written to ``results.json``."""
+        row = asdict(self)
+        for key in ("value", "reference_value", "ratio"):
+            row[key] = _finite(row[key])
+        return row
+
+
+def _finite(x: float) -> float:
+    x = float(x)
+    if not math.isfinite(x):
+        msg = f"non-finite measurement {x!r}"
+        raise ValueError(msg)
+    return x
+
+
+def ratio(value: float, reference: float) -> float:
+    """``value / reference``, guarded against a zero reference."""
+    return value / reference if reference > 0 else math.inf
+
+
+def check(ratio_value: float, op: str, bound: float) -> bool:
+    """Whether ``ratio_value <op> bound`` holds (``op`` is ``"<="`` or ``">="``)."""
+    return ratio_value <= bound if op == "<=" else ratio_value >= bound
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Every size the suite uses; ``--smoke`` shrinks them all."""
+
+    smoke: bool
+    # figure 1 and 3: calls per variant per round, rounds
+    calls: int = 30
+    rounds: int = 5
+    warmup: int = 5
+    # figure 2
+    batch2_images: int = 512
+    batch2_concurrency: int = 64
+    batch2_latency: float = 0.1
+    # figure 4
+    prep_width: int = 4000
+    prep_height: int = 3000
+    prep_repeats: int = 7
+    # figure 5
+    batch5_images: int = 1000
+    batch5_concurrency: int = 64
+    batch5_latency: float = 0.2
+    batch5_sequential_sample: int = 20
+    # figure 6
+    upload_bytes: int = 30 * 1024 * 1024
+    upload_asks: int = 10
+    # figure 7
+    masks: int = 100
+    mask_image_wh: tuple[int, int] = (4000, 3000)
+    mask_repeats: int = 5
+    # figure 8
+    memory_small: int = 50
+    memory_large: int = 200
+    memory_side: int = 256
+    memory_modes: tuple[str, ...] = ("alazy_load", "lazy_load")
+
+    @classmethod
+    def full(cls) -> Sizes:
+        """The sizes the figures are defined with."""
+        return cls(smoke=False)
+
+    @classmethod
+    def tiny(cls) -> Sizes:
+        """Seconds, not minutes: for CI (the numbers mean little)."""
+        return cls(
+            smoke=True,
+            calls=4,
+            rounds=2,
+            warmup=2,
+            batch2_images=16,
+            batch2_concurrency=8,
+            batch2_latency=0.02,
+            prep_width=800,
+            prep_height=600,
+            prep_repeats=2,
+            batch5_images=24,
+            batch5_concurrency=8,
+            batch5_latency=0.02,
+            batch5_sequential_sample=3,
+            upload_bytes=600 * 1024,
+            upload_asks=2,
+            masks=5,
+            mask_image_wh=(800, 600),
+            mask_repeats=1,
+            memory_small=4,
+            memory_large=8,
+            memory_side=64,
+            memory_modes=("alazy_load",),
+        )
+
+
+def cpu_wall(fn: Callable[[], Any]) -> tuple[float, float]:
+    """``(process CPU seconds, wall seconds)`` of one call of ``fn``."""
+    c0, w0 = time.process_time(), time.perf_counter()
+    fn()
+    return time.process_time() - c0, time.perf_counter() - w0
+
+
+def load_average() -> list[float]:
+    """The 1, 5 and 15 minute load averages (other work on the machine)."""
+    with contextlib.suppress(OSError, AttributeError):
+        return [round(x, 2) for x in os.getloadavg()]
+    return []
+
+
+def _cpu_model() -> str:
+    with contextlib.suppress(OSError), Path("/proc/cpuinfo").open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def _version(dist: str) -> str | None:
+    from importlib import metadata
+
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def machine_header() -> dict[str, Any]:
+    """Platform, CPU, cores, memory, Python and the versions that matter."""
+    packages = [
+        "langchain-gemini-vision",
+        "google-genai",
+        "httpx2",
+        "aiohttp",
+        "langchain-core",
+        "pydantic",
+        "numpy",
+        "pillow",
+        "psutil",
+    ]
+    return {
+        "platform": platform.platform(),
+        "cpu_model": _cpu_model(),
+        "cores": os.cpu_count(),
+        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": sys.version.split()[0],
+        "implementation": platform.python_implementation(),
+        "packages": {name: _version(name) for name in packages},
+    }
+
+
+_ROOT = str(Path(__file__).resolve().parent.parent)
+_URL = re.compile(r"(http://[0-9.]+:[0-9]+)")
+
+
+class EmulatorProcess:
+    """The emulator in its own process (``python -m benchmarks._server``, see there).
+
+    Its CPU never counts against the client's ``time.process_time()``; its own
+    CPU use is read through psutil (``server_cpu()``), to tell a slow client
+    from a busy server.
+    """
+
+    def __init__(self, latency: float = 0.0) -> None:
+        self.latency = latency
+        self._proc: subprocess.Popen[str] | None = None
+        self.base_url = ""
+
+    def __enter__(self) -> EmulatorProcess:
+        cmd = [
+            sys.executable,
+            "-m",
+            "benchmarks._server",
+            "--port",
+            "0",
+            "--latency",
+            str(self.latency),
+        ]
+        self._proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            cwd=_ROOT,
+        )
+        assert self._proc.stdout is not None
+        deadline = time.monotonic() + 60
+        line = ""
+        while time.monotonic() < deadline:
+            line = self._proc.stdout.readline()
+            found = _URL.search(line)
+            if found:
+                self.base_url = found.group(1)
+                return self
+            if not line and self._proc.poll() is not None:
+                break
+        self.__exit__(None, None, None)
+        msg = f"the emulator did not start (last line: {line!r})"
+        raise RuntimeError(msg)
+
+    def server_cpu(self) -> float:
+        """CPU seconds the emulator process has used so far."""
+        if self._proc is None:
+            return 0.0
+        times = psutil.Process(self._proc.pid).cpu_times()
+        return float(times.user + times.system)
+
+    def __exit__(self, *_: object) -> None:
+        proc = self._proc
+        self._proc = None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.send_signal(2)  # SIGINT: the emulator's clean shutdown
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+@contextlib.contextmanager
+def server_cpu_delta(emulator: EmulatorProcess) -> Iterator[list[float]]:
+    """Yields a one-item list filled with the server CPU seconds used inside the block."""
+    box = [0.0]
+    start = emulator.server_cpu()
+    try:
+        yield box
+    finally:
+        box[0] = emulator.server_cpu() - start
+
+
+def median(values: list[float]) -> float:
+    """The median (values need not be sorted)."""
+    ordered = sorted(values)
+    n = len(ordered)
+    mid = n // 2
+    return ordered[mid] if n % 2 else (ordered[mid - 1] + ordered[mid]) / 2

@@ -1,0 +1,231 @@
+"""Figure 2: an async batch of 512 images, 64 in flight, against 100 ms of server latency.
+
+``client.amap(client.adetect, images, max_concurrency=64)`` through the lean
+transport, for each API. The ideal is ``ceil(512 / 64) x 0.1 s = 0.8 s``: every
+wave of 64 requests waits only for the server's latency.
+
+The emulator runs in its own process. The images are distinct 96x96 scenes of
+two shapes (a few hundred bytes each): distinct so that every request is a new
+image, small so the emulator's own pixel analysis stays small. An untimed first
+pass over the same images opens the connections and fills the emulator's
+analysis cache, so the timed pass measures the client and the wire.
+
+Beside it: the same batch with the package's async HTTP swapped for aiohttp
+(``_prototype.py``, evidence for the proposed fix), and two floors, same server, same images, same concurrency,
+hand-built detection bodies of the same shape: plain ``aiohttp`` POSTs and plain
+``httpx2.AsyncClient`` POSTs. They tell what the machine and the server allow,
+and how much of the package's time is its HTTP library's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import math
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+import httpx2
+
+from langchain_gemini_vision import GeminiVisionClient
+from langchain_gemini_vision.prompts import DEFAULT_PROMPTS, detection_schema
+from langchain_gemini_vision.testing import make_scene
+
+from ._common import EmulatorProcess, Result, Sizes, check, load_average, ratio
+from ._prototype import with_aiohttp
+from .fig1_client_overhead import APIS, ApiName
+
+KEY = "benchmark-key"
+MODEL = "gemini-3-flash-preview"
+TARGET = 1.3
+
+
+def distinct_scenes(n: int, side: int = 96, offset: int = 0) -> list[bytes]:
+    """``n`` distinct small PNG scenes (two shapes each)."""
+    return [make_scene(side, side, objects=2, seed=offset + i).data for i in range(n)]
+
+
+def detect_body(png: bytes) -> bytes:
+    """An Interactions detection request of the package's shape, built by hand."""
+    body = {
+        "model": MODEL,
+        "generation_config": {"thinking_level": "low"},
+        "input": [
+            {
+                "content": [
+                    {"text": DEFAULT_PROMPTS.detect, "type": "text"},
+                    {
+                        "data": base64.b64encode(png).decode(),
+                        "mime_type": "image/png",
+                        "type": "image",
+                    },
+                ],
+                "type": "user_input",
+            }
+        ],
+        "response_format": {
+            "mime_type": "application/json",
+            "schema": detection_schema(),
+            "type": "text",
+        },
+    }
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+async def _bounded(items: list[Any], fn: Callable[[Any], Awaitable[Any]], limit: int) -> list[Any]:
+    gate = asyncio.Semaphore(limit)
+
+    async def one(item: Any) -> Any:
+        async with gate:
+            return await fn(item)
+
+    return list(await asyncio.gather(*(one(item) for item in items)))
+
+
+async def _timed(run: Callable[[], Awaitable[Any]], emulator: EmulatorProcess) -> dict[str, float]:
+    server0 = emulator.server_cpu()
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    await run()
+    return {
+        "wall": time.perf_counter() - wall0,
+        "cpu": time.process_time() - cpu0,
+        "server": emulator.server_cpu() - server0,
+    }
+
+
+async def _package(
+    emulator: EmulatorProcess,
+    api: ApiName,
+    images: list[bytes],
+    concurrency: int,
+    prototype: bool = False,
+) -> tuple[dict[str, float], int]:
+    client = GeminiVisionClient(
+        api_key=KEY, base_url=emulator.base_url, api=api, max_concurrency=concurrency
+    )
+    if prototype:
+        with_aiohttp(client, emulator.base_url)
+    await client.amap(client.adetect, images, max_concurrency=concurrency)  # warm-up pass
+    out: list[Any] = []
+
+    async def run() -> None:
+        out.extend(await client.amap(client.adetect, images, max_concurrency=concurrency))
+
+    timing = await _timed(run, emulator)
+    await client.aclose()
+    return timing, sum(isinstance(item, Exception) for item in out)
+
+
+async def _aiohttp_floor(
+    emulator: EmulatorProcess, bodies: list[bytes], concurrency: int
+) -> dict[str, float]:
+    url = f"{emulator.base_url}/v1/interactions"
+    headers = {"content-type": "application/json", "x-goog-api-key": KEY}
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def post(body: bytes) -> Any:
+            async with session.post(url, data=body, headers=headers) as response:
+                response.raise_for_status()
+                return await response.json()
+
+        await _bounded(bodies, post, concurrency)
+        return await _timed(lambda: _bounded(bodies, post, concurrency), emulator)
+
+
+async def _httpx2_floor(
+    emulator: EmulatorProcess, bodies: list[bytes], concurrency: int
+) -> dict[str, float]:
+    url = f"{emulator.base_url}/v1/interactions"
+    headers = {"content-type": "application/json", "x-goog-api-key": KEY}
+    limits = httpx2.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx2.AsyncClient(limits=limits, timeout=60) as client:
+
+        async def post(body: bytes) -> Any:
+            response = await client.post(url, content=body, headers=headers)
+            response.raise_for_status()
+            return response.json()
+
+        await _bounded(bodies, post, concurrency)
+        return await _timed(lambda: _bounded(bodies, post, concurrency), emulator)
+
+
+def run(sizes: Sizes) -> list[Result]:
+    """Wall time of the batch against the latency-only ideal, both APIs, and two floors."""
+    n, concurrency, latency = sizes.batch2_images, sizes.batch2_concurrency, sizes.batch2_latency
+    images = distinct_scenes(n)
+    ideal = math.ceil(n / concurrency) * latency
+    results: list[Result] = []
+    with EmulatorProcess(latency=latency) as emulator:
+        for api in APIS:
+            load = load_average()
+            timing, failures = asyncio.run(_package(emulator, api, images, concurrency))
+            r = ratio(timing["wall"], ideal)
+            results.append(
+                Result(
+                    figure=f"2 async batch {n} @ {concurrency}, {api}",
+                    value=timing["wall"],
+                    unit="s",
+                    reference=f"ideal ceil({n}/{concurrency}) x {latency:g} s",
+                    reference_value=ideal,
+                    ratio=r,
+                    target=f"<= {TARGET}x",
+                    met=check(r, "<=", TARGET) and failures == 0,
+                    notes=(
+                        f"client.amap(adetect), distinct 96x96 PNG scenes; client CPU "
+                        f"{timing['cpu']:.2f} s ({timing['cpu'] / n * 1e3:.2f} ms/image), emulator "
+                        f"CPU {timing['server']:.2f} s (own process); {failures} failed; "
+                        f"load before {load[:1]}"
+                    ),
+                    extra={**timing, "failures": failures},
+                )
+            )
+        timing, failures = asyncio.run(
+            _package(emulator, "interactions", images, concurrency, prototype=True)
+        )
+        r = ratio(timing["wall"], ideal)
+        results.append(
+            Result(
+                figure="2 same batch, package with an aiohttp asend (prototype), interactions",
+                value=timing["wall"],
+                unit="s",
+                reference=f"ideal ceil({n}/{concurrency}) x {latency:g} s",
+                reference_value=ideal,
+                ratio=r,
+                target="report (evidence for the fix)",
+                met=None,
+                notes=(
+                    "benchmarks/_prototype.py swapped into the client: same body, headers, "
+                    f"reader; client CPU {timing['cpu']:.2f} s "
+                    f"({timing['cpu'] / n * 1e3:.2f} ms/image), emulator CPU "
+                    f"{timing['server']:.2f} s; {failures} failed"
+                ),
+                extra={**timing, "failures": failures},
+            )
+        )
+        bodies = [detect_body(png) for png in images]
+        for name, floor in (("aiohttp", _aiohttp_floor), ("httpx2", _httpx2_floor)):
+            timing = asyncio.run(floor(emulator, bodies, concurrency))
+            r = ratio(timing["wall"], ideal)
+            results.append(
+                Result(
+                    figure=f"2 floor: plain {name} POSTs, {n} @ {concurrency}, interactions",
+                    value=timing["wall"],
+                    unit="s",
+                    reference=f"ideal ceil({n}/{concurrency}) x {latency:g} s",
+                    reference_value=ideal,
+                    ratio=r,
+                    target="report",
+                    met=None,
+                    notes=(
+                        f"same server and images, no package; client CPU {timing['cpu']:.2f} s "
+                        f"({timing['cpu'] / n * 1e3:.2f} ms/request), emulator CPU "
+                        f"{timing['server']:.2f} s"
+                    ),
+                    extra=timing,
+                )
+            )
+    return results
