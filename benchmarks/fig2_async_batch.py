@@ -10,11 +10,11 @@ image, small so the emulator's own pixel analysis stays small. An untimed first
 pass over the same images opens the connections and fills the emulator's
 analysis cache, so the timed pass measures the client and the wire.
 
-Beside it: the same batch with the package's async HTTP swapped for aiohttp
-(``_prototype.py``, evidence for the proposed fix), and two floors, same server, same images, same concurrency,
-hand-built detection bodies of the same shape: plain ``aiohttp`` POSTs and plain
-``httpx2.AsyncClient`` POSTs. They tell what the machine and the server allow,
-and how much of the package's time is its HTTP library's.
+Beside it, two floors, same server, same images, same concurrency, hand-built
+detection bodies of the same shape: plain ``aiohttp`` POSTs (the library the
+package's async path uses) and plain ``httpx2.AsyncClient`` POSTs (the one it
+used before: its pool re-checks every idle connection on each request). They
+tell what the machine and the server allow, whatever the client.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ from langchain_gemini_vision.prompts import DEFAULT_PROMPTS, detection_schema
 from langchain_gemini_vision.testing import make_scene
 
 from ._common import EmulatorProcess, Result, Sizes, check, load_average, ratio
-from ._prototype import with_aiohttp
 from .fig1_client_overhead import APIS, ApiName
 
 KEY = "benchmark-key"
@@ -101,13 +100,10 @@ async def _package(
     api: ApiName,
     images: list[bytes],
     concurrency: int,
-    prototype: bool = False,
 ) -> tuple[dict[str, float], int]:
     client = GeminiVisionClient(
         api_key=KEY, base_url=emulator.base_url, api=api, max_concurrency=concurrency
     )
-    if prototype:
-        with_aiohttp(client, emulator.base_url)
     await client.amap(client.adetect, images, max_concurrency=concurrency)  # warm-up pass
     out: list[Any] = []
 
@@ -183,29 +179,6 @@ def run(sizes: Sizes) -> list[Result]:
                     extra={**timing, "failures": failures},
                 )
             )
-        timing, failures = asyncio.run(
-            _package(emulator, "interactions", images, concurrency, prototype=True)
-        )
-        r = ratio(timing["wall"], ideal)
-        results.append(
-            Result(
-                figure="2 same batch, package with an aiohttp asend (prototype), interactions",
-                value=timing["wall"],
-                unit="s",
-                reference=f"ideal ceil({n}/{concurrency}) x {latency:g} s",
-                reference_value=ideal,
-                ratio=r,
-                target="report (evidence for the fix)",
-                met=None,
-                notes=(
-                    "benchmarks/_prototype.py swapped into the client: same body, headers, "
-                    f"reader; client CPU {timing['cpu']:.2f} s "
-                    f"({timing['cpu'] / n * 1e3:.2f} ms/image), emulator CPU "
-                    f"{timing['server']:.2f} s; {failures} failed"
-                ),
-                extra={**timing, "failures": failures},
-            )
-        )
         bodies = [detect_body(png) for png in images]
         for name, floor in (("aiohttp", _aiohttp_floor), ("httpx2", _httpx2_floor)):
             timing = asyncio.run(floor(emulator, bodies, concurrency))

@@ -3,9 +3,7 @@
 * ``GeminiObjectDetector(client=...).abatch(images, config={"max_concurrency": 64})``;
 * ``GeminiImageLoader(images, client=..., max_concurrency=64).alazy_load()`` (one
   caption per image);
-* beside them: ``abatch`` again with the package's async HTTP swapped for aiohttp
-  (``_prototype.py``, evidence for the proposed fix; the emulator's cache is warm),
-  the sync ``GeminiObjectDetector.batch`` (threads) and a naive
+* beside them: the sync ``GeminiObjectDetector.batch`` (threads) and a naive
   sequential loop of ``invoke``. The loop would take 1,000 x 0.2 s = 200 s, so it
   runs on a sample of ``batch5_sequential_sample`` images and is extrapolated
   (per-image time x 1,000); its row says so.
@@ -30,7 +28,6 @@ from langchain_gemini_vision.loaders import GeminiImageLoader
 from langchain_gemini_vision.runnables import GeminiObjectDetector
 
 from ._common import EmulatorProcess, Result, Sizes, check, load_average, ratio
-from ._prototype import with_aiohttp
 from .fig2_async_batch import distinct_scenes
 
 KEY = "benchmark-key"
@@ -90,25 +87,6 @@ def run(sizes: Sizes) -> list[Result]:
             lambda: detector.batch(images, config, return_exceptions=True),
             n,
             "detection on a thread pool",
-        )
-        proto_client = with_aiohttp(
-            GeminiVisionClient(
-                api_key=KEY, base_url=emulator.base_url, max_concurrency=concurrency
-            ),
-            emulator.base_url,
-        )
-        proto_detector = GeminiObjectDetector(client=proto_client)
-
-        async def proto_abatch() -> list[Any]:
-            out = await proto_detector.abatch(images, config, return_exceptions=True)
-            await proto_client.aclose()
-            return list(out)
-
-        measure(
-            "GeminiObjectDetector.abatch, aiohttp asend (prototype)",
-            lambda: asyncio.run(proto_abatch()),
-            n,
-            "benchmarks/_prototype.py swapped into the client (evidence for the fix)",
         )
         sample = images[: sizes.batch5_sequential_sample]
         measure(
