@@ -497,12 +497,18 @@ class GeminiEmulator:
                 ],
             )
 
-    async def _delay(self, extra: float = 0.0) -> None:
+    def _reply_at(self, arrived: float, extra: float = 0.0) -> float:
+        """Loop time before which no reply leaves: arrival + latency (+ jitter, + slowness)."""
         seconds = self.latency + extra
         if self.latency_jitter > 0:
             seconds += self._jitter_rng.uniform(0, self.latency_jitter)
-        if seconds > 0:
-            await asyncio.sleep(seconds)
+        return arrived + seconds
+
+    @staticmethod
+    async def _wait_until(moment: float) -> None:
+        remaining = moment - asyncio.get_running_loop().time()
+        if remaining > 0:
+            await asyncio.sleep(remaining)
 
     @web.middleware
     async def _middleware(
@@ -510,6 +516,9 @@ class GeminiEmulator:
         request: web.Request,
         handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
     ) -> web.StreamResponse:
+        # Latency is the time from arrival to reply, as a real service's is: the
+        # answer is computed while the request waits, not after its wait.
+        arrived = asyncio.get_running_loop().time()
         route = _route_of(request.path)
         self.stats.requests[route] += 1
         fault = self.faults.decide(route)
@@ -526,7 +535,15 @@ class GeminiEmulator:
             body = await request.read() if request.can_read_body else b""
             self.stats.bytes_received[route] += len(body)
             self._record(request, route, body)
-            await self._delay(fault.delay if fault is not None and fault.kind == "slow" else 0.0)
+            reply_at = self._reply_at(
+                arrived, fault.delay if fault is not None and fault.kind == "slow" else 0.0
+            )
+            # A streamed answer is written by the handler itself: wait before it.
+            streamed = request.path.endswith(":streamGenerateContent") or (
+                b'"stream":true' in body or b'"stream": true' in body
+            )
+            if streamed or fault is not None:
+                await self._wait_until(reply_at)
             if fault is not None:
                 self.stats.faults[fault.name] += 1
                 if fault.kind == "status":
@@ -535,6 +552,7 @@ class GeminiEmulator:
                     return self._drop(request)
             self._check_auth(request, route)
             response = await handler(request)
+            await self._wait_until(reply_at)
         except ApiError as api_error:
             response = _error_response(api_error)
         except web.HTTPException as http_error:
