@@ -83,6 +83,9 @@ DEFAULT_MODEL = "gemini-3-flash-preview"
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
+_INLINE_PREPARE_BYTES = 64 * 1024
+"""In-memory images up to this size are prepared on the event loop (see ``_aprepare``)."""
+
 
 def _key_from_env() -> SecretStr | None:
     for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY"):
@@ -274,9 +277,15 @@ class GeminiVisionClient:
         )
 
     async def _aprepare(self, source: Any, *, fetch: bool = False) -> PreparedImage:
-        """:meth:`prepare` off the event loop (files, decoding), unless already prepared."""
+        """:meth:`prepare` off the event loop (files, decoding), unless it is cheap.
+
+        A prepared image needs nothing; small in-memory bytes are prepared in place:
+        reading their header costs less than the hop to a worker thread and back.
+        """
         if isinstance(source, PreparedImage):
             return source
+        if isinstance(source, (bytes, bytearray)) and len(source) <= _INLINE_PREPARE_BYTES:
+            return self.prepare(source, fetch=fetch)
         return await asyncio.to_thread(self.prepare, source, fetch=fetch)
 
     def prepare_many(self, sources: Iterable[Any]) -> list[PreparedImage]:
