@@ -356,12 +356,23 @@ class GeminiVisionClient:
 
     # ------------------------------------------------------------------ the one call
 
-    def _wire(self, request: VisionRequest, parts: Sequence[ImagePart]) -> WireRequest:
+    def wire_request(
+        self,
+        request: VisionRequest,
+        parts: Sequence[ImagePart],
+        *,
+        api: ApiName | None = None,
+    ) -> WireRequest:
+        """``request`` with its images resolved to ``parts``, for ``api`` (the client's by default).
+
+        The profile turns the thinking intent into what the API takes; the Batch API
+        (generateContent bodies) builds its requests here too.
+        """
         profile = self.profile
         thinking_level = thinking_budget = None
         if request.thinking == "low":
             thinking_level = profile.low_thinking_level
-            if self.api == "generate_content":
+            if (api or self.api) == "generate_content":
                 thinking_budget = profile.low_thinking_budget
         return WireRequest(
             model=self.model,
@@ -402,7 +413,7 @@ class GeminiVisionClient:
         resolution = self._resolution(request)
         with self._thread_slots:
             parts = self._resolve_parts(images, resolution)
-            wire = self._wire(request, parts)
+            wire = self.wire_request(request, parts)
             try:
                 response = self._send(wire)
             except (GeminiVisionAuthError, GeminiVisionNotFoundError):
@@ -412,7 +423,7 @@ class GeminiVisionClient:
                     raise
                 logger.info("re-uploading %d expired file(s) and retrying once", len(stale))
                 parts = self._resolve_parts(images, resolution)
-                response = self._send(self._wire(request, parts))
+                response = self._send(self.wire_request(request, parts))
         self._add_usage(response.usage)
         return response
 
@@ -438,7 +449,7 @@ class GeminiVisionClient:
         resolution = self._resolution(request)
         async with self._slots():
             parts = await self._aresolve_parts(images, resolution)
-            wire = self._wire(request, parts)
+            wire = self.wire_request(request, parts)
             try:
                 response = await self._asend(wire)
             except (GeminiVisionAuthError, GeminiVisionNotFoundError):
@@ -447,7 +458,7 @@ class GeminiVisionClient:
                     raise
                 logger.info("re-uploading %d expired file(s) and retrying once", len(stale))
                 parts = await self._aresolve_parts(images, resolution)
-                response = await self._asend(self._wire(request, parts))
+                response = await self._asend(self.wire_request(request, parts))
         self._add_usage(response.usage)
         return response
 
@@ -463,13 +474,15 @@ class GeminiVisionClient:
         """Yield the answer's text as it arrives (no retries once text has started)."""
         parts = self._resolve_parts(list(request.images), self._resolution(request))
         with self._thread_slots:
-            yield from self._transport.stream_text(self._wire(request, parts), self.api)
+            yield from self._transport.stream_text(self.wire_request(request, parts), self.api)
 
     async def astream(self, request: VisionRequest) -> AsyncIterator[str]:
         """Async twin of :meth:`stream`."""
         parts = await self._aresolve_parts(list(request.images), self._resolution(request))
         async with self._slots():
-            async for delta in self._transport.astream_text(self._wire(request, parts), self.api):
+            async for delta in self._transport.astream_text(
+                self.wire_request(request, parts), self.api
+            ):
                 yield delta
 
     # ------------------------------------------------------------------ batches

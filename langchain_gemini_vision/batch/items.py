@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
-from langchain_gemini_vision._transport.base import VisionRequest, WireRequest
+from langchain_gemini_vision._transport.base import VisionRequest
 from langchain_gemini_vision._transport.payloads import (
     generate_content_body,
     read_generate_content,
@@ -215,29 +215,6 @@ def build_vision_request(
     )
 
 
-def generate_content_wire(
-    client: GeminiVisionClient, request: VisionRequest, parts: Sequence[Any]
-) -> WireRequest:
-    """The ``WireRequest`` the client builds for ``api="generate_content"`` (the Batch API's)."""
-    profile = client.profile
-    thinking_level = thinking_budget = None
-    if request.thinking == "low":
-        thinking_level = profile.low_thinking_level
-        thinking_budget = profile.low_thinking_budget
-    return WireRequest(
-        model=client.model,
-        prompt=request.prompt,
-        parts=tuple(parts),
-        response_schema=request.response_schema,
-        system_instruction=request.system_instruction,
-        thinking_level=thinking_level,
-        thinking_budget=thinking_budget,
-        max_output_tokens=request.max_output_tokens,
-        temperature=request.temperature,
-        profile=profile,
-    )
-
-
 def plan_item(client: GeminiVisionClient, item: BatchItem) -> PlannedItem:
     """Load the images, build the request and resolve images (uploading large ones)."""
     images = _prepare(client, item)
@@ -245,7 +222,7 @@ def plan_item(client: GeminiVisionClient, item: BatchItem) -> PlannedItem:
     request = build_vision_request(client, item.task, images, options)
     resolution = client._resolution(request)
     parts = client._resolve_parts(images, resolution)
-    body = generate_content_body(generate_content_wire(client, request, parts))
+    body = generate_content_body(client.wire_request(request, parts, api="generate_content"))
     key = item.key or derive_key(item.task, images, options)
     described = []
     for image, part in zip(images, parts, strict=False):
