@@ -206,3 +206,24 @@ def test_no_objects_is_an_empty_result_not_an_error(emulator: GeminiEmulator) ->
         result = client.detect(make_noise_image(200, 150).data)
     assert len(result) == 0
     assert not result.truncated
+
+
+def test_answer_cut_at_the_output_limit_keeps_complete_items(
+    emulator: GeminiEmulator, api: str
+) -> None:
+    from langchain_gemini_vision._transport.base import VisionRequest
+    from langchain_gemini_vision.tasks import detect
+
+    scene = make_scene(640, 360, objects=4, seed=49)
+    with GeminiVisionClient(api_key="k", base_url=emulator.base_url, api=api) as client:  # type: ignore[arg-type]
+        image = client.prepare(scene.data)
+        full = detect.build_request(image)
+        cut = VisionRequest(**{**full.model_dump(), "images": full.images, "max_output_tokens": 40})
+        response = client.generate(cut)
+    assert response.truncated
+    result = detect.parse_response(response, image)
+    assert result.truncated
+    assert 0 < len(result) < len(scene.objects)
+    for d in result:
+        truth = next(o for o in scene.objects if o.label == d.label)
+        assert iou_xyxy(d.box, truth.box) >= 0.9
