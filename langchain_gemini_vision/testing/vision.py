@@ -519,7 +519,8 @@ def _compare_pair(
     for k in rest_b:
         if k not in gone_b:
             b = after[k]
-            text = f"A {b.label} was added {_at(b.position)}."
+            article = "An" if b.label[:1] in "aeiou" else "A"
+            text = f"{article} {b.label} was added {_at(b.position)}."
             changes.append(Change("added", b.label, text, index, after=b))
     if first.background and first.background == second.background:
         similar.append(f"Both images have a {first.background} background.")
