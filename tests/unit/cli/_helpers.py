@@ -6,8 +6,7 @@ import json
 import re
 from typing import Any
 
-from click.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from langchain_gemini_vision.cli import app
 from langchain_gemini_vision.testing import GeminiEmulator
