@@ -59,6 +59,7 @@ from langchain_gemini_vision.errors import (
 from langchain_gemini_vision.images import (
     MAX_IMAGES_PER_REQUEST,
     PreparedImage,
+    aload_image,
     fit_inline_budget,
     load_image,
 )
@@ -84,7 +85,7 @@ T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
 _INLINE_PREPARE_BYTES = 64 * 1024
-"""In-memory images up to this size are prepared on the event loop (see ``_aprepare``)."""
+"""In-memory images up to this size are prepared on the event loop (see ``aprepare``)."""
 
 
 def _key_from_env() -> SecretStr | None:
@@ -259,6 +260,15 @@ class GeminiVisionClient:
 
     # ------------------------------------------------------------------ images
 
+    def _load_options(self) -> dict[str, Any]:
+        return {
+            "allowed_dirs": self.allowed_dirs,
+            "max_side": self.max_side,
+            "max_pixels": self.max_pixels,
+            "url_policy": self.url_policy,
+            "inline_limit_bytes": self._inline_limit(),
+        }
+
     def prepare(self, source: Any, *, fetch: bool = False) -> PreparedImage:
         """Load one image with this client's allowed directories, URL policy and downscale.
 
@@ -266,18 +276,10 @@ class GeminiVisionClient:
         passing them as URIs: detection and segmentation need the image's size to
         map boxes to pixels.
         """
-        return load_image(
-            source,
-            allowed_dirs=self.allowed_dirs,
-            fetch=fetch,
-            max_side=self.max_side,
-            max_pixels=self.max_pixels,
-            url_policy=self.url_policy,
-            inline_limit_bytes=self._inline_limit(),
-        )
+        return load_image(source, fetch=fetch, **self._load_options())
 
-    async def _aprepare(self, source: Any, *, fetch: bool = False) -> PreparedImage:
-        """:meth:`prepare` off the event loop (files, decoding), unless it is cheap.
+    async def aprepare(self, source: Any, *, fetch: bool = False) -> PreparedImage:
+        """Async :meth:`prepare`: downloads async, file and pixel work off the event loop.
 
         A prepared image needs nothing; small in-memory bytes are prepared in place:
         reading their header costs less than the hop to a worker thread and back.
@@ -286,7 +288,7 @@ class GeminiVisionClient:
             return source
         if isinstance(source, (bytes, bytearray)) and len(source) <= _INLINE_PREPARE_BYTES:
             return self.prepare(source, fetch=fetch)
-        return await asyncio.to_thread(self.prepare, source, fetch=fetch)
+        return await aload_image(source, fetch=fetch, **self._load_options())
 
     def prepare_many(self, sources: Iterable[Any]) -> list[PreparedImage]:
         """Load several images for one request (at most 3,600)."""
@@ -544,7 +546,7 @@ class GeminiVisionClient:
         """Async twin of :meth:`caption`."""
         from langchain_gemini_vision.tasks import caption
 
-        prepared = await self._aprepare(image)
+        prepared = await self.aprepare(image)
         request = caption.build_request(prepared, prompt=prompt, prompts=self.prompts)
         return caption.parse_response(await self.agenerate(request))
 
@@ -586,7 +588,7 @@ class GeminiVisionClient:
         """Async twin of :meth:`detect`."""
         from langchain_gemini_vision.tasks import detect
 
-        prepared = await self._aprepare(image, fetch=True)
+        prepared = await self.aprepare(image, fetch=True)
         request = detect.build_request(
             prepared, query=query, max_objects=max_objects, prompts=self.prompts
         )
@@ -613,7 +615,7 @@ class GeminiVisionClient:
         """Async twin of :meth:`segment`."""
         from langchain_gemini_vision.tasks import segment
 
-        prepared = await self._aprepare(image, fetch=True)
+        prepared = await self.aprepare(image, fetch=True)
         request = segment.build_request(
             prepared, query=query, profile=self.profile, prompts=self.prompts
         )

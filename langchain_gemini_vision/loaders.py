@@ -41,7 +41,7 @@ from langchain_core.documents import Document
 
 from langchain_gemini_vision.client import GeminiVisionClient
 from langchain_gemini_vision.errors import GeminiVisionError
-from langchain_gemini_vision.images import PreparedImage, aload_image, load_image
+from langchain_gemini_vision.images import PreparedImage
 from langchain_gemini_vision.results import Caption, DetectionResult
 
 __all__ = ["GeminiImageLoader", "LoaderFailure", "OnError"]
@@ -166,15 +166,6 @@ class GeminiImageLoader(BaseLoader):
 
     # -- one image -----------------------------------------------------------
 
-    def _load_options(self) -> dict[str, Any]:
-        client = self.client
-        return {
-            "allowed_dirs": client.allowed_dirs,
-            "max_side": client.max_side,
-            "max_pixels": client.max_pixels,
-            "url_policy": client.url_policy,
-        }
-
     def _document(
         self,
         label: str,
@@ -200,13 +191,14 @@ class GeminiImageLoader(BaseLoader):
         return Document(page_content=caption.text, metadata=metadata)
 
     def _load_one(self, label: str, source: Any) -> Document:
-        image = load_image(source, fetch=_is_http(source), **self._load_options())
+        # Fetched: the loader's metadata carries every image's size.
+        image = self.client.prepare(source, fetch=True)
         caption = self.client.caption(image, prompt=self.caption_prompt)
         detection = self.client.detect(image, query=self.detect_query) if self.detect else None
         return self._document(label, image, caption, detection)
 
     async def _aload_one(self, label: str, source: Any) -> Document:
-        image = await aload_image(source, fetch=_is_http(source), **self._load_options())
+        image = await self.client.aprepare(source, fetch=True)
         if self.detect:
             caption, detection = await asyncio.gather(
                 self.client.acaption(image, prompt=self.caption_prompt),
@@ -315,10 +307,6 @@ class GeminiImageLoader(BaseLoader):
             for _, task in pending:
                 task.cancel()
         self._finish()
-
-
-def _is_http(source: Any) -> bool:
-    return isinstance(source, str) and source.lower().startswith(("http://", "https://"))
 
 
 def _label(source: Any, index: int) -> str:

@@ -31,7 +31,6 @@ from the agent's messages through the ``runtime`` argument LangGraph injects
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import io
 import json
@@ -315,15 +314,10 @@ class _GeminiVisionTool(GeminiVisionSettings, BaseTool):
         if kind == "trusted":
             if not need_pixels:
                 return source
-            prepared = client.prepare(source)
-            if prepared.transport == "uri" and prepared.uri and _is_http(prepared.uri):
-                return load_image(prepared.uri, fetch=True, **self._load_options(client))
-            return prepared
+            return client.prepare(source, fetch=True)
         # A URL or an allowed path: load_image with the tool's own allowed_dirs, so the
         # client's (possibly wider) setting never applies to model-chosen strings.
-        return load_image(
-            source, fetch=need_pixels and _is_http(source), **self._load_options(client)
-        )
+        return load_image(source, fetch=need_pixels, **self._load_options(client))
 
     async def _aresolve(self, reference: str, runtime: Any, *, need_pixels: bool = False) -> Any:
         kind, source = self._classify(reference, runtime)
@@ -331,13 +325,8 @@ class _GeminiVisionTool(GeminiVisionSettings, BaseTool):
         if kind == "trusted":
             if not need_pixels:
                 return source
-            prepared = await asyncio.to_thread(client.prepare, source)
-            if prepared.transport == "uri" and prepared.uri and _is_http(prepared.uri):
-                return await aload_image(prepared.uri, fetch=True, **self._load_options(client))
-            return prepared
-        return await aload_image(
-            source, fetch=need_pixels and _is_http(source), **self._load_options(client)
-        )
+            return await client.aprepare(source, fetch=True)
+        return await aload_image(source, fetch=need_pixels, **self._load_options(client))
 
     @staticmethod
     def _tool_error(error: Exception) -> ToolException:
@@ -350,10 +339,6 @@ class _GeminiVisionTool(GeminiVisionSettings, BaseTool):
         self, run_manager: CallbackManagerForToolRun | AsyncCallbackManagerForToolRun | None
     ) -> RunnableConfig:
         return {"callbacks": run_manager.get_child()} if run_manager is not None else {}
-
-
-def _is_http(source: Any) -> bool:
-    return isinstance(source, str) and source.lower().startswith(("http://", "https://"))
 
 
 def _artifact(result: BaseModel) -> dict[str, Any]:

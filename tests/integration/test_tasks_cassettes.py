@@ -12,18 +12,11 @@ import pytest
 from pydantic import BaseModel, Field
 
 from langchain_gemini_vision import GeminiVisionClient
+from langchain_gemini_vision.geometry import iou_xyxy as _iou
 
 from .conftest import asset
 
 pytestmark = pytest.mark.vcr
-
-
-def _iou(a: tuple[float, ...] | list[float], b: tuple[float, ...] | list[float]) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union else 0.0
 
 
 def _assert_inside(result: Any) -> None:

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops
 
+from langchain_gemini_vision.geometry import iou_xyxy as iou
 from langchain_gemini_vision.testing import GeminiEmulator
 
-from ._helpers import emu_args, invoke, iou, json_lines
+from ._helpers import emu_args, invoke, json_lines
 from .conftest import Scenes
 
 

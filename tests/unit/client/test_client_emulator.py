@@ -16,19 +16,12 @@ from langchain_gemini_vision import (
     RetryPolicy,
 )
 from langchain_gemini_vision._transport.base import VisionRequest
+from langchain_gemini_vision.geometry import iou_xyxy as _iou
 from langchain_gemini_vision.testing import GeminiEmulator, make_scene
 
 from .conftest import FAST_RETRIES
 
 SECRET = "AIza" + "SyTESTtestTESTtestTESTtestTESTtes"
-
-
-def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union
 
 
 def test_generate_returns_text_usage_and_model(client: GeminiVisionClient, api: str) -> None:
