@@ -14,6 +14,7 @@ import io
 import threading
 import time
 import weakref
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -130,15 +131,11 @@ class FileCache:
             if found is not None:
                 return found
 
-            def attempt(_: float | None) -> types.File:
-                try:
-                    return self._client.files.upload(
-                        file=io.BytesIO(data), config=self._upload_config(mime_type, sha256)
-                    )
-                except Exception as exc:
-                    reraise_mapped(exc)
-
-            file = call_with_retries(attempt, self._retry)
+            file = self._call(
+                lambda: self._client.files.upload(
+                    file=io.BytesIO(data), config=self._upload_config(mime_type, sha256)
+                )
+            )
             self.uploads += 1
             polls = 0
             while not self._check_state(file, label):
@@ -163,15 +160,11 @@ class FileCache:
             if found is not None:
                 return found
 
-            async def attempt(_: float | None) -> types.File:
-                try:
-                    return await self._client.aio.files.upload(
-                        file=io.BytesIO(data), config=self._upload_config(mime_type, sha256)
-                    )
-                except Exception as exc:
-                    reraise_mapped(exc)
-
-            file = await acall_with_retries(attempt, self._retry)
+            file = await self._acall(
+                lambda: self._client.aio.files.upload(
+                    file=io.BytesIO(data), config=self._upload_config(mime_type, sha256)
+                )
+            )
             self.uploads += 1
             polls = 0
             while not self._check_state(file, label):
@@ -188,23 +181,33 @@ class FileCache:
 
     # ------------------------------------------------------------------ existing files
 
-    def _get(self, name: str) -> types.File:
+    def _call(self, call: Callable[[], types.File]) -> types.File:
+        """One Files API call, its errors mapped, retried by the client's policy."""
+
         def attempt(_: float | None) -> types.File:
             try:
-                return self._client.files.get(name=name)
+                return call()
             except Exception as exc:
                 reraise_mapped(exc)
 
         return call_with_retries(attempt, self._retry)
 
-    async def _aget(self, name: str) -> types.File:
+    async def _acall(self, call: Callable[[], Awaitable[types.File]]) -> types.File:
+        """Async twin of :meth:`_call`."""
+
         async def attempt(_: float | None) -> types.File:
             try:
-                return await self._client.aio.files.get(name=name)
+                return await call()
             except Exception as exc:
                 reraise_mapped(exc)
 
         return await acall_with_retries(attempt, self._retry)
+
+    def _get(self, name: str) -> types.File:
+        return self._call(lambda: self._client.files.get(name=name))
+
+    async def _aget(self, name: str) -> types.File:
+        return await self._acall(lambda: self._client.aio.files.get(name=name))
 
     def resolve_name(self, name: str) -> CachedFile:
         """Look up an existing Files API file (``files/abc``) for its URI and MIME type."""
