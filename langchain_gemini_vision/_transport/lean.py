@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 import weakref
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any
 
 import aiohttp
@@ -219,11 +219,7 @@ class LeanTransport:
                     raise error_from_response(
                         response.status_code, response.content, response.headers
                     )
-                for event in iter_sse_data(response.iter_lines()):
-                    _raise_for_event(event)
-                    delta = text_delta(event, api)
-                    if delta:
-                        yield delta
+                yield from _deltas(response.iter_lines(), api)
         except GeminiVisionError:
             raise
         except Exception as exc:
@@ -246,17 +242,11 @@ class LeanTransport:
                     if raw.strip():
                         continue
                     # A blank line ends an event: hand over what is complete.
-                    for event in iter_sse_data(buffered):
-                        _raise_for_event(event)
-                        delta = text_delta(event, api)
-                        if delta:
-                            yield delta
-                    buffered = []
-                for event in iter_sse_data(buffered):
-                    _raise_for_event(event)
-                    delta = text_delta(event, api)
-                    if delta:
+                    for delta in _deltas(buffered, api):
                         yield delta
+                    buffered = []
+                for delta in _deltas(buffered, api):
+                    yield delta
         except GeminiVisionError:
             raise
         except Exception as exc:
@@ -295,6 +285,15 @@ def _drop_dead_sessions(
             if connector is not None:
                 connector._close()
             sessions.pop(loop, None)
+
+
+def _deltas(lines: Iterable[str], api: ApiName) -> Iterator[str]:
+    """The answer's text pieces in SSE ``lines``; an error event raises."""
+    for event in iter_sse_data(lines):
+        _raise_for_event(event)
+        delta = text_delta(event, api)
+        if delta:
+            yield delta
 
 
 def _raise_for_event(event: dict[str, Any]) -> None:

@@ -303,3 +303,21 @@ def test_detect_on_a_url_downloads_it_to_measure(emulator: GeminiEmulator) -> No
     assert len(result) == 2
     for truth in scene.objects:
         assert max(_iou(d.box, truth.box) for d in result) >= 0.9
+
+
+async def test_async_stream_yields_text_in_pieces(client: GeminiVisionClient) -> None:
+    image = client.prepare(make_scene(200, 150, objects=2, seed=4).data)
+    request = VisionRequest(prompt="Caption this image.", images=(image,))
+    pieces = [piece async for piece in client.astream(request)]
+    assert len(pieces) > 1
+    assert "2 objects" in "".join(pieces)
+
+
+async def test_async_stream_surfaces_errors(emulator: GeminiEmulator, api: str) -> None:
+    route = "interactions" if api == "interactions" else "generate_content"
+    emulator.faults.inject(route, schedule=[400])
+    async with GeminiVisionClient(api_key="k", base_url=emulator.base_url, api=api) as client:  # type: ignore[arg-type]
+        image = client.prepare(make_scene(100, 100, objects=1).data)
+        with pytest.raises(GeminiVisionInvalidRequestError):
+            async for _ in client.astream(VisionRequest(prompt="Caption this.", images=(image,))):
+                pass
