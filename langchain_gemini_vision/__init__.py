@@ -5,58 +5,120 @@ segmentation as a typed client, Runnables and agent Tools, over both Gemini
 APIs (Interactions and generateContent).
 """
 
-from langchain_gemini_vision._transport.retry import RetryPolicy
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from langchain_gemini_vision._version import __version__
-from langchain_gemini_vision.client import DEFAULT_MODEL, GeminiVisionClient
-from langchain_gemini_vision.errors import (
-    BatchJobError,
-    ConfigurationError,
-    EmptyResponseError,
-    GeminiVisionAPIError,
-    GeminiVisionAuthError,
-    GeminiVisionConnectionError,
-    GeminiVisionError,
-    GeminiVisionInvalidRequestError,
-    GeminiVisionNotFoundError,
-    GeminiVisionRateLimitError,
-    GeminiVisionServerError,
-    GeminiVisionTimeoutError,
-    ImageInputError,
-    OutputParsingError,
-    ResponseBlockedError,
-    ResponseError,
-)
-from langchain_gemini_vision.image_store import ImageStore
-from langchain_gemini_vision.images import PreparedImage, load_image, load_images
-from langchain_gemini_vision.loaders import GeminiImageLoader, LoaderFailure
-from langchain_gemini_vision.masks import Mask
-from langchain_gemini_vision.profiles import ModelProfile, profile_for, register_profile
-from langchain_gemini_vision.prompts import Prompts
-from langchain_gemini_vision.results import (
-    Caption,
-    Detection,
-    DetectionResult,
-    ImageComparison,
-    VisualAnswer,
-)
-from langchain_gemini_vision.runnables import (
-    GeminiImageCaptioner,
-    GeminiImageComparer,
-    GeminiImageQA,
-    GeminiImageSegmenter,
-    GeminiObjectDetector,
-    GeminiVisionSettings,
-)
-from langchain_gemini_vision.tokens import estimate_image_tokens
-from langchain_gemini_vision.toolkit import GeminiVisionToolkit
-from langchain_gemini_vision.tools import (
-    GeminiImageCaptionTool,
-    GeminiImageCompareTool,
-    GeminiImageQATool,
-    GeminiImageSegmentationTool,
-    GeminiObjectDetectionTool,
-)
-from langchain_gemini_vision.usage import Usage
+
+if TYPE_CHECKING:
+    from langchain_gemini_vision._transport.retry import RetryPolicy
+    from langchain_gemini_vision.client import DEFAULT_MODEL, GeminiVisionClient
+    from langchain_gemini_vision.errors import (
+        BatchJobError,
+        ConfigurationError,
+        EmptyResponseError,
+        GeminiVisionAPIError,
+        GeminiVisionAuthError,
+        GeminiVisionConnectionError,
+        GeminiVisionError,
+        GeminiVisionInvalidRequestError,
+        GeminiVisionNotFoundError,
+        GeminiVisionRateLimitError,
+        GeminiVisionServerError,
+        GeminiVisionTimeoutError,
+        ImageInputError,
+        OutputParsingError,
+        ResponseBlockedError,
+        ResponseError,
+    )
+    from langchain_gemini_vision.image_store import ImageStore
+    from langchain_gemini_vision.images import PreparedImage, load_image, load_images
+    from langchain_gemini_vision.loaders import GeminiImageLoader, LoaderFailure
+    from langchain_gemini_vision.masks import Mask
+    from langchain_gemini_vision.profiles import ModelProfile, profile_for, register_profile
+    from langchain_gemini_vision.prompts import Prompts
+    from langchain_gemini_vision.results import (
+        Caption,
+        Detection,
+        DetectionResult,
+        ImageComparison,
+        VisualAnswer,
+    )
+    from langchain_gemini_vision.runnables import (
+        GeminiImageCaptioner,
+        GeminiImageComparer,
+        GeminiImageQA,
+        GeminiImageSegmenter,
+        GeminiObjectDetector,
+        GeminiVisionSettings,
+    )
+    from langchain_gemini_vision.tokens import estimate_image_tokens
+    from langchain_gemini_vision.toolkit import GeminiVisionToolkit
+    from langchain_gemini_vision.tools import (
+        GeminiImageCaptionTool,
+        GeminiImageCompareTool,
+        GeminiImageQATool,
+        GeminiImageSegmentationTool,
+        GeminiObjectDetectionTool,
+    )
+    from langchain_gemini_vision.usage import Usage
+
+# Where each public name lives. Importing the package imports none of them: a
+# process that only needs the client does not load LangChain's tracers or
+# google-genai (seconds of start-up, and heap the garbage collector walks).
+_EXPORTS: dict[str, str] = {
+    "DEFAULT_MODEL": "langchain_gemini_vision.client",
+    "BatchJobError": "langchain_gemini_vision.errors",
+    "Caption": "langchain_gemini_vision.results",
+    "ConfigurationError": "langchain_gemini_vision.errors",
+    "Detection": "langchain_gemini_vision.results",
+    "DetectionResult": "langchain_gemini_vision.results",
+    "EmptyResponseError": "langchain_gemini_vision.errors",
+    "GeminiImageCaptionTool": "langchain_gemini_vision.tools",
+    "GeminiImageCaptioner": "langchain_gemini_vision.runnables",
+    "GeminiImageCompareTool": "langchain_gemini_vision.tools",
+    "GeminiImageComparer": "langchain_gemini_vision.runnables",
+    "GeminiImageLoader": "langchain_gemini_vision.loaders",
+    "GeminiImageQA": "langchain_gemini_vision.runnables",
+    "GeminiImageQATool": "langchain_gemini_vision.tools",
+    "GeminiImageSegmentationTool": "langchain_gemini_vision.tools",
+    "GeminiImageSegmenter": "langchain_gemini_vision.runnables",
+    "GeminiObjectDetectionTool": "langchain_gemini_vision.tools",
+    "GeminiObjectDetector": "langchain_gemini_vision.runnables",
+    "GeminiVisionAPIError": "langchain_gemini_vision.errors",
+    "GeminiVisionAuthError": "langchain_gemini_vision.errors",
+    "GeminiVisionClient": "langchain_gemini_vision.client",
+    "GeminiVisionConnectionError": "langchain_gemini_vision.errors",
+    "GeminiVisionError": "langchain_gemini_vision.errors",
+    "GeminiVisionInvalidRequestError": "langchain_gemini_vision.errors",
+    "GeminiVisionNotFoundError": "langchain_gemini_vision.errors",
+    "GeminiVisionRateLimitError": "langchain_gemini_vision.errors",
+    "GeminiVisionServerError": "langchain_gemini_vision.errors",
+    "GeminiVisionSettings": "langchain_gemini_vision.runnables",
+    "GeminiVisionTimeoutError": "langchain_gemini_vision.errors",
+    "GeminiVisionToolkit": "langchain_gemini_vision.toolkit",
+    "ImageComparison": "langchain_gemini_vision.results",
+    "ImageInputError": "langchain_gemini_vision.errors",
+    "ImageStore": "langchain_gemini_vision.image_store",
+    "LoaderFailure": "langchain_gemini_vision.loaders",
+    "Mask": "langchain_gemini_vision.masks",
+    "ModelProfile": "langchain_gemini_vision.profiles",
+    "OutputParsingError": "langchain_gemini_vision.errors",
+    "PreparedImage": "langchain_gemini_vision.images",
+    "Prompts": "langchain_gemini_vision.prompts",
+    "ResponseBlockedError": "langchain_gemini_vision.errors",
+    "ResponseError": "langchain_gemini_vision.errors",
+    "RetryPolicy": "langchain_gemini_vision._transport.retry",
+    "Usage": "langchain_gemini_vision.usage",
+    "VisualAnswer": "langchain_gemini_vision.results",
+    "estimate_image_tokens": "langchain_gemini_vision.tokens",
+    "load_image": "langchain_gemini_vision.images",
+    "load_images": "langchain_gemini_vision.images",
+    "profile_for": "langchain_gemini_vision.profiles",
+    "register_profile": "langchain_gemini_vision.profiles",
+}
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -110,3 +172,17 @@ __all__ = [
     "profile_for",
     "register_profile",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # cached: the next access is a plain lookup
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

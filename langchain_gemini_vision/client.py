@@ -29,8 +29,6 @@ from collections.abc import (
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from google import genai
-from google.genai import types
 from pydantic import BaseModel, SecretStr
 
 from langchain_gemini_vision._transport.base import (
@@ -48,7 +46,6 @@ from langchain_gemini_vision._transport.retry import (
     acall_with_retries,
     call_with_retries,
 )
-from langchain_gemini_vision._transport.sdk import SdkTransport
 from langchain_gemini_vision.errors import (
     ConfigurationError,
     GeminiVisionAuthError,
@@ -67,6 +64,9 @@ from langchain_gemini_vision.profiles import MediaResolution, ModelProfile, prof
 from langchain_gemini_vision.usage import Usage
 
 if TYPE_CHECKING:
+    from google import genai
+
+    from langchain_gemini_vision._transport.sdk import SdkTransport
     from langchain_gemini_vision._url_safety import UrlPolicy
     from langchain_gemini_vision.prompts import Prompts
     from langchain_gemini_vision.results import (
@@ -177,15 +177,18 @@ class GeminiVisionClient:
         key = SecretStr(api_key) if isinstance(api_key, str) else api_key
         self._api_key: SecretStr | None = key or _key_from_env()
         use_vertex = bool(vertexai)
-        if genai_client is None:
-            if not use_vertex and self._api_key is None:
-                msg = (
-                    "No Gemini API key: set GEMINI_API_KEY (or GOOGLE_API_KEY), pass api_key=..., "
-                    "or use Vertex AI with vertexai=True, project=... and location=..."
-                )
-                raise ConfigurationError(msg)
-            genai_client = self._build_genai_client(use_vertex, project, location)
-        self._genai = genai_client
+        if genai_client is None and not use_vertex and self._api_key is None:
+            msg = (
+                "No Gemini API key: set GEMINI_API_KEY (or GOOGLE_API_KEY), pass api_key=..., "
+                "or use Vertex AI with vertexai=True, project=... and location=..."
+            )
+            raise ConfigurationError(msg)
+        # Built on first use (SDK transport, Files API, Batch API): the lean
+        # transport alone never imports google-genai, whose types module is the
+        # largest thing a process would otherwise load for this package.
+        self._genai: genai.Client | None = genai_client
+        self._genai_settings = (use_vertex, project, location)
+        self._genai_lock = threading.Lock()
         if transport is None:
             transport = "lean" if (self._api_key is not None and not use_vertex) else "sdk"
         if transport == "lean" and (self._api_key is None or use_vertex):
@@ -203,8 +206,10 @@ class GeminiVisionClient:
                 max_connections=max_concurrency,
             )
         else:
-            self._transport = SdkTransport(self._genai)
-        self.files = FileCache(self._genai, retry=self.retry)
+            from langchain_gemini_vision._transport.sdk import SdkTransport
+
+            self._transport = SdkTransport(self.genai_client)
+        self.files = FileCache(lambda: self.genai_client, retry=self.retry)
         self._usage = Usage()
         self._usage_lock = threading.Lock()
         self._thread_slots = threading.BoundedSemaphore(max_concurrency)
@@ -212,9 +217,11 @@ class GeminiVisionClient:
             asyncio.AbstractEventLoop, asyncio.Semaphore
         ] = weakref.WeakKeyDictionary()
 
-    def _build_genai_client(
-        self, vertexai: bool, project: str | None, location: str | None
-    ) -> genai.Client:
+    def _build_genai_client(self) -> genai.Client:
+        from google import genai
+        from google.genai import types
+
+        vertexai, project, location = self._genai_settings
         # Our RetryPolicy is the only retry layer: the SDK's own (5 attempts on
         # Interactions, none on generateContent) is turned off so they never stack.
         options = types.HttpOptions(
@@ -242,6 +249,10 @@ class GeminiVisionClient:
     @property
     def genai_client(self) -> genai.Client:
         """The google-genai client this one holds (for calls the package does not wrap)."""
+        if self._genai is None:
+            with self._genai_lock:
+                if self._genai is None:
+                    self._genai = self._build_genai_client()
         return self._genai
 
     @property

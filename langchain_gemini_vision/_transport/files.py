@@ -17,15 +17,16 @@ import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
-
-from google import genai
-from google.genai import types
+from typing import TYPE_CHECKING, Any
 
 from langchain_gemini_vision.errors import GeminiVisionAPIError, ImageInputError
 
 from .errors import reraise_mapped
 from .retry import RetryPolicy, acall_with_retries, call_with_retries
+
+if TYPE_CHECKING:
+    from google import genai
+    from google.genai import types
 
 REUSE_MARGIN = timedelta(minutes=10)
 """A cached file is not reused within this margin of its expiry."""
@@ -55,11 +56,15 @@ def _cached(file: types.File) -> CachedFile:
 
 
 class FileCache:
-    """Uploads through the SDK's ``files`` API, once per image content."""
+    """Uploads through the SDK's ``files`` API, once per image content.
+
+    ``client`` gives the ``genai.Client`` when a call first needs it, so that a
+    process that never uploads never imports google-genai.
+    """
 
     def __init__(
         self,
-        client: genai.Client,
+        client: Callable[[], genai.Client],
         *,
         retry: RetryPolicy,
         poll_interval: float = 0.5,
@@ -110,6 +115,8 @@ class FileCache:
     # ------------------------------------------------------------------ uploads
 
     def _upload_config(self, mime_type: str, sha256: str) -> types.UploadFileConfig:
+        from google.genai import types
+
         return types.UploadFileConfig(mime_type=mime_type, display_name=f"lgv-{sha256[:16]}")
 
     def _check_state(self, file: types.File, label: str) -> bool:
@@ -132,7 +139,7 @@ class FileCache:
                 return found
 
             file = self._call(
-                lambda: self._client.files.upload(
+                lambda: self._client().files.upload(
                     file=io.BytesIO(data), config=self._upload_config(mime_type, sha256)
                 )
             )
@@ -161,7 +168,7 @@ class FileCache:
                 return found
 
             file = await self._acall(
-                lambda: self._client.aio.files.upload(
+                lambda: self._client().aio.files.upload(
                     file=io.BytesIO(data), config=self._upload_config(mime_type, sha256)
                 )
             )
@@ -204,10 +211,10 @@ class FileCache:
         return await acall_with_retries(attempt, self._retry)
 
     def _get(self, name: str) -> types.File:
-        return self._call(lambda: self._client.files.get(name=name))
+        return self._call(lambda: self._client().files.get(name=name))
 
     async def _aget(self, name: str) -> types.File:
-        return await self._acall(lambda: self._client.aio.files.get(name=name))
+        return await self._acall(lambda: self._client().aio.files.get(name=name))
 
     def resolve_name(self, name: str) -> CachedFile:
         """Look up an existing Files API file (``files/abc``) for its URI and MIME type."""
