@@ -17,7 +17,28 @@ from typing import Any
 
 import psutil
 
+from langchain_gemini_vision._transport.base import ApiName
+
+APIS: tuple[ApiName, ...] = ("interactions", "generate_content")
+
+# Figure number -> module of the benchmarks package.
+FIGURES: dict[str, str] = {
+    "1": "fig1_client_overhead",
+    "2": "fig2_async_batch",
+    "3": "fig3_runnable_overhead",
+    "4": "fig4_image_prep",
+    "5": "fig5_batch_throughput",
+    "6": "fig6_uploads",
+    "7": "fig7_masks",
+    "8": "fig8_loader_memory",
+    "9": "fig9_batch_jobs",
+    "10": "fig10_emulator_concurrency",
+}
+
 __all__ = [
+    "APIS",
+    "FIGURES",
+    "ApiName",
     "EmulatorProcess",
     "Result",
     "Sizes",

@@ -21,7 +21,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 import httpx2
 from google import genai
@@ -31,12 +31,20 @@ from langchain_gemini_vision import GeminiVisionClient
 from langchain_gemini_vision.prompts import CAPTION_SCHEMA, DEFAULT_PROMPTS
 from langchain_gemini_vision.testing import make_scene
 
-from ._common import EmulatorProcess, Result, Sizes, check, cpu_wall, median, ratio
+from ._common import (
+    APIS,
+    ApiName,
+    EmulatorProcess,
+    Result,
+    Sizes,
+    check,
+    cpu_wall,
+    median,
+    ratio,
+)
 
 MODEL = "gemini-3-flash-preview"
 KEY = "benchmark-key"
-ApiName = Literal["interactions", "generate_content"]
-APIS: tuple[ApiName, ...] = ("interactions", "generate_content")
 
 
 def interactions_body(prompt: str, png_b64: str) -> dict[str, Any]:

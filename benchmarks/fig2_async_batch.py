@@ -34,8 +34,7 @@ from langchain_gemini_vision import GeminiVisionClient
 from langchain_gemini_vision.prompts import DEFAULT_PROMPTS, detection_schema
 from langchain_gemini_vision.testing import make_scene
 
-from ._common import EmulatorProcess, Result, Sizes, check, load_average, ratio
-from .fig1_client_overhead import APIS, ApiName
+from ._common import APIS, ApiName, EmulatorProcess, Result, Sizes, check, load_average, ratio
 
 KEY = "benchmark-key"
 MODEL = "gemini-3-flash-preview"

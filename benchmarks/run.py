@@ -8,11 +8,11 @@ Markdown table of an existing results.json).
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
+import subprocess
 import sys
+import tempfile
 import time
-import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -20,21 +20,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from ._common import Result, Sizes, load_average, machine_header
+from ._common import FIGURES, Result, load_average, machine_header
 
-FIGURES: dict[str, str] = {
-    "1": "fig1_client_overhead",
-    "2": "fig2_async_batch",
-    "3": "fig3_runnable_overhead",
-    "4": "fig4_image_prep",
-    "5": "fig5_batch_throughput",
-    "6": "fig6_uploads",
-    "7": "fig7_masks",
-    "8": "fig8_loader_memory",
-    "9": "fig9_batch_jobs",
-    "10": "fig10_emulator_concurrency",
-}
-DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results.json"
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUTPUT = ROOT / "benchmarks" / "results.json"
 
 
 def _fmt(x: float) -> str:
@@ -93,6 +82,24 @@ def header_markdown(header: dict[str, Any]) -> str:
     )
 
 
+class FigureError(Exception):
+    """A figure's process ended in an error (its traceback went to stderr)."""
+
+
+def _run_figure(number: str, *, smoke: bool) -> list[Result]:
+    """Run one figure in a fresh interpreter (see :mod:`benchmarks._figure`) and read its rows."""
+    with tempfile.TemporaryDirectory() as scratch:
+        rows_path = Path(scratch) / "rows.json"
+        command = [sys.executable, "-m", "benchmarks._figure", number, "--rows", str(rows_path)]
+        if smoke:
+            command.append("--smoke")
+        done = subprocess.run(command, cwd=ROOT, check=False)
+        if done.returncode != 0 or not rows_path.exists():
+            msg = f"figure {number} exited with status {done.returncode} (traceback above)"
+            raise FigureError(msg)
+        return [Result(**row) for row in json.loads(rows_path.read_text(encoding="utf-8"))]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m benchmarks``; returns the exit status."""
     parser = argparse.ArgumentParser(
@@ -114,7 +121,6 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(markdown([Result(**row) for row in document["results"]]))
         return 0
-    sizes = Sizes.tiny() if args.smoke else Sizes.full()
     console = Console(width=200)
     started = time.perf_counter()
     header: dict[str, Any] = {
@@ -127,15 +133,13 @@ def main(argv: list[str] | None = None) -> int:
     results: list[Result] = []
     errors: list[dict[str, str]] = []
     for number in args.only or sorted(FIGURES, key=int):
-        module = importlib.import_module(f"benchmarks.{FIGURES[number]}")
         load = load_average()
         t0 = time.perf_counter()
         console.print(f"[bold]figure {number}[/bold] ({FIGURES[number]}), load {load} ...")
         try:
-            rows = module.run(sizes)
-        except Exception as exc:  # report and go on: one broken figure must not hide the rest
-            traceback.print_exc()
-            errors.append({"figure": number, "error": f"{type(exc).__name__}: {exc}"})
+            rows = _run_figure(number, smoke=args.smoke)
+        except FigureError as exc:  # report and go on: one broken figure must not hide the rest
+            errors.append({"figure": number, "error": str(exc)})
             rows = []
         results.extend(rows)
         header["figure_runs"].append(

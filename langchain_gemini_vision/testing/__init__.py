@@ -12,12 +12,39 @@ Needs the ``testing`` extra (aiohttp, scipy).
 
 from __future__ import annotations
 
-from .answers import choose_task
-from .dialects import DIALECTS, Dialect, dialect_for
-from .emulator import EMULATOR_HEADER, GeminiEmulator, RecordedRequest
-from .faults import Fault, FaultInjector, Stats
-from .scenes import GroundTruthObject, Scene, SceneObject, make_noise_image, make_scene
-from .vision import ImageAnalysis, VisualObject, analyse_image
+from typing import TYPE_CHECKING
+
+from langchain_gemini_vision._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .answers import choose_task
+    from .dialects import DIALECTS, Dialect, dialect_for
+    from .emulator import EMULATOR_HEADER, GeminiEmulator, RecordedRequest
+    from .faults import Fault, FaultInjector, Stats
+    from .scenes import GroundTruthObject, Scene, SceneObject, make_noise_image, make_scene
+    from .vision import ImageAnalysis, VisualObject, analyse_image
+
+# Resolved on first access: a process that only makes scenes does not start a server.
+_EXPORTS: dict[str, str] = {
+    "DIALECTS": "langchain_gemini_vision.testing.dialects",
+    "EMULATOR_HEADER": "langchain_gemini_vision.testing.emulator",
+    "Dialect": "langchain_gemini_vision.testing.dialects",
+    "Fault": "langchain_gemini_vision.testing.faults",
+    "FaultInjector": "langchain_gemini_vision.testing.faults",
+    "GeminiEmulator": "langchain_gemini_vision.testing.emulator",
+    "GroundTruthObject": "langchain_gemini_vision.testing.scenes",
+    "ImageAnalysis": "langchain_gemini_vision.testing.vision",
+    "RecordedRequest": "langchain_gemini_vision.testing.emulator",
+    "Scene": "langchain_gemini_vision.testing.scenes",
+    "SceneObject": "langchain_gemini_vision.testing.scenes",
+    "Stats": "langchain_gemini_vision.testing.faults",
+    "VisualObject": "langchain_gemini_vision.testing.vision",
+    "analyse_image": "langchain_gemini_vision.testing.vision",
+    "choose_task": "langchain_gemini_vision.testing.answers",
+    "dialect_for": "langchain_gemini_vision.testing.dialects",
+    "make_noise_image": "langchain_gemini_vision.testing.scenes",
+    "make_scene": "langchain_gemini_vision.testing.scenes",
+}
 
 __all__ = [
     "DIALECTS",
@@ -39,3 +66,5 @@ __all__ = [
     "make_noise_image",
     "make_scene",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

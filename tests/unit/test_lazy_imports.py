@@ -34,6 +34,15 @@ def test_lean_client_loads_neither_google_genai_nor_langchain_tracers() -> None:
     assert "langchain_core.tracers" not in loaded
 
 
+def test_making_scenes_does_not_load_the_emulator() -> None:
+    loaded = _modules_after(
+        "from langchain_gemini_vision.testing import make_scene\nmake_scene(32, 32, objects=1)"
+    )
+    assert "langchain_gemini_vision.testing.scenes" in loaded
+    assert "langchain_gemini_vision.testing.emulator" not in loaded
+    assert "scipy" not in loaded
+
+
 def test_sdk_client_builds_its_genai_client_at_once() -> None:
     loaded = _modules_after(
         "from langchain_gemini_vision import GeminiVisionClient\n"
