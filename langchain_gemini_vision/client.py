@@ -27,7 +27,7 @@ from collections.abc import (
     Sequence,
 )
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from pydantic import BaseModel, SecretStr
 
@@ -355,6 +355,9 @@ class GeminiVisionClient:
         self, images: Sequence[PreparedImage], resolution: MediaResolution | None
     ) -> list[ImagePart]:
         planned = self._plan(images)
+        if not any(_needs_files_api(image) for image in planned):
+            # The usual case (inline bytes, URIs): no upload to wait for, no task to start.
+            return [self._image_part(image, resolution) for image in planned]
 
         async def resolve(image: PreparedImage) -> ImagePart:
             if image.transport == "files_api":
@@ -532,16 +535,21 @@ class GeminiVisionClient:
         max_concurrency: int | None = None,
     ) -> list[M | GeminiVisionError]:
         """Async twin of :meth:`map`: ``max_concurrency`` calls in flight, input order kept."""
-        limit = asyncio.Semaphore(max_concurrency or self.max_concurrency)
+        results: list[M | GeminiVisionError | None] = [None] * len(items)
+        pending = iter(enumerate(items))
 
-        async def run(item: T) -> M | GeminiVisionError:
-            async with limit:
+        # A fixed set of workers, each taking the next item: no task, future or
+        # semaphore wait per item, however long the list.
+        async def worker() -> None:
+            for index, item in pending:
                 try:
-                    return await fn(item)
+                    results[index] = await fn(item)
                 except GeminiVisionError as error:
-                    return error
+                    results[index] = error
 
-        return list(await asyncio.gather(*(run(item) for item in items)))
+        workers = max(1, min(max_concurrency or self.max_concurrency, len(items)))
+        await asyncio.gather(*(worker() for _ in range(workers)))
+        return cast("list[M | GeminiVisionError]", results)
 
     # ------------------------------------------------------------------ tasks
 
@@ -700,6 +708,11 @@ def _attempt_timeout(timeout: float | None, left: float | None) -> float | None:
     if timeout is None:
         return max(0.001, left)
     return max(0.001, min(timeout, left))
+
+
+def _needs_files_api(image: PreparedImage) -> bool:
+    """Whether sending ``image`` takes a Files API call (a lookup or an upload) first."""
+    return image.transport == "files_api" or (image.transport == "inline" and image.needs_upload)
 
 
 def _upload_args(image: PreparedImage) -> tuple[bytes, str, str, str]:

@@ -32,6 +32,7 @@ import math
 import os
 import re
 import stat
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -416,6 +417,52 @@ def _png_walk(data: bytes) -> tuple[int, bytes | None] | None:
     return None
 
 
+# Bit depths each PNG colour type allows (PNG specification, table 11.1).
+_PNG_DEPTHS: dict[int, frozenset[int]] = {
+    0: frozenset({1, 2, 4, 8, 16}),
+    2: frozenset({8, 16}),
+    3: frozenset({1, 2, 4, 8}),
+    4: frozenset({8, 16}),
+    6: frozenset({8, 16}),
+}
+
+
+def _png_size(data: bytes, label: str) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR, checked as Pillow's ``open`` checks them.
+
+    The chunks before the first IDAT must have valid checksums and IHDR a valid
+    mode; the chain itself was walked by :func:`_png_walk`. This is all an image
+    that needs no change requires, without building a Pillow image for it.
+    """
+
+    def bad(why: str) -> ImageInputError:
+        return ImageInputError(label, "corrupted", f"the image/png header cannot be read: {why}")
+
+    pos = 8
+    while pos + 12 <= len(data):
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        kind = data[pos + 4 : pos + 8]
+        if kind == b"IDAT":
+            break
+        end = pos + 8 + length
+        if zlib.crc32(data[pos + 4 : end]) != int.from_bytes(data[end : end + 4], "big"):
+            raise bad(f"the {kind.decode('latin-1')} chunk's checksum does not match")
+        pos = end + 4
+    if int.from_bytes(data[8:12], "big") != 13:
+        raise bad("the IHDR chunk is not 13 bytes long")
+    width = int.from_bytes(data[16:20], "big")
+    height = int.from_bytes(data[20:24], "big")
+    depth, color, compression, filtering, interlace = data[24:29]
+    if not (0 < width < 2**31 and 0 < height < 2**31):
+        raise bad(f"it declares a size of {width}x{height}")
+    if depth not in _PNG_DEPTHS.get(color, frozenset()):
+        raise bad(f"bit depth {depth} with colour type {color} is not a PNG mode")
+    if compression or filtering or interlace > 1:
+        raise bad("unknown compression, filter or interlace method")
+    _check_pixels((width, height), label)
+    return width, height
+
+
 def _webp_end(data: bytes) -> int | None:
     size = int.from_bytes(data[4:8], "little")
     end = 8 + size + (size & 1)
@@ -670,6 +717,10 @@ def _prepare_bytes(data: bytes, label: str, opts: _Options) -> PreparedImage:
 def _prepare_web_format(data: bytes, mime: str, label: str, opts: _Options) -> PreparedImage:
     """PNG, JPEG, WEBP: pass through untouched unless something must change."""
     data, png_exif = _trim_to_image(data, mime, label)
+    if mime == "image/png":
+        size = _png_size(data, label)
+        if _orientation_from_exif(png_exif) is None and _target_size(*size, opts) is None:
+            return _finish(data, mime=mime, label=label, size=size, original=size, opts=opts)
     img = _open(data, [_PASS_THROUGH_FORMATS[mime]], label, mime)
     with img:
         orientation = _orientation(img, png_exif)

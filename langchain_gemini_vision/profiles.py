@@ -7,6 +7,7 @@ passing ``profile=`` to the client.
 
 from __future__ import annotations
 
+import functools
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -79,6 +80,7 @@ def _normalise(model: str) -> str:
     return model.removeprefix("models/").lower()
 
 
+@functools.lru_cache(maxsize=256)
 def profile_for(model: str) -> ModelProfile:
     """Return the profile of the longest family prefix of ``model``, or safe defaults."""
     name = _normalise(model)
@@ -92,6 +94,7 @@ def profile_for(model: str) -> ModelProfile:
 def register_profile(profile: ModelProfile) -> None:
     """Add or replace the profile for ``profile.family`` (process-wide)."""
     _PROFILES[profile.family] = profile
+    profile_for.cache_clear()
 
 
 def known_profiles() -> list[ModelProfile]:

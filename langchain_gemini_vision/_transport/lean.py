@@ -95,6 +95,7 @@ class LeanTransport:
         self._sync_client: httpx2.Client | None = None
         self._sync_lock = threading.Lock()
         self._max_connections = max_connections
+        self._last_timeout: aiohttp.ClientTimeout | None = None
         # aiohttp sessions are bound to the loop that created them.
         self._sessions: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, aiohttp.ClientSession
@@ -132,7 +133,12 @@ class LeanTransport:
         return session
 
     def _aiohttp_timeout(self, timeout: float | None) -> aiohttp.ClientTimeout:
-        return aiohttp.ClientTimeout(total=timeout or self.timeout)
+        seconds = timeout or self.timeout
+        cached = self._last_timeout
+        if cached is None or cached.total != seconds:
+            # Calls without a retry deadline all share one timeout: build it once.
+            cached = self._last_timeout = aiohttp.ClientTimeout(total=seconds)
+        return cached
 
     def _prepare(
         self, request: WireRequest, api: ApiName, *, stream: bool
@@ -165,10 +171,10 @@ class LeanTransport:
         except ValueError as exc:  # a cut or garbled body is a transport failure: retry it
             msg = f"the response body is not JSON ({len(body)} bytes)"
             raise GeminiVisionConnectionError(msg) from exc
-        result = read_response(data, api, want_json=request.response_schema is not None)
         elapsed = time.perf_counter() - started
         logger.debug("%s %s -> %s in %.3f s", api, request.model, status, elapsed)
-        return result.model_copy(update={"elapsed_s": elapsed})
+        want_json = request.response_schema is not None
+        return read_response(data, api, want_json=want_json, elapsed_s=elapsed)
 
     # ------------------------------------------------------------------ calls
 

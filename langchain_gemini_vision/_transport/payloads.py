@@ -142,7 +142,9 @@ def _interaction_text(steps: Iterable[Mapping[str, Any]]) -> str:
     return "".join(pieces)
 
 
-def read_interaction(data: Mapping[str, Any], *, want_json: bool) -> VisionResponse:
+def read_interaction(
+    data: Mapping[str, Any], *, want_json: bool, elapsed_s: float = 0.0
+) -> VisionResponse:
     """Read an Interaction (wire JSON or SDK dump) into a :class:`VisionResponse`."""
     status = str(data.get("status") or "")
     text = _interaction_text(data.get("steps") or data.get("outputs") or ())
@@ -162,6 +164,7 @@ def read_interaction(data: Mapping[str, Any], *, want_json: bool) -> VisionRespo
         model=str(data.get("model") or ""),
         response_id=str(data["id"]) if data.get("id") else None,
         api="interactions",
+        elapsed_s=elapsed_s,
         raw=dict(data),
     )
 
@@ -246,7 +249,9 @@ def _candidate_text(candidate: Mapping[str, Any]) -> str:
     )
 
 
-def read_generate_content(data: Mapping[str, Any], *, want_json: bool) -> VisionResponse:
+def read_generate_content(
+    data: Mapping[str, Any], *, want_json: bool, elapsed_s: float = 0.0
+) -> VisionResponse:
     """Read a GenerateContentResponse (wire JSON or SDK dump) into a :class:`VisionResponse`."""
     candidates = data.get("candidates") or []
     if not candidates:
@@ -275,15 +280,18 @@ def read_generate_content(data: Mapping[str, Any], *, want_json: bool) -> Vision
         model=str(_pick(data, "modelVersion", "model_version") or ""),
         response_id=_pick(data, "responseId", "response_id"),
         api="generate_content",
+        elapsed_s=elapsed_s,
         raw=dict(data),
     )
 
 
-def read_response(data: Mapping[str, Any], api: ApiName, *, want_json: bool) -> VisionResponse:
-    """Read either API's response."""
+def read_response(
+    data: Mapping[str, Any], api: ApiName, *, want_json: bool, elapsed_s: float = 0.0
+) -> VisionResponse:
+    """Read either API's response (``elapsed_s``: the call's time on the wire)."""
     if api == "interactions":
-        return read_interaction(data, want_json=want_json)
-    return read_generate_content(data, want_json=want_json)
+        return read_interaction(data, want_json=want_json, elapsed_s=elapsed_s)
+    return read_generate_content(data, want_json=want_json, elapsed_s=elapsed_s)
 
 
 def _maybe_json(text: str) -> Any:

@@ -112,8 +112,8 @@ class SdkTransport:
                 )
         except Exception as exc:
             reraise_mapped(exc)
-        response = read_response(_dump(result), api, want_json=want_json)
-        return response.model_copy(update={"elapsed_s": time.perf_counter() - started})
+        elapsed = time.perf_counter() - started
+        return read_response(_dump(result), api, want_json=want_json, elapsed_s=elapsed)
 
     async def asend(
         self, request: WireRequest, api: ApiName, *, timeout: float | None = None
@@ -137,8 +137,8 @@ class SdkTransport:
                 )
         except Exception as exc:
             reraise_mapped(exc)
-        response = read_response(_dump(result), api, want_json=want_json)
-        return response.model_copy(update={"elapsed_s": time.perf_counter() - started})
+        elapsed = time.perf_counter() - started
+        return read_response(_dump(result), api, want_json=want_json, elapsed_s=elapsed)
 
     def stream_text(self, request: WireRequest, api: ApiName) -> Iterator[str]:
         """Yield text deltas through the SDK's streaming calls."""

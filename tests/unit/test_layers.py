@@ -15,6 +15,7 @@ LAYERS: dict[str, int] = {
     "usage": 0,
     "profiles": 0,
     "_version": 0,
+    "_lazy": 0,
     "geometry": 1,
     "tokens": 1,
     "images": 2,
