@@ -13,6 +13,7 @@ formatted per model generation lives in :mod:`.dialects`.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -234,6 +235,7 @@ def _question_kind(text: str) -> QuestionKind:
     return "open"
 
 
+@functools.lru_cache(maxsize=1024)  # batch jobs repeat one prompt: read it once
 def parse_query(prompt: str) -> Query:
     """Read colours, shapes, a limit and the question kind from the prompt."""
     text = prompt.lower()
