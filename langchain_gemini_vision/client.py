@@ -190,7 +190,9 @@ class GeminiVisionClient:
         self._genai_settings = (use_vertex, project, location)
         self._genai_lock = threading.Lock()
         if transport is None:
-            transport = "lean" if (self._api_key is not None and not use_vertex) else "sdk"
+            # A genai.Client passed in carries its own settings: use it, as documented.
+            lean = self._api_key is not None and not use_vertex and genai_client is None
+            transport = "lean" if lean else "sdk"
         if transport == "lean" and (self._api_key is None or use_vertex):
             msg = "transport='lean' needs an API key (Vertex AI goes through transport='sdk')"
             raise ConfigurationError(msg)

@@ -74,3 +74,12 @@ def test_every_public_name_resolves(name: str) -> None:
 def test_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no attribute 'GeminiVisionClinet'"):
         _ = langchain_gemini_vision.GeminiVisionClinet  # type: ignore[attr-defined]
+
+
+def test_a_genai_client_passed_in_is_the_one_used() -> None:
+    from google import genai
+
+    given = genai.Client(api_key="test-key")
+    client = langchain_gemini_vision.GeminiVisionClient(api_key="test-key", genai_client=given)
+    assert client.transport_name == "sdk"
+    assert client.genai_client is given
