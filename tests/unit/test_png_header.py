@@ -1,6 +1,6 @@
 """PNGs that need no change skip Pillow: the header check must say what Pillow would.
 
-``images._png_size`` reads IHDR and verifies the checksums of the chunks before the
+``image_formats.png_size`` reads IHDR and verifies the checksums of the chunks before the
 first IDAT, which is what ``PIL.Image.open`` checks for a PNG.
 """
 
@@ -15,7 +15,8 @@ import pytest
 from PIL import Image, PngImagePlugin, UnidentifiedImageError
 
 from langchain_gemini_vision.errors import ImageInputError
-from langchain_gemini_vision.images import _png_size, load_image
+from langchain_gemini_vision.image_formats import png_size
+from langchain_gemini_vision.images import load_image
 
 
 def _png(mode: str, size: tuple[int, int] = (13, 7), **save: object) -> bytes:
@@ -56,7 +57,7 @@ VALID = {
 @pytest.mark.parametrize("name", sorted(VALID))
 def test_size_and_bytes_agree_with_pillow(name: str) -> None:
     data = VALID[name]
-    assert _png_size(data, name) == Image.open(io.BytesIO(data)).size
+    assert png_size(data, name) == Image.open(io.BytesIO(data)).size
     prepared = load_image(data)
     assert (prepared.width, prepared.height) == Image.open(io.BytesIO(data)).size
     assert prepared.data == data  # nothing to change: passed through

@@ -1,0 +1,258 @@
+"""What an image's bytes say about themselves, before any pixel is decoded.
+
+The type its magic numbers announce (:func:`sniff_mime_type`), where the picture
+ends (:func:`trim_to_image`: truncated files are refused, trailing bytes dropped),
+a PNG's size from its header (:func:`png_size`) and the decompression-bomb check on
+a declared size (:func:`check_pixels`). :mod:`.images` builds on these.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+
+from PIL import Image
+
+from langchain_gemini_vision.errors import ImageInputError
+
+__all__ = ["UNSUPPORTED_TYPES", "check_pixels", "png_size", "sniff_mime_type", "trim_to_image"]
+
+_HEIC_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"})
+_HEIF_BRANDS = frozenset({b"mif1", b"msf1", b"heif", b"mif2"})
+_AVIF_BRANDS = frozenset({b"avif", b"avis"})
+_VIDEO_BRANDS = frozenset(
+    {b"isom", b"iso2", b"mp41", b"mp42", b"qt  ", b"M4V ", b"3gp4", b"3gp5", b"avc1", b"dash"}
+)
+_JPEG_SCAN_END = re.compile(rb"\xff[\x01-\xcf\xd8-\xfe]")
+
+
+# --------------------------------------------------------------------------- sniffing
+
+
+def _ftyp_kind(data: bytes) -> str | None:
+    if len(data) < 12 or data[4:8] != b"ftyp":
+        return None
+    box_size = int.from_bytes(data[0:4], "big")
+    end = min(len(data), box_size if 16 <= box_size <= 4096 else 16)
+    brands = {data[8:12]} | {data[i : i + 4] for i in range(16, end - 3, 4)}
+    if brands & _HEIC_BRANDS:
+        return "image/heic"
+    if brands & _AVIF_BRANDS:
+        return "image/avif"
+    if brands & _HEIF_BRANDS:
+        return "image/heif"
+    if data[8:12] in _VIDEO_BRANDS or brands & _VIDEO_BRANDS:
+        return "video/mp4"
+    return None
+
+
+def _looks_like_svg(data: bytes) -> bool:
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<?xml", b"<svg", b"<!--", b"<!doctype svg")) and b"<svg" in head
+
+
+def sniff_mime_type(data: bytes) -> str | None:
+    """The MIME type the leading bytes announce, or ``None`` when unrecognised.
+
+    Recognises the Gemini formats, the formats converted to PNG, and a few
+    non-images (PDF, SVG, MP4, HTML) so errors can say what was given.
+    """
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if len(data) >= 12 and data[0:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    kind = _ftyp_kind(data)
+    if kind is not None:
+        return kind
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if data.startswith(b"BM") and len(data) >= 26:
+        return "image/bmp"
+    if data.startswith((b"II*\x00", b"MM\x00*")):
+        return "image/tiff"
+    if data.startswith((b"\x00\x00\x01\x00", b"\x00\x00\x02\x00")):
+        return "image/x-icon"
+    if data.startswith((b"\xff\x0a", b"\x00\x00\x00\x0cJXL \r\n\x87\n")):
+        return "image/jxl"
+    if data.startswith(b"%PDF-"):
+        return "application/pdf"
+    if _looks_like_svg(data):
+        return "image/svg+xml"
+    head = data[:512].lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html")):
+        return "text/html"
+    return None
+
+
+# Recognised and refused, with what each is (for the error message).
+UNSUPPORTED_TYPES = {
+    "application/pdf": "a PDF document",
+    "image/svg+xml": "an SVG vector image",
+    "image/jxl": "a JPEG XL image",
+    "video/mp4": "a video (MP4/QuickTime container)",
+}
+
+
+# --------------------------------------------------------------------------- structure
+
+
+def _jpeg_end(data: bytes) -> int | None:
+    """Offset just past the first image's EOI marker, or ``None`` if it never ends."""
+    n = len(data)
+    pos = 2
+    while pos < n:
+        if data[pos] != 0xFF:  # junk between segments: decoders skip it
+            pos = data.find(b"\xff", pos)
+            if pos < 0:
+                return None
+        while pos < n and data[pos] == 0xFF:
+            pos += 1
+        if pos >= n:
+            return None
+        marker = data[pos]
+        pos += 1
+        if marker == 0xD9:
+            return pos
+        if marker == 0x01 or 0xD0 <= marker <= 0xD8:
+            continue
+        if pos + 2 > n:
+            return None
+        length = int.from_bytes(data[pos : pos + 2], "big")
+        if length < 2:
+            return None
+        pos += length
+        if pos > n:
+            return None
+        if marker == 0xDA:  # start of scan: entropy-coded data up to the next marker
+            match = _JPEG_SCAN_END.search(data, pos)
+            if match is None:
+                return None
+            pos = match.start()
+    return None
+
+
+def _png_walk(data: bytes) -> tuple[int, bytes | None] | None:
+    """``(offset past IEND, eXIf payload)``; ``None`` when the chunk chain breaks."""
+    n = len(data)
+    pos = 8
+    exif: bytes | None = None
+    seen_idat = False
+    first = True
+    while pos + 12 <= n:
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        kind = data[pos + 4 : pos + 8]
+        if length > 0x7FFFFFFF or not kind.isalpha():
+            return None
+        if first and kind != b"IHDR":
+            return None
+        first = False
+        end = pos + 12 + length
+        if end > n:
+            return None
+        if kind == b"eXIf" and exif is None:
+            exif = data[pos + 8 : pos + 8 + length]
+        elif kind == b"IDAT":
+            seen_idat = True
+        elif kind == b"IEND":
+            return (end, exif) if seen_idat else None
+        pos = end
+    return None
+
+
+# Bit depths each PNG colour type allows (PNG specification, table 11.1).
+_PNG_DEPTHS: dict[int, frozenset[int]] = {
+    0: frozenset({1, 2, 4, 8, 16}),
+    2: frozenset({8, 16}),
+    3: frozenset({1, 2, 4, 8}),
+    4: frozenset({8, 16}),
+    6: frozenset({8, 16}),
+}
+
+
+def png_size(data: bytes, label: str) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR, checked as Pillow's ``open`` checks them.
+
+    The chunks before the first IDAT must have valid checksums and IHDR a valid
+    mode; the chain itself was walked by :func:`_png_walk`. This is all an image
+    that needs no change requires, without building a Pillow image for it.
+    """
+
+    def bad(why: str) -> ImageInputError:
+        return ImageInputError(label, "corrupted", f"the image/png header cannot be read: {why}")
+
+    pos = 8
+    while pos + 12 <= len(data):
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        kind = data[pos + 4 : pos + 8]
+        if kind == b"IDAT":
+            break
+        end = pos + 8 + length
+        if zlib.crc32(data[pos + 4 : end]) != int.from_bytes(data[end : end + 4], "big"):
+            raise bad(f"the {kind.decode('latin-1')} chunk's checksum does not match")
+        pos = end + 4
+    if int.from_bytes(data[8:12], "big") != 13:
+        raise bad("the IHDR chunk is not 13 bytes long")
+    width = int.from_bytes(data[16:20], "big")
+    height = int.from_bytes(data[20:24], "big")
+    depth, color, compression, filtering, interlace = data[24:29]
+    if not (0 < width < 2**31 and 0 < height < 2**31):
+        raise bad(f"it declares a size of {width}x{height}")
+    if depth not in _PNG_DEPTHS.get(color, frozenset()):
+        raise bad(f"bit depth {depth} with colour type {color} is not a PNG mode")
+    if compression or filtering or interlace > 1:
+        raise bad("unknown compression, filter or interlace method")
+    check_pixels((width, height), label)
+    return width, height
+
+
+def _webp_end(data: bytes) -> int | None:
+    size = int.from_bytes(data[4:8], "little")
+    end = 8 + size + (size & 1)
+    if size < 4 or end > len(data) + (size & 1):
+        return None
+    return min(end, len(data))
+
+
+def trim_to_image(data: bytes, mime: str, label: str) -> tuple[bytes, bytes | None]:
+    """Check the container ends where it should; drop trailing bytes.
+
+    Returns the trimmed bytes and, for PNG, the eXIf payload found anywhere.
+    """
+    exif: bytes | None = None
+    if mime == "image/jpeg" and data.endswith(b"\xff\xd9") and b"MPF\x00" not in data[:65536]:
+        # Ends with EOI and declares no second picture (MPO): complete as it is.
+        # Walking the entropy-coded data costs as much as base64-encoding it.
+        return data, None
+    if mime == "image/jpeg":
+        end = _jpeg_end(data)
+        what = "no end-of-image marker (FFD9): the JPEG is truncated"
+    elif mime == "image/png":
+        walked = _png_walk(data)
+        end, exif = walked if walked is not None else (None, None)
+        what = "the PNG chunk chain is broken or has no IEND chunk: the file is truncated"
+    else:
+        end = _webp_end(data)
+        what = "the WEBP is shorter than its RIFF header says: the file is truncated"
+    if end is None:
+        raise ImageInputError(label, "corrupted", what)
+    return (data[:end] if end < len(data) else data), exif
+
+
+# --------------------------------------------------------------------------- pixels
+
+
+def check_pixels(size: tuple[int, int], label: str) -> None:
+    """Refuse a declared size that is empty or over Pillow's decompression-bomb limit."""
+    width, height = size
+    if width <= 0 or height <= 0:
+        raise ImageInputError(label, "corrupted", f"the image declares a size of {width}x{height}")
+    limit = Image.MAX_IMAGE_PIXELS
+    if limit is not None and width * height > limit:
+        raise ImageInputError(
+            label,
+            "too_large",
+            f"{width}x{height} is {width * height} pixels, over Pillow's "
+            f"decompression-bomb limit of {limit}",
+        )
