@@ -111,14 +111,6 @@ class _Job:
         return f"batches/{self.job_id}"
 
 
-@dataclass
-class _Upload:
-    mime_type: str
-    display_name: str | None
-    version: str
-    received: bytearray = field(default_factory=bytearray)
-
-
 class BatchService:
     """The Batch API state of one emulator, and what tests tune and read.
 
@@ -146,7 +138,6 @@ class BatchService:
         self.jobs_created = 0
         self.result_downloads = 0
         self._jobs: OrderedDict[str, _Job] = OrderedDict()
-        self._uploads: dict[str, _Upload] = {}
         self._results: dict[str, bytes] = {}
         self._counter = 0
 
@@ -178,7 +169,7 @@ class BatchService:
     # ------------------------------------------------------------ routes
 
     def mount(self, app: web.Application) -> None:
-        """Add the routes; call before the emulator's ``/models/{target}`` and upload routes."""
+        """Add the routes; call before the emulator's ``/models/{target}`` routes."""
         v = f"{{version:{_VERSIONS}}}"
         app.router.add_post(f"/{v}/models/{{model}}:batchGenerateContent", self._create)
         app.router.add_get(f"/{v}/batches", self._list)
@@ -189,8 +180,6 @@ class BatchService:
         # /download/{v}/files/{id}:download. Both serve a result file's bytes.
         app.router.add_get(f"/{v}/files/{{id:[^{{}}/:]+}}:download", self._download)
         app.router.add_get(f"/download/{v}/files/{{id:[^{{}}/:]+}}:download", self._download)
-        # JSONL uploads are batch input; anything else goes on to the image Files API.
-        app.router.add_post(f"/upload/{v}/files", self._upload)
 
     def _new_id(self) -> str:
         self._counter += 1
@@ -202,58 +191,6 @@ class BatchService:
         if job is None:
             raise ApiError(404, f"Batch batches/{request.match_info['id']} not found.")
         return job
-
-    # ------------------------------------------------------------ uploads (JSONL)
-
-    async def _upload(self, request: web.Request) -> web.StreamResponse:
-        emulator = self.emulator
-        upload_id = request.query.get("upload_id")
-        if upload_id is not None and upload_id not in self._uploads:
-            return await emulator._upload(request)
-        if upload_id is None:
-            mime = request.headers.get("X-Goog-Upload-Header-Content-Type", "").lower()
-            if mime not in JSONL_MIME_TYPES:
-                return await emulator._upload(request)
-            raw = await request.read()
-            meta: dict[str, Any] = {}
-            if raw:
-                loaded = _parse_json(raw)
-                meta = (get_key(loaded, "file") or {}) if isinstance(loaded, dict) else {}
-            version = request.match_info["version"]
-            new_id = f"jsonl{self._new_id()}"
-            self._uploads[new_id] = _Upload(mime, get_key(meta, "display_name"), version)
-            url = (
-                f"{request.scheme}://{request.host}/upload/{version}/files"
-                f"?upload_id={new_id}&upload_protocol=resumable"
-            )
-            return web.Response(
-                headers={"X-Goog-Upload-URL": url, "X-Goog-Upload-Status": "active"}
-            )
-        pending = self._uploads[upload_id]
-        command = request.headers.get("X-Goog-Upload-Command", "").lower()
-        pending.received += await request.read()
-        if len(pending.received) > emulator.max_file_bytes:
-            del self._uploads[upload_id]
-            raise bad_request(f"File too large: the limit is {emulator.max_file_bytes} bytes.")
-        if "finalize" not in command:
-            return web.Response(
-                headers={
-                    "X-Goog-Upload-Status": "active",
-                    "X-Goog-Upload-Size-Received": str(len(pending.received)),
-                }
-            )
-        del self._uploads[upload_id]
-        from .emulator import _PendingUpload
-
-        stored = emulator._store_file(
-            request,
-            _PendingUpload(pending.mime_type, None, pending.display_name, pending.version),
-            bytes(pending.received),
-        )
-        stored.mime_type = pending.mime_type
-        return web.json_response(
-            {"file": stored.to_json()}, headers={"X-Goog-Upload-Status": "final"}
-        )
 
     # ------------------------------------------------------------ create
 

@@ -76,7 +76,7 @@ from ._protocol import (
     parse_interaction,
 )
 from .answers import build_answer, choose_task, fill_schema, parse_query, schema_mask_kind
-from .batches import mount_batches
+from .batches import JSONL_MIME_TYPES, mount_batches
 from .dialects import Dialect, dialect_for, render_text, resolve_mask_form
 from .faults import Fault, FaultInjector, Stats
 from .vision import ImageAnalysis, ImageDecodeError, analyse_image
@@ -743,7 +743,8 @@ class GeminiEmulator:
                 f"{pending.declared_size} bytes."
             )
         try:
-            await self._analyse(data)
+            if pending.mime_type in SUPPORTED_IMAGE_TYPES:  # JSONL batch input is not an image
+                await self._analyse(data)
         except ImageDecodeError:
             raise bad_request(
                 f"The uploaded bytes are not a decodable {pending.mime_type} image."
@@ -774,10 +775,11 @@ class GeminiEmulator:
             or get_key(meta, "mime_type")
             or ""
         ).lower()
-        if mime not in SUPPORTED_IMAGE_TYPES:
+        if mime not in SUPPORTED_IMAGE_TYPES | JSONL_MIME_TYPES:
             raise bad_request(
                 f"Unsupported MIME type: {mime or '(none)'}. The emulator's Files API takes "
-                f"images: {', '.join(sorted(SUPPORTED_IMAGE_TYPES))}."
+                f"images ({', '.join(sorted(SUPPORTED_IMAGE_TYPES))}) and JSON Lines "
+                "batch input."
             )
         if declared is not None and declared > self.max_file_bytes:
             raise bad_request(f"File too large: the limit is {self.max_file_bytes} bytes.")
