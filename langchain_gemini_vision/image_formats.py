@@ -133,8 +133,16 @@ def _jpeg_end(data: bytes) -> int | None:
     return None
 
 
-def _png_walk(data: bytes) -> tuple[int, bytes | None] | None:
-    """``(offset past IEND, eXIf payload)``; ``None`` when the chunk chain breaks."""
+def _png_header_error(label: str, why: str) -> ImageInputError:
+    return ImageInputError(label, "corrupted", f"the image/png header cannot be read: {why}")
+
+
+def _png_walk(data: bytes, label: str) -> tuple[int, bytes | None] | None:
+    """``(offset past IEND, eXIf payload)``; ``None`` when the chunk chain breaks.
+
+    The checksums of the chunks before the first IDAT are verified, as Pillow's
+    ``open`` verifies them (the pixel data's are left to the decoder).
+    """
     n = len(data)
     pos = 8
     exif: bytes | None = None
@@ -151,6 +159,12 @@ def _png_walk(data: bytes) -> tuple[int, bytes | None] | None:
         end = pos + 12 + length
         if end > n:
             return None
+        if not seen_idat and kind != b"IDAT":
+            crc = int.from_bytes(data[end - 4 : end], "big")
+            if zlib.crc32(data[pos + 4 : end - 4]) != crc:
+                raise _png_header_error(
+                    label, f"the {kind.decode('latin-1')} chunk's checksum does not match"
+                )
         if kind == b"eXIf" and exif is None:
             exif = data[pos + 8 : pos + 8 + length]
         elif kind == b"IDAT":
@@ -174,35 +188,23 @@ _PNG_DEPTHS: dict[int, frozenset[int]] = {
 def png_size(data: bytes, label: str) -> tuple[int, int]:
     """Width and height from a PNG's IHDR, checked as Pillow's ``open`` checks them.
 
-    The chunks before the first IDAT must have valid checksums and IHDR a valid
-    mode; the chain itself was walked by :func:`_png_walk`. This is all an image
-    that needs no change requires, without building a Pillow image for it.
+    ``data`` has been through :func:`trim_to_image`, whose walk verified the chunk
+    chain and the checksums before the first IDAT; this reads IHDR's fields. It is
+    all an image that needs no change requires, without building a Pillow image.
     """
-
-    def bad(why: str) -> ImageInputError:
-        return ImageInputError(label, "corrupted", f"the image/png header cannot be read: {why}")
-
-    pos = 8
-    while pos + 12 <= len(data):
-        length = int.from_bytes(data[pos : pos + 4], "big")
-        kind = data[pos + 4 : pos + 8]
-        if kind == b"IDAT":
-            break
-        end = pos + 8 + length
-        if zlib.crc32(data[pos + 4 : end]) != int.from_bytes(data[end : end + 4], "big"):
-            raise bad(f"the {kind.decode('latin-1')} chunk's checksum does not match")
-        pos = end + 4
     if int.from_bytes(data[8:12], "big") != 13:
-        raise bad("the IHDR chunk is not 13 bytes long")
+        raise _png_header_error(label, "the IHDR chunk is not 13 bytes long")
     width = int.from_bytes(data[16:20], "big")
     height = int.from_bytes(data[20:24], "big")
     depth, color, compression, filtering, interlace = data[24:29]
     if not (0 < width < 2**31 and 0 < height < 2**31):
-        raise bad(f"it declares a size of {width}x{height}")
+        raise _png_header_error(label, f"it declares a size of {width}x{height}")
     if depth not in _PNG_DEPTHS.get(color, frozenset()):
-        raise bad(f"bit depth {depth} with colour type {color} is not a PNG mode")
+        raise _png_header_error(
+            label, f"bit depth {depth} with colour type {color} is not a PNG mode"
+        )
     if compression or filtering or interlace > 1:
-        raise bad("unknown compression, filter or interlace method")
+        raise _png_header_error(label, "unknown compression, filter or interlace method")
     check_pixels((width, height), label)
     return width, height
 
@@ -229,7 +231,7 @@ def trim_to_image(data: bytes, mime: str, label: str) -> tuple[bytes, bytes | No
         end = _jpeg_end(data)
         what = "no end-of-image marker (FFD9): the JPEG is truncated"
     elif mime == "image/png":
-        walked = _png_walk(data)
+        walked = _png_walk(data, label)
         end, exif = walked if walked is not None else (None, None)
         what = "the PNG chunk chain is broken or has no IEND chunk: the file is truncated"
     else:

@@ -1,7 +1,8 @@
 """PNGs that need no change skip Pillow: the header check must say what Pillow would.
 
-``image_formats.png_size`` reads IHDR and verifies the checksums of the chunks before the
-first IDAT, which is what ``PIL.Image.open`` checks for a PNG.
+``image_formats.trim_to_image`` walks the chunks and verifies the checksums of those
+before the first IDAT, and ``image_formats.png_size`` checks IHDR's fields: together,
+what ``PIL.Image.open`` checks for a PNG.
 """
 
 from __future__ import annotations
