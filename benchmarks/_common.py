@@ -45,6 +45,7 @@ __all__ = [
     "cpu_wall",
     "load_average",
     "machine_header",
+    "per_call_medians",
     "ratio",
 ]
 
@@ -171,6 +172,37 @@ def cpu_wall(fn: Callable[[], Any]) -> tuple[float, float]:
     c0, w0 = time.process_time(), time.perf_counter()
     fn()
     return time.process_time() - c0, time.perf_counter() - w0
+
+
+def per_call_medians(
+    variants: dict[str, Callable[[], Any]], sizes: Sizes
+) -> dict[str, dict[str, float]]:
+    """Median per-call ``{"cpu", "wall"}`` seconds of each variant, side by side.
+
+    Each variant is warmed up first (connections, imports, caches); then
+    ``sizes.rounds`` rounds of ``sizes.calls`` calls each, the variants' order
+    rotated every round so that none always runs first.
+    """
+    for call in variants.values():
+        for _ in range(sizes.warmup):
+            call()
+    samples: dict[str, dict[str, list[float]]] = {
+        name: {"cpu": [], "wall": []} for name in variants
+    }
+    names = list(variants)
+    for round_number in range(sizes.rounds):
+        shift = round_number % len(names)
+        for name in names[shift:] + names[:shift]:
+            call = variants[name]
+
+            def many(call: Callable[[], Any] = call) -> None:
+                for _ in range(sizes.calls):
+                    call()
+
+            cpu, wall = cpu_wall(many)
+            samples[name]["cpu"].append(cpu / sizes.calls)
+            samples[name]["wall"].append(wall / sizes.calls)
+    return {name: {m: median(v) for m, v in s.items()} for name, s in samples.items()}
 
 
 def load_average() -> list[float]:

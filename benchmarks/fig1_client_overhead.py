@@ -38,8 +38,7 @@ from ._common import (
     Result,
     Sizes,
     check,
-    cpu_wall,
-    median,
+    per_call_medians,
     ratio,
 )
 
@@ -165,30 +164,7 @@ def measure(base_url: str, api: ApiName, png: bytes, sizes: Sizes) -> dict[str, 
     """Median per-call client CPU and wall seconds of each variant."""
     variants, closers = _variants(base_url, api, png)
     try:
-        for call in variants.values():  # connections, imports, caches
-            for _ in range(sizes.warmup):
-                call()
-        samples: dict[str, dict[str, list[float]]] = {
-            name: {"cpu": [], "wall": []} for name in variants
-        }
-        names = list(variants)
-        for round_number in range(sizes.rounds):
-            # Rotate the order each round so no variant always runs first.
-            shift = round_number % len(names)
-            for name in names[shift:] + names[:shift]:
-                call = variants[name]
-
-                def many(call: Callable[[], Any] = call) -> None:
-                    for _ in range(sizes.calls):
-                        call()
-
-                cpu, wall = cpu_wall(many)
-                samples[name]["cpu"].append(cpu / sizes.calls)
-                samples[name]["wall"].append(wall / sizes.calls)
-        return {
-            name: {"cpu": median(s["cpu"]), "wall": median(s["wall"])}
-            for name, s in samples.items()
-        }
+        return per_call_medians(variants, sizes)
     finally:
         for closer in closers:
             closer.close()

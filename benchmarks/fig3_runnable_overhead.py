@@ -26,7 +26,14 @@ from langchain_gemini_vision import GeminiVisionClient
 from langchain_gemini_vision.runnables import GeminiObjectDetector
 from langchain_gemini_vision.testing import make_scene
 
-from ._common import EmulatorProcess, Result, Sizes, check, cpu_wall, median, ratio
+from ._common import (
+    EmulatorProcess,
+    Result,
+    Sizes,
+    check,
+    per_call_medians,
+    ratio,
+)
 
 MODEL = "gemini-3-flash-preview"
 KEY = "benchmark-key"
@@ -111,27 +118,9 @@ def run(sizes: Sizes) -> list[Result]:
 
         variants: dict[str, Callable[[], Any]] = {"invoke": invoke, "raw": raw, "detect": detect}
         check_raw, check_invoke = raw(), invoke()
-        samples: dict[str, dict[str, list[float]]] = {k: {"cpu": [], "wall": []} for k in variants}
-        for call in variants.values():
-            for _ in range(sizes.warmup):
-                call()
-        names = list(variants)
-        for round_number in range(sizes.rounds):
-            # Rotate the order each round so no variant always runs first.
-            shift = round_number % len(names)
-            for name in names[shift:] + names[:shift]:
-                call = variants[name]
-
-                def many(call: Callable[[], Any] = call) -> None:
-                    for _ in range(sizes.calls):
-                        call()
-
-                cpu, wall = cpu_wall(many)
-                samples[name]["cpu"].append(cpu / sizes.calls)
-                samples[name]["wall"].append(wall / sizes.calls)
+        per = per_call_medians(variants, sizes)
         client.close()
         sdk.close()
-    per = {k: {m: median(v) for m, v in s.items()} for k, s in samples.items()}
     common = (
         f"1024x768 PNG ({len(png)} bytes), emulator in its own process, no latency; "
         f"median of {sizes.rounds} rounds x {sizes.calls} calls; "
