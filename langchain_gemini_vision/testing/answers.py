@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from ._palette import Shape, colors_named_in, shapes_named_in
-from .vision import Comparison, ImageAnalysis, VisualObject, caption, compare
+from .vision import Comparison, ImageAnalysis, VisualObject, at_position, caption, compare
 
 __all__ = [
     "Answer",
@@ -314,13 +314,16 @@ def _answer_question(query: Query, found: list[_Found], caption_text: str) -> tu
     if query.kind == "position":
         if not matched:
             return f"There is no {_noun(query, 1)} in the image.", 0, False
-        text = _join([f"the {f.obj.label} is {_at(f.obj.position)}" for f in matched])
+        text = _join([f"the {f.obj.label} is {at_position(f.obj.position)}" for f in matched])
         return text[0].upper() + text[1:] + ".", count, True
     if query.kind == "presence" or query.colors or query.shapes:
         if not present:
             return f"No, there is no {_noun(query, 1)}.", 0, False
         where = _join(
-            [f"{_article(f.obj.label)} {f.obj.label} {_at(f.obj.position)}" for f in matched]
+            [
+                f"{_article(f.obj.label)} {f.obj.label} {at_position(f.obj.position)}"
+                for f in matched
+            ]
         )
         verb = "is" if count == 1 else "are"
         return f"Yes, there {verb} {count} {noun}: {where}.", count, True
@@ -329,14 +332,6 @@ def _answer_question(query: Query, found: list[_Found], caption_text: str) -> tu
 
 def _article(word: str) -> str:
     return "an" if word[:1] in "aeiou" else "a"
-
-
-def _at(position: str) -> str:
-    if position == "center":
-        return "in the center"
-    if position in ("left", "right"):
-        return f"on the {position}"
-    return f"at the {position}"
 
 
 def _join(items: Sequence[str]) -> str:
@@ -385,7 +380,7 @@ class _Facts:
             "color": obj.color,
             "shape": obj.shape,
             "position": obj.position,
-            "description": f"{_article(obj.label)} {obj.label} {_at(obj.position)}",
+            "description": f"{_article(obj.label)} {obj.label} {at_position(obj.position)}",
             "area": obj.area,
             "image_index": found.image_index,
         }

@@ -40,6 +40,7 @@ __all__ = [
     "ImageDecodeError",
     "VisualObject",
     "analyse_image",
+    "at_position",
     "caption",
     "compare",
     "describe_position",
@@ -102,7 +103,8 @@ def describe_position(x: float, y: float) -> str:
     return f"{row} {col}".strip() or "center"
 
 
-def _at(position: str) -> str:
+def at_position(position: str) -> str:
+    """``"top left"`` -> ``"at the top left"``, ``"center"`` -> ``"in the center"``."""
     if position == "center":
         return "in the center"
     if position in ("left", "right"):
@@ -406,7 +408,7 @@ def _simplify_closed(contour: list[tuple[int, int]], epsilon: float) -> list[tup
 
 def _phrase(obj: VisualObject) -> str:
     article = "an" if obj.color[0] in "aeiou" else "a"
-    return f"{article} {obj.label} {_at(obj.position)}"
+    return f"{article} {obj.label} {at_position(obj.position)}"
 
 
 def _join(items: Sequence[str]) -> str:
@@ -501,26 +503,27 @@ def _compare_pair(
             text = f"The {a.label} moved from the {a.position} to the {b.position}."
             changes.append(Change("moved", a.label, text, index, a, b))
         else:
-            similar.append(f"The {a.label} {_at(a.position)} is in both images.")
+            similar.append(f"The {a.label} {at_position(a.position)} is in both images.")
     rest_a = [k for k in range(len(before)) if k not in {i for i, _ in matched}]
     rest_b = [k for k in range(len(after)) if k not in {j for _, j in matched}]
     recolours = _match([before[k] for k in rest_a], [after[k] for k in rest_b], same=False)
     for i, j in recolours:
         a, b = before[rest_a[i]], after[rest_b[j]]
-        text = f"The {a.shape} {_at(a.position)} changed colour from {a.color} to {b.color}."
+        where = at_position(a.position)
+        text = f"The {a.shape} {where} changed colour from {a.color} to {b.color}."
         changes.append(Change("recolored", b.label, text, index, a, b))
     gone_a = {rest_a[i] for i, _ in recolours}
     gone_b = {rest_b[j] for _, j in recolours}
     for k in rest_a:
         if k not in gone_a:
             a = before[k]
-            text = f"The {a.label} {_at(a.position)} was removed."
+            text = f"The {a.label} {at_position(a.position)} was removed."
             changes.append(Change("removed", a.label, text, index, before=a))
     for k in rest_b:
         if k not in gone_b:
             b = after[k]
             article = "An" if b.label[:1] in "aeiou" else "A"
-            text = f"{article} {b.label} was added {_at(b.position)}."
+            text = f"{article} {b.label} was added {at_position(b.position)}."
             changes.append(Change("added", b.label, text, index, after=b))
     if first.background and first.background == second.background:
         similar.append(f"Both images have a {first.background} background.")
