@@ -20,7 +20,15 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from ._palette import Shape, colors_named_in, shapes_named_in
-from .vision import Comparison, ImageAnalysis, VisualObject, at_position, caption, compare
+from .vision import (
+    Comparison,
+    ImageAnalysis,
+    VisualObject,
+    at_position,
+    caption,
+    compare,
+    object_phrase,
+)
 
 __all__ = [
     "Answer",
@@ -319,19 +327,10 @@ def _answer_question(query: Query, found: list[_Found], caption_text: str) -> tu
     if query.kind == "presence" or query.colors or query.shapes:
         if not present:
             return f"No, there is no {_noun(query, 1)}.", 0, False
-        where = _join(
-            [
-                f"{_article(f.obj.label)} {f.obj.label} {at_position(f.obj.position)}"
-                for f in matched
-            ]
-        )
+        where = _join([object_phrase(f.obj) for f in matched])
         verb = "is" if count == 1 else "are"
         return f"Yes, there {verb} {count} {noun}: {where}.", count, True
     return caption_text, len(found), bool(found)
-
-
-def _article(word: str) -> str:
-    return "an" if word[:1] in "aeiou" else "a"
 
 
 def _join(items: Sequence[str]) -> str:
@@ -380,7 +379,7 @@ class _Facts:
             "color": obj.color,
             "shape": obj.shape,
             "position": obj.position,
-            "description": f"{_article(obj.label)} {obj.label} {at_position(obj.position)}",
+            "description": object_phrase(obj),
             "area": obj.area,
             "image_index": found.image_index,
         }

@@ -44,6 +44,7 @@ __all__ = [
     "caption",
     "compare",
     "describe_position",
+    "object_phrase",
 ]
 
 _MAX_SIDE: Final = 1024
@@ -406,8 +407,9 @@ def _simplify_closed(contour: list[tuple[int, int]], epsilon: float) -> list[tup
 # ---------------------------------------------------------------- answers
 
 
-def _phrase(obj: VisualObject) -> str:
-    article = "an" if obj.color[0] in "aeiou" else "a"
+def object_phrase(obj: VisualObject) -> str:
+    """``"a red circle at the top left"``: how captions and answers name an object."""
+    article = "an" if obj.label[:1] in "aeiou" else "a"
     return f"{article} {obj.label} {at_position(obj.position)}"
 
 
@@ -427,7 +429,7 @@ def caption(analysis: ImageAnalysis) -> str:
     count = len(analysis.objects)
     noun = "object" if count == 1 else "objects"
     where = f" on {background}" if background else ""
-    return f"{count} {noun}{where}: {_join([_phrase(o) for o in analysis.objects])}."
+    return f"{count} {noun}{where}: {_join([object_phrase(o) for o in analysis.objects])}."
 
 
 ChangeKind = Literal["added", "removed", "moved", "recolored"]
