@@ -27,9 +27,11 @@ Wire protocol (google-genai 3.6.1, ``batches.py``; Gemini Developer API):
   ``GET /download/{v}/files/{id}:download?alt=media`` (the REST docs): the result file's bytes.
 * ``POST /{v}/batches/{id}:cancel``, ``DELETE /{v}/batches/{id}``, ``GET /{v}/batches`` (pages).
 
-Every item is answered by the emulator's own generation code (``_generate``), from
-the pixels, exactly as an interactive ``generateContent`` call with the same body:
-the same analysis, dialect and request digest, so the text is identical. An item
+Every item is answered by the emulator's own code (``_answer`` and
+``generate_content_reply``), from the pixels, exactly as an interactive
+``generateContent`` call with the same body: the same analysis, dialect and request
+digest, so the text and the response's shape are identical. JSONL input files go
+through the emulator's Files API upload. An item
 that fails (an undecodable image, a bad option) gets a per-item ``error``
 (``google.rpc.Status``), not a failed job. The emulator's middleware applies fault
 injection and counters to these routes as route ``"batches"`` (``"upload"`` for uploads).
@@ -52,7 +54,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import web
 
-from ._protocol import ApiError, bad_request, dumps, get_key, parse_generate_content
+from ._protocol import ApiError, bad_request, get_key, parse_generate_content
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -296,34 +298,14 @@ class BatchService:
         resolver: Callable[[str, str], tuple[bytes, str]],
     ) -> dict[str, Any]:
         """One item, answered as ``_model_method`` answers ``generateContent``."""
+        from .emulator import generate_content_reply  # emulator.py imports this module
+
         emulator = self.emulator
         call = parse_generate_content(body, job.model, resolver)
-        dialect = emulator._check_model(call, job.version, "generateContent")
-        digest = hashlib.sha256(dumps(body)).hexdigest()
-        generation = await emulator._generate(call, dialect, digest)
-        usage: dict[str, Any] = {
-            "promptTokenCount": generation.input_tokens,
-            "candidatesTokenCount": generation.output_tokens,
-            "totalTokenCount": generation.total_tokens,
-            "promptTokensDetails": [
-                {"modality": "TEXT", "tokenCount": generation.input_text_tokens},
-                {"modality": "IMAGE", "tokenCount": generation.input_image_tokens},
-            ],
-        }
-        if generation.thought_tokens:
-            usage["thoughtsTokenCount"] = generation.thought_tokens
-        return {
-            "candidates": [
-                {
-                    "content": {"parts": [{"text": generation.text}], "role": "model"},
-                    "finishReason": "MAX_TOKENS" if generation.truncated else "STOP",
-                    "index": 0,
-                }
-            ],
-            "usageMetadata": usage,
-            "modelVersion": call.model,
-            "responseId": emulator._new_id(""),
-        }
+        generation = await emulator._answer(call, body, job.version, "generateContent")
+        return generate_content_reply(
+            call, generation, emulator._new_id(""), generation.text, last=True
+        )
 
     # ------------------------------------------------------------ get, list, cancel, delete
 

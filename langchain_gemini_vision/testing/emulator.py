@@ -900,6 +900,12 @@ class GeminiEmulator:
             return levels.get(call.thinking_level, dialect.default_thought_tokens)
         return dialect.default_thought_tokens
 
+    async def _answer(self, call: ModelCall, body: Any, version: str, method: str) -> _Generation:
+        """Check the model and settings, then generate: every route answers through here."""
+        dialect = self._check_model(call, version, method)
+        digest = hashlib.sha256(dumps(body)).hexdigest()
+        return await self._generate(call, dialect, digest)
+
     async def _generate(self, call: ModelCall, dialect: Dialect, digest: str) -> _Generation:
         analyses: list[ImageAnalysis] = []
         for image in call.images:
@@ -956,9 +962,7 @@ class GeminiEmulator:
         version = request.match_info["version"]
         body = _parse_json(await request.read())
         call = parse_interaction(body, self._resolver(request))
-        dialect = self._check_model(call, version, "createInteraction")
-        digest = hashlib.sha256(dumps(body)).hexdigest()
-        generation = await self._generate(call, dialect, digest)
+        generation = await self._answer(call, body, version, "createInteraction")
         created = _timestamp(_now())
         interaction_id = self._new_id("v1_")
         status = "incomplete" if generation.truncated else "completed"
@@ -1076,10 +1080,34 @@ class GeminiEmulator:
             raise ApiError(404, f"Method not found: models/{model}:{method}")
         body = _parse_json(await request.read())
         call = parse_generate_content(body, model, self._resolver(request))
-        dialect = self._check_model(call, version, method)
-        digest = hashlib.sha256(dumps(body)).hexdigest()
-        generation = await self._generate(call, dialect, digest)
+        generation = await self._answer(call, body, version, method)
         response_id = self._new_id("")
+
+        def chunk(text: str, last: bool) -> dict[str, Any]:
+            return generate_content_reply(call, generation, response_id, text, last=last)
+
+        if method == "generateContent":
+            return _json_response(chunk(generation.text, last=True))
+        pieces = _split_text(generation.text)
+        chunks = [
+            b"data: " + dumps(chunk(p, last=i == len(pieces) - 1)) + b"\r\n\r\n"
+            for i, p in enumerate(pieces)
+        ]
+        return await self._stream(request, chunks)
+
+
+def generate_content_reply(
+    call: ModelCall, generation: _Generation, response_id: str, text: str, *, last: bool
+) -> dict[str, Any]:
+    """A ``GenerateContentResponse`` carrying ``text``: the whole answer, or one streamed
+    chunk (``last`` adds the finish reason and the full usage), and a batch item's answer."""
+    candidate: dict[str, Any] = {
+        "content": {"parts": [{"text": text}], "role": "model"},
+        "index": 0,
+    }
+    reply: dict[str, Any] = {"candidates": [candidate]}
+    if last:
+        candidate["finishReason"] = "MAX_TOKENS" if generation.truncated else "STOP"
         usage: dict[str, Any] = {
             "promptTokenCount": generation.input_tokens,
             "candidatesTokenCount": generation.output_tokens,
@@ -1091,34 +1119,15 @@ class GeminiEmulator:
         }
         if generation.thought_tokens:
             usage["thoughtsTokenCount"] = generation.thought_tokens
-        finish = "MAX_TOKENS" if generation.truncated else "STOP"
-
-        def chunk(text: str, last: bool) -> dict[str, Any]:
-            candidate: dict[str, Any] = {
-                "content": {"parts": [{"text": text}], "role": "model"},
-                "index": 0,
-            }
-            reply: dict[str, Any] = {"candidates": [candidate]}
-            if last:
-                candidate["finishReason"] = finish
-                reply["usageMetadata"] = usage
-            else:
-                reply["usageMetadata"] = {
-                    "promptTokenCount": generation.input_tokens,
-                    "totalTokenCount": generation.input_tokens,
-                }
-            reply["modelVersion"] = call.model
-            reply["responseId"] = response_id
-            return reply
-
-        if method == "generateContent":
-            return _json_response(chunk(generation.text, last=True))
-        pieces = _split_text(generation.text)
-        chunks = [
-            b"data: " + dumps(chunk(p, last=i == len(pieces) - 1)) + b"\r\n\r\n"
-            for i, p in enumerate(pieces)
-        ]
-        return await self._stream(request, chunks)
+        reply["usageMetadata"] = usage
+    else:
+        reply["usageMetadata"] = {
+            "promptTokenCount": generation.input_tokens,
+            "totalTokenCount": generation.input_tokens,
+        }
+    reply["modelVersion"] = call.model
+    reply["responseId"] = response_id
+    return reply
 
 
 def _parse_json(raw: bytes) -> Any:
