@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -23,6 +23,7 @@ from langchain_gemini_vision._transport.payloads import (
     read_generate_content,
 )
 from langchain_gemini_vision.images import PreparedImage
+from langchain_gemini_vision.tasks import TASKS, TaskName
 
 if TYPE_CHECKING:
     from langchain_gemini_vision.client import GeminiVisionClient
@@ -35,8 +36,6 @@ if TYPE_CHECKING:
 
 __all__ = ["TASKS", "BatchItem", "PlannedItem", "TaskName", "parse_item", "plan_item"]
 
-TaskName = Literal["caption", "detect", "segment", "compare", "ask"]
-TASKS: tuple[TaskName, ...] = ("caption", "detect", "segment", "compare", "ask")
 _SINGLE = frozenset({"caption", "detect", "segment"})
 _IMAGE_FIELDS = (
     "transport",

@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from rich.console import Console
 from rich.progress import (
@@ -46,10 +46,9 @@ from langchain_gemini_vision.errors import (
 from langchain_gemini_vision.images import PreparedImage, aload_image
 from langchain_gemini_vision.report import ReportEntry, ReportError, ReportImage, Result
 from langchain_gemini_vision.results import DetectionResult
+from langchain_gemini_vision.tasks import TaskName
 
 __all__ = ["Job", "RunSettings", "TaskName", "clean", "entry_to_json", "run_jobs"]
-
-TaskName = Literal["caption", "compare", "detect", "segment", "ask"]
 
 _HTTP = re.compile(r"\Ahttps?://", re.IGNORECASE)
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
