@@ -1,4 +1,4 @@
-"""Captioned ``Document``s through batch jobs: what ``GeminiImageLoader(batch=...)`` calls.
+"""Captioned ``Document``s through batch jobs: what ``GeminiImageLoader(batch_dir=...)`` calls.
 
 The documents carry the loader's metadata (``source``, ``sha256``, ``mime_type``,
 ``width``, ``height``, ``model``, ``usage``; ``labels`` and ``objects`` with
@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.documents import Document
 
-from langchain_gemini_vision.errors import GeminiVisionError
+from langchain_gemini_vision.errors import BatchJobError, GeminiVisionError
+from langchain_gemini_vision.loaders import LoaderFailure, failure_document, partial_load_error
 from langchain_gemini_vision.results import Caption, DetectionResult
 
 from .items import BatchItem
@@ -24,7 +25,7 @@ from .job import BatchResult, BatchSettings, VisionBatch
 if TYPE_CHECKING:
     from langchain_gemini_vision.client import GeminiVisionClient
 
-__all__ = ["caption_documents", "document_keys"]
+__all__ = ["caption_documents", "document_keys", "document_outcomes"]
 
 
 def _labelled(sources: Iterable[Any]) -> list[tuple[str, Any]]:
@@ -42,6 +43,53 @@ def _labelled(sources: Iterable[Any]) -> list[tuple[str, Any]]:
 def document_keys(label: str) -> tuple[str, str]:
     """The (caption, detect) item keys of a source label."""
     return f"caption:{label}", f"detect:{label}"
+
+
+def document_outcomes(
+    sources: Iterable[Any],
+    *,
+    client: GeminiVisionClient,
+    manifest_dir: str | Path,
+    prompt: str | None = None,
+    detect: bool = False,
+    detect_query: str | None = None,
+    progress: bool = True,
+    poll_interval: float | None = None,
+    settings: BatchSettings | None = None,
+) -> list[tuple[str, Document | GeminiVisionError]]:
+    """Per source, in order: its label and its ``Document``, or the error that stands in for it.
+
+    A source whose image cannot be loaded is that source's error (the others are
+    submitted); so is an item the service could not answer or whose answer could not
+    be read. Arguments as :func:`caption_documents`.
+    """
+    labelled = _labelled(sources)
+    with VisionBatch(manifest_dir, client=client, settings=settings) as batch:
+        items: list[BatchItem] = []
+        for label, source in labelled:
+            caption_key, detect_key = document_keys(label)
+            items.append(BatchItem.caption(source, prompt=prompt, key=caption_key))
+            if detect:
+                items.append(BatchItem.detect(source, query=detect_query, key=detect_key))
+        report = batch.submit(items, on_error="skip")
+        refused = {item.key: error for item, error in report.refused}
+        batch.wait(progress=progress, poll_interval=poll_interval)
+        results: dict[str, BatchResult] = {result.key: result for result in batch.results()}
+    outcomes: list[tuple[str, Document | GeminiVisionError]] = []
+    for label, _ in labelled:
+        keys = document_keys(label)[: 2 if detect else 1]
+        found = [results.get(key) for key in keys]
+        errors = [refused[key] for key in keys if key in refused]
+        errors += [r.error for r in found if r is not None and r.error is not None]
+        if not errors and None in found:
+            errors.append(BatchJobError(f"{label}: the batch has no result for this image"))
+        if errors:
+            outcomes.append((label, errors[0]))
+            continue
+        captioned, detected = found[0], found[1] if detect else None
+        assert captioned is not None
+        outcomes.append((label, _document(label, captioned, detected, client.model)))
+    return outcomes
 
 
 def caption_documents(
@@ -70,42 +118,34 @@ def caption_documents(
         progress: Show the progress bar while waiting.
         poll_interval: Seconds between polls (default: the settings').
         settings: :class:`BatchSettings`.
-        on_error: ``"raise"`` (a ``GeminiVisionError`` listing every failed source, after
-            all are read), ``"skip"`` (drop them) or ``"include"`` (empty ``page_content``,
-            ``metadata["error"]``).
+        on_error: What a source that gives no document does (an image that cannot be
+            loaded, an item refused or unreadable): ``"raise"`` (a ``PartialLoadError``
+            listing every failed source and carrying the documents made, after all are
+            read), ``"skip"`` (drop them) or ``"include"`` (empty ``page_content``,
+            ``metadata["error"]``). The other sources are submitted either way.
     """
-    labelled = _labelled(sources)
-    with VisionBatch(manifest_dir, client=client, settings=settings) as batch:
-        items: list[BatchItem] = []
-        for label, source in labelled:
-            caption_key, detect_key = document_keys(label)
-            items.append(BatchItem.caption(source, prompt=prompt, key=caption_key))
-            if detect:
-                items.append(BatchItem.detect(source, query=detect_query, key=detect_key))
-        batch.submit(items)
-        batch.wait(progress=progress, poll_interval=poll_interval)
-        outcomes: dict[str, BatchResult] = {result.key: result for result in batch.results()}
+    outcomes = document_outcomes(
+        sources,
+        client=client,
+        manifest_dir=manifest_dir,
+        prompt=prompt,
+        detect=detect,
+        detect_query=detect_query,
+        progress=progress,
+        poll_interval=poll_interval,
+        settings=settings,
+    )
     documents: list[Document] = []
-    failures: list[str] = []
-    for label, _ in labelled:
-        caption_key, detect_key = document_keys(label)
-        captioned = outcomes.get(caption_key)
-        detected = outcomes.get(detect_key) if detect else None
-        errors = [r.error for r in (captioned, detected) if r is not None and r.error is not None]
-        if captioned is None or (detect and detected is None):
-            errors.append(GeminiVisionError(f"{label}: no batch result"))
-        if errors:
-            failures.append(f"{label}: {errors[0]}")
-            if on_error == "include":
-                metadata = {"source": label, "error": str(errors[0])}
-                documents.append(Document(page_content="", metadata=metadata))
+    failures: list[LoaderFailure] = []
+    for label, outcome in outcomes:
+        if isinstance(outcome, Document):
+            documents.append(outcome)
             continue
-        assert captioned is not None
-        documents.append(_document(label, captioned, detected, client.model))
+        failures.append(LoaderFailure(label, outcome))
+        if on_error == "include":
+            documents.append(failure_document(label, outcome))
     if failures and on_error == "raise":
-        listed = "\n".join(f"  {line}" for line in failures)
-        msg = f"{len(failures)} of {len(labelled)} image(s) failed:\n{listed}"
-        raise GeminiVisionError(msg)
+        raise partial_load_error(failures, len(outcomes), documents)
     return documents
 
 

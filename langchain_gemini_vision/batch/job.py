@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -171,11 +171,14 @@ class SubmitReport:
         submitted: Keys sent, in job order.
         skipped: Keys already in the manifest or repeated in the input (never sent twice).
         jobs: Display names of the jobs created.
+        refused: With ``on_error="skip"``: each item that could not be prepared (its image
+            could not be loaded or uploaded), with its error; nothing of it was sent.
     """
 
     submitted: list[str]
     skipped: list[str]
     jobs: list[str]
+    refused: list[tuple[BatchItem, GeminiVisionError]] = field(default_factory=list)
 
 
 class VisionBatch:
@@ -247,7 +250,9 @@ class VisionBatch:
 
     # ------------------------------------------------------------------ submit
 
-    def submit(self, items: Iterable[BatchItem]) -> SubmitReport:
+    def submit(
+        self, items: Iterable[BatchItem], *, on_error: Literal["raise", "skip"] = "raise"
+    ) -> SubmitReport:
         """Plan the items and create their jobs (inline, or JSONL files above the inline limit).
 
         Images are loaded and requests built exactly as the interactive calls build them;
@@ -255,17 +260,35 @@ class VisionBatch:
         manifest already holds are skipped, so calling ``submit`` again with the same items
         (after a crash, say) sends nothing twice.
 
+        Args:
+            items: The items.
+            on_error: What an item that cannot be prepared (an image that cannot be loaded
+                or uploaded) does: ``"raise"`` its error before anything is sent, or
+                ``"skip"`` it (listed in :attr:`SubmitReport.refused`) and send the rest.
+
         Raises:
-            ImageInputError: An image could not be loaded (nothing of this call is sent).
+            ImageInputError: With ``on_error="raise"``: an image could not be loaded
+                (nothing of this call is sent).
             GeminiVisionAPIError: A create call failed for good; the jobs before it stand,
                 and :meth:`resume` retries the rest.
         """
+        if on_error not in ("raise", "skip"):
+            msg = f"on_error must be 'raise' or 'skip', not {on_error!r}"
+            raise ValueError(msg)
         listed = list(items)
-        planned = self._plan(listed)
+        ready: list[tuple[BatchItem, PlannedItem]] = []
+        refused: list[tuple[BatchItem, GeminiVisionError]] = []
+        for item, outcome in zip(listed, self._plan(listed), strict=True):
+            if isinstance(outcome, PlannedItem):
+                ready.append((item, outcome))
+            else:
+                refused.append((item, outcome))
+        if refused and on_error == "raise":
+            raise refused[0][1]
         fresh: list[PlannedItem] = []
         skipped: list[str] = []
-        seen = self.manifest.known_keys(p.key for p in planned)
-        for item, plan in zip(listed, planned, strict=True):
+        seen = self.manifest.known_keys(p.key for _, p in ready)
+        for item, plan in ready:
             if plan.key in seen:
                 skipped.append(plan.key)
                 continue
@@ -280,14 +303,22 @@ class VisionBatch:
             self.manifest.add_job(display_name, seq, mode, chunk)
             self._create(display_name, mode, [(p.key, p.body) for p in chunk], None)
             created.append(display_name)
-        return SubmitReport([p.key for p in fresh], skipped, created)
+        return SubmitReport([p.key for p in fresh], skipped, created, refused)
 
-    def _plan(self, items: Sequence[BatchItem]) -> list[PlannedItem]:
+    def _plan(self, items: Sequence[BatchItem]) -> list[PlannedItem | GeminiVisionError]:
+        """Each item planned, or the error that kept it from being planned."""
+
+        def plan(item: BatchItem) -> PlannedItem | GeminiVisionError:
+            try:
+                return plan_item(self.client, item)
+            except GeminiVisionError as error:
+                return error
+
         workers = min(self.settings.prepare_workers, max(1, len(items)))
         if workers == 1:
-            return [plan_item(self.client, item) for item in items]
+            return [plan(item) for item in items]
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lgv-batch") as pool:
-            return list(pool.map(lambda item: plan_item(self.client, item), items))
+            return list(pool.map(plan, items))
 
     def _chunks(self, planned: Sequence[PlannedItem]) -> Iterator[tuple[str, list[PlannedItem]]]:
         """Split into jobs under the file and item limits; inline when under the inline limit."""
