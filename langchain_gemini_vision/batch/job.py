@@ -35,6 +35,7 @@ from langchain_gemini_vision.errors import (
     BatchJobError,
     GeminiVisionAPIError,
     GeminiVisionError,
+    OutputParsingError,
 )
 
 from ._api import BatchApi, batch_stats, job_output, job_state
@@ -191,8 +192,14 @@ class VisionBatch:
             the items use; its ``genai_client`` carries the calls.
         settings: :class:`BatchSettings`.
 
+    The batch is locked while this object is open: :meth:`close` it (or use ``with``) so
+    another program can resume it.
+
     Raises:
-        BatchJobError: The manifest belongs to another model or cannot be read.
+        BatchJobBusyError: Another program (or another open ``VisionBatch``) holds the batch.
+        BatchManifestError: The folder's ``manifest.sqlite3`` is not a manifest this version
+            can use (left untouched).
+        BatchJobError: The manifest belongs to another model.
     """
 
     def __init__(
@@ -206,18 +213,22 @@ class VisionBatch:
         self.client = client
         self.settings = settings or BatchSettings()
         self.manifest = Manifest(manifest_dir, create=_create)
-        model = self.manifest.get_meta("model")
-        if model is None:
-            self.manifest.set_meta("model", client.model)
-        elif model != client.model:
-            msg = (
-                f"the manifest in {manifest_dir} was made for model {model!r}, "
-                f"not {client.model!r}; open it with a client of that model"
-            )
-            raise BatchJobError(msg)
-        self.api = BatchApi(client.genai_client, client.retry)
-        self._schema_models: dict[str, type[BaseModel]] = {}
-        self.reconcile()
+        try:
+            model = self.manifest.get_meta("model")
+            if model is None:
+                self.manifest.set_meta("model", client.model)
+            elif model != client.model:
+                msg = (
+                    f"the manifest in {manifest_dir} was made for model {model!r}, "
+                    f"not {client.model!r}; open it with a client of that model"
+                )
+                raise BatchJobError(msg)
+            self.api = BatchApi(client.genai_client, client.retry)
+            self._schema_models: dict[str, type[BaseModel]] = {}
+            self.reconcile()
+        except BaseException:
+            self.manifest.close()  # releases the lock: nobody else could ever close it
+            raise
 
     @classmethod
     def resume(
@@ -493,8 +504,12 @@ class VisionBatch:
         """Yield every item of the finished jobs, parsed as it is read, matched by key.
 
         Items are parsed by the same task parsers as interactive calls; an item that
-        failed, was blocked or cut short yields its typed error instead of a value.
-        Items of jobs still running are not yielded: :meth:`wait` first.
+        failed, was blocked or cut short yields its typed error instead of a value. One
+        item never stops the others: an answer its parser cannot read, whatever the
+        parser raises (deep nesting included), is that item's ``OutputParsingError``, and
+        a line of a results file that cannot be read leaves its item with a
+        ``BatchJobError`` ("returned no result"). Items of jobs still running are not
+        yielded: :meth:`wait` first.
         """
         for job in self.manifest.jobs():
             if job.name is None or not job.terminal:
@@ -543,10 +558,21 @@ class VisionBatch:
         file_name = output.get("responsesFile")
         if isinstance(file_name, str):
             data = self.api.download(file_name)
-            for line in data.decode("utf-8").splitlines():
+            for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
                 if not line.strip():
                     continue
-                entry = json.loads(line)
+                try:
+                    entry = json.loads(line)
+                except (ValueError, RecursionError) as error:
+                    entry, reason = None, f"{type(error).__name__}: {error}"
+                else:
+                    reason = "not a JSON object"
+                if not isinstance(entry, Mapping):
+                    # Its item is reported as having no result, with the others read on.
+                    logger.warning(
+                        "batch job %s: results line %d unread (%s)", file_name, number, reason
+                    )
+                    continue
                 key = entry.get("key")
                 yield (
                     str(key) if key is not None else None,
@@ -556,6 +582,9 @@ class VisionBatch:
             return
         inlined = (output.get("inlinedResponses") or {}).get("inlinedResponses") or []
         for entry in inlined:
+            if not isinstance(entry, Mapping):
+                yield None, None, None
+                continue
             metadata = entry.get("metadata") or {}
             key = metadata.get("key") if isinstance(metadata, Mapping) else None
             yield str(key) if key is not None else None, entry.get("response"), entry.get("error")
@@ -581,11 +610,28 @@ class VisionBatch:
             )
         except GeminiVisionError as error:
             return BatchResult(key, task, None, error, job_name, images)
+        except Exception as error:  # a parser failure is this item's, never the whole batch's
+            logger.warning("batch item %s: its answer could not be read", key, exc_info=True)
+            unread = OutputParsingError(
+                f"the answer could not be read ({type(error).__name__}: {error})",
+                raw_text=_answer_text(response),
+            )
+            unread.__cause__ = error
+            return BatchResult(key, task, None, unread, job_name, images)
         return BatchResult(key, task, value, None, job_name, images)
 
 
 BatchJob = VisionBatch
 """Another name for :class:`VisionBatch`."""
+
+
+def _answer_text(response: Mapping[str, Any]) -> str:
+    """The model's text in a ``GenerateContentResponse``, as far as it can be found."""
+    try:
+        parts = response["candidates"][0]["content"]["parts"]
+        return "".join(str(part.get("text", "")) for part in parts)
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return ""
 
 
 def _item_error(status: Mapping[str, Any] | None) -> GeminiVisionError:

@@ -15,6 +15,7 @@ from langchain_gemini_vision import GeminiVisionClient
 from langchain_gemini_vision.batch import BatchItem, BatchSettings, VisionBatch, caption_documents
 from langchain_gemini_vision.batch.items import plan_item
 from langchain_gemini_vision.errors import (
+    BatchJobBusyError,
     BatchJobError,
     GeminiVisionInvalidRequestError,
     OutputParsingError,
@@ -243,9 +244,12 @@ def test_crash_before_create_submits_the_job_once_on_resume(
     batch.close()
     assert service.jobs_created == 0
     resumed = VisionBatch.resume(tmp_path, client=client, settings=FAST)
-    VisionBatch.resume(tmp_path, client=client, settings=FAST).close()  # twice: still once
+    with pytest.raises(BatchJobBusyError):  # a second resumer while the first works
+        VisionBatch.resume(tmp_path, client=client, settings=FAST)
     resumed.wait(progress=False)
     assert len([r for r in resumed.results() if r.ok]) == 3
+    resumed.close()
+    VisionBatch.resume(tmp_path, client=client, settings=FAST).close()  # twice: still once
     assert service.jobs_created == 1 and service.items_received == 3
 
 
@@ -255,9 +259,11 @@ def test_a_failed_create_is_retried_after_checking_it_did_not_land(
     emu.faults.inject("batches", schedule=[503])
     batch = VisionBatch(tmp_path, client=client, settings=FAST)
     batch.submit([BatchItem.caption(d) for d in _scenes(2)])
+    batch.close()
     assert emu.stats.faults["503"] == 1
     assert service.jobs_created == 1 and service.items_received == 2
-    assert not VisionBatch.resume(tmp_path, client=client, settings=FAST).reconcile()
+    with VisionBatch.resume(tmp_path, client=client, settings=FAST) as resumed:
+        assert not resumed.reconcile()
 
 
 def test_resume_needs_an_existing_manifest_of_the_same_model(
