@@ -32,6 +32,7 @@ from typing import Final
 from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel
 
+from langchain_gemini_vision._text import printable
 from langchain_gemini_vision.results import (
     Caption,
     DetectionResult,
@@ -194,7 +195,8 @@ def _colour(label: str) -> str:
 
 
 def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    # printable(): a file name that is not UTF-8 shows as bad\xff.png instead of failing.
+    return html.escape(printable(str(value)), quote=True)
 
 
 def _num(value: float) -> str:

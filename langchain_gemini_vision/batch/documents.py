@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.documents import Document
 
+from langchain_gemini_vision._text import printable
 from langchain_gemini_vision.errors import BatchJobError, GeminiVisionError
 from langchain_gemini_vision.loaders import LoaderFailure, failure_document, partial_load_error
 from langchain_gemini_vision.results import Caption, DetectionResult
@@ -41,7 +42,9 @@ def _labelled(sources: Iterable[Any]) -> list[tuple[str, Any]]:
 
 
 def document_keys(label: str) -> tuple[str, str]:
-    """The (caption, detect) item keys of a source label."""
+    """The (caption, detect) item keys of a source label (file names that are not UTF-8
+    are written with ``\xff`` escapes: SQLite keys must be valid text)."""
+    label = printable(label)
     return f"caption:{label}", f"detect:{label}"
 
 

@@ -102,8 +102,9 @@ class BatchResult:
             (as the interactive call would raise), or ``BatchJobError`` (the job failed,
             was cancelled or expired, or returned nothing for this item).
         job: The job's name (``batches/...``).
-        images: Per image: ``sha256``, ``mime_type``, sizes, ``source_label`` and
-            ``placement`` (``"inline"`` or the Files API URI it was sent as).
+        images: Per image: ``sha256``, ``mime_type``, sizes, ``source_label``,
+            ``placement`` (``"inline"`` or the Files API URI it was sent as) and, for a path
+            or URL (up to 4,096 characters), ``source`` exactly as it was named.
     """
 
     key: str

@@ -126,6 +126,8 @@ def _reading(path: Path) -> Iterator[None]:
     """Turn what a damaged file makes ``sqlite3`` or ``json`` raise into ``BatchManifestError``."""
     try:
         yield
+    except UnicodeError:
+        raise  # text the caller gave that SQLite cannot store, not a damaged file
     except (sqlite3.DatabaseError, ValueError, TypeError) as error:
         detail = f"cannot be read ({type(error).__name__}: {error}); the file may be damaged"
         raise BatchManifestError(str(path), detail) from error

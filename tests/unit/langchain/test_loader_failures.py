@@ -142,3 +142,17 @@ def test_item15_lazy_load_streams_then_raises_the_listing(
     assert len(got) == 3  # every document reached the caller before the error
     assert raised.value.documents == []  # lazy_load hands documents out as it goes
     assert len(raised.value.failures) == 1
+
+
+def test_item14_batch_mode_a_non_utf8_file_name_does_not_sink_the_batch(
+    client: GeminiVisionClient, tmp_path: Path
+) -> None:
+    import os
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for index, name in enumerate((b"a.png", b"bad\xff.png")):
+        (folder / os.fsdecode(name)).write_bytes(make_scene(96, 72, objects=1, seed=index).data)
+    docs = _batch_loader(folder, client, tmp_path).load()
+    assert len(docs) == 2 and all(d.page_content for d in docs)
+    assert docs[1].metadata["batch_key"] == f"caption:{folder}/bad\\xff.png"
