@@ -408,6 +408,7 @@ def execute(
             common.report,
             title=f"gemini-vision {task}",
             details={"model": client.model, "api": client.api},
+            wall_s=wall,
         )
         if not common.quiet:
             err.print(f"Report: {escape(str(path))}")
