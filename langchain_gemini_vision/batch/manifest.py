@@ -23,7 +23,8 @@ leaves a batch locked.
 
 **Only manifests are opened.** A new manifest is written whole under a temporary
 name and renamed into place, so an existing file is always a complete one. An
-existing file is checked before anything is written to it: an SQLite database
+existing file is checked before anything is written to it or beside it (the lock
+file comes after): an SQLite database
 (read-only connection, ``PRAGMA quick_check``) with this schema's tables and
 columns and a supported ``schema_version``. Anything else (an empty file, random
 bytes, a half-written or damaged file, another program's database, a directory) is
@@ -160,16 +161,17 @@ class Manifest:
     def __init__(self, folder: str | Path, *, create: bool = True) -> None:
         self.folder = Path(folder)
         self.path = self.folder / MANIFEST_FILE
-        if not self.path.exists() and not self.path.is_symlink():
-            if not create:
-                detail = f"no batch manifest here (expected {MANIFEST_FILE})"
-                raise BatchManifestError(str(self.folder), detail)
+        if self.path.exists() or self.path.is_symlink():
+            _check(self.path)  # before the lock: nothing is written beside what is refused
+        elif not create:
+            detail = f"no batch manifest here (expected {MANIFEST_FILE})"
+            raise BatchManifestError(str(self.folder), detail)
+        else:
             self.folder.mkdir(parents=True, exist_ok=True)
         self._lock = _lock(self.folder)
         try:
             if not self.path.exists() and not self.path.is_symlink():
                 _create(self.path)
-            _check(self.path)
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
@@ -380,13 +382,15 @@ def _lock(folder: Path) -> FileLock:
     """Hold the folder's lock file, or raise ``BatchJobBusyError`` at once."""
     path = folder / LOCK_FILE
     # thread_local=False: a VisionBatch may be opened on one thread and closed on another.
-    lock = FileLock(path, thread_local=False, on_acquired=_write_pid)
+    # No soft (marker-file) fallback: it would outlive a killed holder and lock the batch.
+    lock = FileLock(path, thread_local=False, fallback_to_soft=False, on_acquired=_write_pid)
     try:
         lock.acquire(timeout=0)
     except Timeout:
         raise BatchJobBusyError(str(folder), _busy(path)) from None
     except OSError as error:
-        raise BatchManifestError(str(folder), f"cannot lock the batch: {error}") from error
+        detail = f"cannot lock the batch ({error}); keep the folder on a local disk"
+        raise BatchManifestError(str(folder), detail) from error
     return lock
 
 
