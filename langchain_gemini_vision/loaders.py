@@ -248,9 +248,12 @@ class GeminiImageLoader(BaseLoader):
             caption, detection = await self.client.acaption(image, prompt=self.caption_prompt), None
         return self._document(label, image, caption, detection)
 
+    def _record(self, failure: LoaderFailure) -> None:
+        logger.warning("could not load image %s: %s", failure.source, failure.error)
+        self.failures.append(failure)
+
     def _failed(self, label: str, error: GeminiVisionError) -> Document | None:
-        logger.warning("could not load image %s: %s", label, error)
-        self.failures.append(LoaderFailure(source=label, error=error))
+        self._record(LoaderFailure(source=label, error=error))
         return failure_document(label, error) if self.on_error == "include" else None
 
     def _finish(self, total: int) -> None:
@@ -261,10 +264,10 @@ class GeminiImageLoader(BaseLoader):
 
     def _batch_documents(self) -> list[Document]:
         """Every source through batch jobs, failures recorded as in interactive mode."""
-        from langchain_gemini_vision.batch.documents import document_outcomes
+        from langchain_gemini_vision.batch import caption_documents
 
         assert self.batch_dir is not None
-        outcomes = document_outcomes(
+        return caption_documents(
             list(self._iter_sources()),
             client=self.client,
             manifest_dir=Path(self.batch_dir),
@@ -273,15 +276,9 @@ class GeminiImageLoader(BaseLoader):
             detect_query=self.detect_query,
             progress=False,
             poll_interval=self.batch_poll_interval,
+            on_error=self.on_error,
+            on_failure=self._record,
         )
-        documents: list[Document] = []
-        for label, outcome in outcomes:
-            document = outcome if isinstance(outcome, Document) else self._failed(label, outcome)
-            if document is not None:
-                documents.append(document)
-        if self.on_error == "raise" and self.failures:
-            raise partial_load_error(self.failures, len(outcomes), documents)
-        return documents
 
     def load(self) -> list[Document]:
         """Every document, in input order.

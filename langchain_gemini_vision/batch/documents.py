@@ -9,14 +9,14 @@ crash, say) resumes the manifest instead of submitting anything twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.documents import Document
 
 from langchain_gemini_vision._text import printable
-from langchain_gemini_vision.errors import BatchJobError, GeminiVisionError
+from langchain_gemini_vision.errors import BatchJobError
 from langchain_gemini_vision.loaders import LoaderFailure, failure_document, partial_load_error
 from langchain_gemini_vision.results import Caption, DetectionResult
 
@@ -26,7 +26,7 @@ from .job import BatchResult, BatchSettings, VisionBatch
 if TYPE_CHECKING:
     from langchain_gemini_vision.client import GeminiVisionClient
 
-__all__ = ["caption_documents", "document_keys", "document_outcomes"]
+__all__ = ["caption_documents", "document_keys"]
 
 
 def _labelled(sources: Iterable[Any]) -> list[tuple[str, Any]]:
@@ -48,7 +48,7 @@ def document_keys(label: str) -> tuple[str, str]:
     return f"caption:{label}", f"detect:{label}"
 
 
-def document_outcomes(
+def caption_documents(
     sources: Iterable[Any],
     *,
     client: GeminiVisionClient,
@@ -59,12 +59,31 @@ def document_outcomes(
     progress: bool = True,
     poll_interval: float | None = None,
     settings: BatchSettings | None = None,
-) -> list[tuple[str, Document | GeminiVisionError]]:
-    """Per source, in order: its label and its ``Document``, or the error that stands in for it.
+    on_error: Literal["raise", "skip", "include"] = "raise",
+    on_failure: Callable[[LoaderFailure], None] | None = None,
+) -> list[Document]:
+    """Caption images (and detect objects) as batch jobs; one ``Document`` per source, in order.
 
-    A source whose image cannot be loaded is that source's error (the others are
-    submitted); so is an item the service could not answer or whose answer could not
-    be read. Arguments as :func:`caption_documents`.
+    A source gives no document when its image cannot be loaded (the other sources are
+    submitted all the same), when the service could not answer its item, or when the
+    answer could not be read.
+
+    Args:
+        sources: Image sources, or ``(label, source)`` pairs (a path's label is the path).
+        client: The client (model, key, prompts) to use.
+        manifest_dir: The batch's manifest folder; calling again with the same folder and
+            sources resumes it (nothing is submitted twice).
+        prompt: Caption prompt (the default prompt when ``None``).
+        detect: Also detect objects (adds ``labels`` and ``objects`` to the metadata).
+        detect_query: What to detect (everything when ``None``).
+        progress: Show the progress bar while waiting.
+        poll_interval: Seconds between polls (default: the settings').
+        settings: :class:`BatchSettings`.
+        on_error: What a source that gives no document does: ``"raise"`` (a
+            ``PartialLoadError`` listing every failed source and carrying the documents
+            made, after all are read), ``"skip"`` (drop it) or ``"include"`` (empty
+            ``page_content``, ``metadata["error"]``).
+        on_failure: Called with each failure, in input order, whatever ``on_error``.
     """
     labelled = _labelled(sources)
     with VisionBatch(manifest_dir, client=client, settings=settings) as batch:
@@ -78,7 +97,8 @@ def document_outcomes(
         refused = {item.key: error for item, error in report.refused}
         batch.wait(progress=progress, poll_interval=poll_interval)
         results: dict[str, BatchResult] = {result.key: result for result in batch.results()}
-    outcomes: list[tuple[str, Document | GeminiVisionError]] = []
+    documents: list[Document] = []
+    failures: list[LoaderFailure] = []
     for label, _ in labelled:
         keys = document_keys(label)[: 2 if detect else 1]
         found = [results.get(key) for key in keys]
@@ -86,69 +106,18 @@ def document_outcomes(
         errors += [r.error for r in found if r is not None and r.error is not None]
         if not errors and None in found:
             errors.append(BatchJobError(f"{label}: the batch has no result for this image"))
-        if errors:
-            outcomes.append((label, errors[0]))
+        if not errors:
+            captioned, detected = found[0], found[1] if detect else None
+            assert captioned is not None
+            documents.append(_document(label, captioned, detected, client.model))
             continue
-        captioned, detected = found[0], found[1] if detect else None
-        assert captioned is not None
-        outcomes.append((label, _document(label, captioned, detected, client.model)))
-    return outcomes
-
-
-def caption_documents(
-    sources: Iterable[Any],
-    *,
-    client: GeminiVisionClient,
-    manifest_dir: str | Path,
-    prompt: str | None = None,
-    detect: bool = False,
-    detect_query: str | None = None,
-    progress: bool = True,
-    poll_interval: float | None = None,
-    settings: BatchSettings | None = None,
-    on_error: Literal["raise", "skip", "include"] = "raise",
-) -> list[Document]:
-    """Caption images (and detect objects) as batch jobs; one ``Document`` per source, in order.
-
-    Args:
-        sources: Image sources, or ``(label, source)`` pairs (a path's label is the path).
-        client: The client (model, key, prompts) to use.
-        manifest_dir: The batch's manifest folder; calling again with the same folder and
-            sources resumes it (nothing is submitted twice).
-        prompt: Caption prompt (the default prompt when ``None``).
-        detect: Also detect objects (adds ``labels`` and ``objects`` to the metadata).
-        detect_query: What to detect (everything when ``None``).
-        progress: Show the progress bar while waiting.
-        poll_interval: Seconds between polls (default: the settings').
-        settings: :class:`BatchSettings`.
-        on_error: What a source that gives no document does (an image that cannot be
-            loaded, an item refused or unreadable): ``"raise"`` (a ``PartialLoadError``
-            listing every failed source and carrying the documents made, after all are
-            read), ``"skip"`` (drop them) or ``"include"`` (empty ``page_content``,
-            ``metadata["error"]``). The other sources are submitted either way.
-    """
-    outcomes = document_outcomes(
-        sources,
-        client=client,
-        manifest_dir=manifest_dir,
-        prompt=prompt,
-        detect=detect,
-        detect_query=detect_query,
-        progress=progress,
-        poll_interval=poll_interval,
-        settings=settings,
-    )
-    documents: list[Document] = []
-    failures: list[LoaderFailure] = []
-    for label, outcome in outcomes:
-        if isinstance(outcome, Document):
-            documents.append(outcome)
-            continue
-        failures.append(LoaderFailure(label, outcome))
+        failures.append(LoaderFailure(label, errors[0]))
+        if on_failure is not None:
+            on_failure(failures[-1])
         if on_error == "include":
-            documents.append(failure_document(label, outcome))
+            documents.append(failure_document(label, errors[0]))
     if failures and on_error == "raise":
-        raise partial_load_error(failures, len(outcomes), documents)
+        raise partial_load_error(failures, len(labelled), documents)
     return documents
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,32 +22,13 @@ from langchain_gemini_vision.errors import (
 )
 from langchain_gemini_vision.results import Caption, DetectionResult, ImageComparison, VisualAnswer
 from langchain_gemini_vision.testing import GeminiEmulator, make_scene
-from langchain_gemini_vision.testing.batches import BatchService, batches_of
+from langchain_gemini_vision.testing.batches import BatchService
 
 FAST = BatchSettings(poll_interval=0.01)
 
 
 class Shape(BaseModel):
     color: str
-
-
-@pytest.fixture
-def emu() -> Iterator[GeminiEmulator]:
-    with GeminiEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def service(emu: GeminiEmulator) -> BatchService:
-    service = batches_of(emu)
-    service.polls_per_state = {"PENDING": 1, "RUNNING": 1}
-    return service
-
-
-@pytest.fixture
-def client(emu: GeminiEmulator) -> Iterator[GeminiVisionClient]:
-    with GeminiVisionClient(api_key="k", base_url=emu.base_url, api="generate_content") as c:
-        yield c
 
 
 def _decoded(contents: list[dict]) -> list[dict]:

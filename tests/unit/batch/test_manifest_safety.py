@@ -17,7 +17,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,32 +30,13 @@ from langchain_gemini_vision.batch import job as job_module
 from langchain_gemini_vision.batch.items import plan_item
 from langchain_gemini_vision.errors import BatchJobError, OutputParsingError
 from langchain_gemini_vision.testing import GeminiEmulator, make_scene
-from langchain_gemini_vision.testing.batches import BatchService, batches_of
+from langchain_gemini_vision.testing.batches import BatchService
 
 from ..cli._helpers import invoke, plain
 from . import _resumer
 
 FAST = BatchSettings(poll_interval=0.01)
 PACKAGE_ROOT = Path(langchain_gemini_vision.__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def emu() -> Iterator[GeminiEmulator]:
-    with GeminiEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def service(emu: GeminiEmulator) -> BatchService:
-    service = batches_of(emu)
-    service.polls_per_state = {"PENDING": 1, "RUNNING": 1}
-    return service
-
-
-@pytest.fixture
-def client(emu: GeminiEmulator) -> Iterator[GeminiVisionClient]:
-    with GeminiVisionClient(api_key="k", base_url=emu.base_url, api="generate_content") as c:
-        yield c
 
 
 def _scenes(n: int, size: int = 96) -> list[bytes]:
@@ -232,23 +213,29 @@ def _zero_bytes(path: Path) -> None:
     path.write_bytes(b"")
 
 
-def _foreign_sqlite(path: Path) -> None:
-    path.unlink()
-    db = sqlite3.connect(path)
-    db.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
-    db.execute("INSERT INTO notes (body) VALUES ('shopping list')")
-    db.commit()
-    db.close()
+def _other_database(*statements: str) -> Callable[[Path], None]:
+    """Replace the manifest with another program's SQLite database."""
+
+    def write(path: Path) -> None:
+        path.unlink()
+        db = sqlite3.connect(path)
+        for statement in statements:
+            db.execute(statement)
+        db.commit()
+        db.close()
+
+    return write
 
 
-def _foreign_with_meta(path: Path) -> None:
-    """Another program's database that happens to have a ``meta`` table."""
-    path.unlink()
-    db = sqlite3.connect(path)
-    db.execute("CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)")
-    db.execute("INSERT INTO meta VALUES ('owner', 'someone else')")
-    db.commit()
-    db.close()
+_foreign_sqlite = _other_database(
+    "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)",
+    "INSERT INTO notes (body) VALUES ('shopping list')",
+)
+# Another program's database that happens to have a ``meta`` table.
+_foreign_with_meta = _other_database(
+    "CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)",
+    "INSERT INTO meta VALUES ('owner', 'someone else')",
+)
 
 
 def _newer_version(path: Path) -> None:
