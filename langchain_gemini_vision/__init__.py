@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         GeminiVisionTimeoutError,
         ImageInputError,
         OutputParsingError,
+        PartialLoadError,
         ResponseBlockedError,
         ResponseError,
     )
@@ -106,6 +107,7 @@ _EXPORTS: dict[str, str] = {
     "Mask": "langchain_gemini_vision.masks",
     "ModelProfile": "langchain_gemini_vision.profiles",
     "OutputParsingError": "langchain_gemini_vision.errors",
+    "PartialLoadError": "langchain_gemini_vision.errors",
     "PreparedImage": "langchain_gemini_vision.images",
     "Prompts": "langchain_gemini_vision.prompts",
     "ResponseBlockedError": "langchain_gemini_vision.errors",
@@ -158,6 +160,7 @@ __all__ = [
     "Mask",
     "ModelProfile",
     "OutputParsingError",
+    "PartialLoadError",
     "PreparedImage",
     "Prompts",
     "ResponseBlockedError",

@@ -4,23 +4,44 @@ Kept apart from the data (supervision's rule): this module reads
 :class:`~langchain_gemini_vision.results.DetectionResult` and nothing imports it
 except ``DetectionResult.draw``, the CLI and the report. Masks are blended
 box-locally, so drawing a hundred masks never allocates a full-size array per mask.
+
+Colours: :func:`label_colors` gives each label of a picture its own palette colour,
+starting from the label's stable slot (:func:`~langchain_gemini_vision.results.label_class_id`),
+so a label keeps its colour from one image to the next and the HTML report, which
+uses the same function, shows it in the colour of the annotated PNG.
 """
 
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Any
+import os
+from collections.abc import Iterable
+from pathlib import PurePath
+from typing import IO, TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont
 
+from langchain_gemini_vision.images import PreparedImage, load_image
+from langchain_gemini_vision.results import label_class_id
+
 if TYPE_CHECKING:
     from langchain_gemini_vision.results import DetectionResult
 
-__all__ = ["PALETTE", "color_for_label", "draw_detections"]
+__all__ = ["PALETTE", "Drawable", "color_for_label", "draw_detections", "label_colors"]
 
-#: Fixed, high-contrast colours (RGB); labels take them in sorted order.
+Drawable: TypeAlias = (
+    "Image.Image | NDArray[Any] | bytes | bytearray | memoryview | str | os.PathLike[str] "
+    "| IO[bytes] | PreparedImage"
+)
+"""What can be drawn on: pixels (a PIL image, an array) as they are; anything else
+(a path, a URL, encoded bytes, a file object, a ``PreparedImage``) is read as
+:func:`~langchain_gemini_vision.images.load_image` reads it, upright."""
+
+_READ = (bytes, bytearray, memoryview, str, PurePath, os.PathLike, PreparedImage)
+
+#: Fixed, high-contrast colours (RGB); each label starts from its own stable slot.
 PALETTE: tuple[tuple[int, int, int], ...] = (
     (230, 25, 75),
     (60, 180, 75),
@@ -47,26 +68,68 @@ PALETTE: tuple[tuple[int, int, int], ...] = (
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 
-def color_for_label(label: str, labels: list[str]) -> tuple[int, int, int]:
-    """The palette colour of ``label`` among ``labels`` (distinct for up to 20 labels)."""
-    ordered = sorted(set(labels))
-    index = ordered.index(label) if label in ordered else 0
-    return PALETTE[index % len(PALETTE)]
+def label_colors(labels: Iterable[str]) -> dict[str, tuple[int, int, int]]:
+    """A palette colour per label of one picture: distinct for up to 20 labels.
+
+    Each label takes its stable slot (``label_class_id(label) % 20``); when an earlier
+    label (in sorted order) holds it, the next free one. So a label keeps its colour
+    across images unless two labels of the same image share a slot.
+    """
+    colours: dict[str, tuple[int, int, int]] = {}
+    taken: set[int] = set()
+    for label in sorted(set(labels)):
+        slot = label_class_id(label) % len(PALETTE)
+        while slot in taken and len(taken) < len(PALETTE):
+            slot = (slot + 1) % len(PALETTE)
+        taken.add(slot)
+        colours[label] = PALETTE[slot]
+    return colours
 
 
-def _to_image(image: Image.Image | bytes | NDArray[Any]) -> Image.Image:
+def color_for_label(label: str, labels: Iterable[str] = ()) -> tuple[int, int, int]:
+    """The colour of ``label`` in a picture with these ``labels`` (see :func:`label_colors`)."""
+    return label_colors([*labels, label])[label]
+
+
+def _to_image(image: Drawable) -> Image.Image:
     if isinstance(image, Image.Image):
         source = image
-    elif isinstance(image, (bytes, bytearray)):
-        source = Image.open(io.BytesIO(image))
-        source.load()
     elif isinstance(image, np.ndarray):
         array = image.astype(np.uint8) * 255 if image.dtype == bool else image
         source = Image.fromarray(np.ascontiguousarray(array, dtype=np.uint8))
+    elif isinstance(image, _READ) or hasattr(image, "read"):
+        source = _decoded(image)
     else:
-        raise TypeError(f"cannot draw on {type(image).__name__}; give a PIL image, bytes or array")
+        raise TypeError(
+            f"cannot draw on {type(image).__name__}; give a path, a URL, encoded bytes, "
+            "a file object, a PIL image or an array"
+        )
     # RGBA stays RGBA (keeps transparency); everything else is drawn in RGB.
     return source.convert("RGBA" if source.mode in {"RGBA", "LA", "PA"} else "RGB")
+
+
+def _decoded(image: Any) -> Image.Image:
+    """Read ``image`` as the client would send it: checked, converted, upright (EXIF)."""
+    prepared = image if isinstance(image, PreparedImage) else load_image(image, fetch=True)
+    if prepared.data is None:
+        msg = f"{prepared.source_label}: no pixels to draw on; pass the image itself"
+        raise ValueError(msg)
+    with Image.open(io.BytesIO(prepared.data)) as opened:
+        opened.load()
+        return opened.copy()
+
+
+def _check_shape(width: int, height: int, result: DetectionResult) -> None:
+    """Refuse a picture that is not the result's image, or a copy of it at one scale."""
+    rw, rh = result.image_width, result.image_height
+    # Proportional within a pixel of rounding on either side (a thumbnail, say).
+    if abs(width * rh - height * rw) > max(rw, rh):
+        msg = (
+            f"the image is {width}x{height} but the result is for a {rw}x{rh} image: draw on "
+            "the image the result was computed for (upright, as its EXIF orientation shows "
+            "it), or on a copy scaled by the same factor both ways"
+        )
+        raise ValueError(msg)
 
 
 def _text_color(fill: tuple[int, int, int]) -> tuple[int, int, int]:
@@ -82,7 +145,7 @@ def _default_font(size: int) -> Font:
 
 
 def draw_detections(
-    image: Image.Image | bytes | NDArray[Any],
+    image: Drawable,
     result: DetectionResult,
     *,
     mask_alpha: float = 0.4,
@@ -93,11 +156,13 @@ def draw_detections(
 
     Labels sit on a filled background in the box's colour, above the box when
     there is room, with a font sized from the image. Colours come from
-    :data:`PALETTE`, one per label. When ``image`` is not the size the result was
-    computed for (a thumbnail, say), boxes and masks are scaled to it.
+    :func:`label_colors`, one per label. When ``image`` is a copy of the result's
+    image at another scale (a thumbnail, say), boxes and masks are scaled to it.
 
     Args:
-        image: A PIL image (RGB, RGBA, L, ...), encoded image bytes, or an array.
+        image: A PIL image (RGB, RGBA, L, ...) or an array, drawn on as it is; or a path,
+            URL, encoded bytes, file object or ``PreparedImage``, read as the client reads
+            it (EXIF orientation applied, as the boxes assume).
         result: What to draw.
         mask_alpha: Opacity of mask tints, 0 (invisible) to 1 (solid).
         line_width: Box outline width in pixels; by default from the image size.
@@ -106,13 +171,19 @@ def draw_detections(
     Returns:
         A new image (RGB, or RGBA for inputs with transparency).
 
+    Raises:
+        ValueError: The image's shape is not the result's (another image, or the
+            picture before its EXIF rotation).
+        ImageInputError: A path, URL or bytes that cannot be read as an image.
+
     Example:
         >>> result.draw(Image.open("street.jpg")).save("street-annotated.png")  # doctest: +SKIP
     """
     canvas = _to_image(image)
     width, height = canvas.size
+    _check_shape(width, height, result)
     sx, sy = width / result.image_width, height / result.image_height
-    labels = result.labels
+    colours = label_colors(result.labels)
     short_side = min(width, height)
     line = line_width if line_width is not None else max(1, round(short_side / 300))
     font = font or _default_font(max(10, min(48, round(short_side / 40))))
@@ -135,12 +206,12 @@ def draw_detections(
         if mask_img.size != (bx1 - bx0, by1 - by0):
             mask_img = mask_img.resize((bx1 - bx0, by1 - by0), Image.Resampling.NEAREST)
         region = canvas.crop((bx0, by0, bx1, by1))
-        tint = Image.new(canvas.mode, region.size, color_for_label(det.label, labels))
+        tint = Image.new(canvas.mode, region.size, colours[det.label])
         canvas.paste(Image.composite(tint, region, mask_img), (bx0, by0))
 
     draw = ImageDraw.Draw(canvas)
     for det in result.detections:
-        color = color_for_label(det.label, labels)
+        color = colours[det.label]
         left_px, top_px, right_px, bottom_px = det.box
         box = (
             left_px * sx,

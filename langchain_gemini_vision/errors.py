@@ -19,7 +19,10 @@ written against ``langchain_core.exceptions`` keeps working::
     │   ├── ResponseBlockedError   (ModelRefusalError) SAFETY, RECITATION, ...
     │   ├── EmptyResponseError                         no candidates, no text
     │   └── OutputParsingError     (OutputParserException) text is not the answer
-    └── BatchJobError                                  a Batch API job failed
+    ├── BatchJobError                                  a Batch API job failed
+    │   └── BatchManifestError                         the manifest cannot be used
+    │       └── BatchJobBusyError                      another program holds it
+    └── PartialLoadError                               some images made no document
 
 Messages never contain the API key: see :func:`redact`.
 """
@@ -27,7 +30,8 @@ Messages never contain the API key: see :func:`redact`.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from collections.abc import Sequence
+from typing import Any, Literal
 
 from langchain_core.exceptions import (
     ModelAPIError,
@@ -42,7 +46,9 @@ from langchain_core.exceptions import (
 )
 
 __all__ = [
+    "BatchJobBusyError",
     "BatchJobError",
+    "BatchManifestError",
     "ConfigurationError",
     "EmptyResponseError",
     "GeminiVisionAPIError",
@@ -57,6 +63,7 @@ __all__ = [
     "ImageInputError",
     "ImageInputReason",
     "OutputParsingError",
+    "PartialLoadError",
     "ResponseBlockedError",
     "ResponseError",
     "redact",
@@ -216,3 +223,47 @@ class OutputParsingError(ResponseError, OutputParserException):
 
 class BatchJobError(GeminiVisionError):
     """A Batch API job failed, was cancelled, or its manifest cannot be used."""
+
+
+class BatchManifestError(BatchJobError):
+    """The batch manifest cannot be used: not a manifest, damaged, of another version, or busy.
+
+    Nothing is written to a file that is refused.
+
+    Attributes:
+        path: The manifest file (or the folder) concerned.
+    """
+
+    def __init__(self, path: str, detail: str) -> None:
+        self.path = path
+        self.detail = detail
+        super().__init__(f"{path}: {detail}")
+
+
+class BatchJobBusyError(BatchManifestError):
+    """Another program (or another ``VisionBatch`` in this one) is working on the batch.
+
+    One program at a time submits, resumes, polls and fetches a batch; try again once it
+    has finished, or stop it.
+    """
+
+
+class PartialLoadError(GeminiVisionError):
+    """Some images did not become documents; the documents that were made are kept here.
+
+    Raised by ``GeminiImageLoader`` with ``on_error="raise"`` (its default) once every
+    image has been tried, so nothing that was paid for is lost with the error.
+
+    Attributes:
+        documents: The documents made that the caller has not already received, in input
+            order: every one from ``load()``, ``aload()`` and batch jobs; none from an
+            interactive ``lazy_load()``, which yielded each one as it was made.
+        failures: One ``LoaderFailure`` (``source``, ``error``) per image that failed.
+    """
+
+    def __init__(
+        self, message: str, *, documents: Sequence[Any] = (), failures: Sequence[Any] = ()
+    ) -> None:
+        self.documents: list[Any] = list(documents)
+        self.failures: list[Any] = list(failures)
+        super().__init__(message)

@@ -12,6 +12,9 @@ Boxes that leave the image are **clamped** to it (normalised values to
 ``[0, 1000]``, pixel values to ``[0, width]`` x ``[0, height]``); corners given in
 the wrong order are swapped. No function here raises for an out-of-image box.
 Values are floats; only :func:`xyxy_to_pixel_bounds` rounds, for array indexing.
+Pixel boxes from :func:`box_2d_to_xyxy` are exact for integer ``box_2d`` (the product
+is taken before the division) and kept to 3 decimals, so JSON shows ``109.8``, never
+``109.79999999999998``.
 """
 
 from __future__ import annotations
@@ -77,11 +80,17 @@ def box_2d_to_xyxy(box_2d: Sequence[float], resolution_wh: tuple[int, int]) -> B
     if y0 > y1:
         y0, y1 = y1, y0
     return (
-        x0 / NORMALISED_MAX * width,
-        y0 / NORMALISED_MAX * height,
-        x1 / NORMALISED_MAX * width,
-        y1 / NORMALISED_MAX * height,
+        _to_pixels(x0, width),
+        _to_pixels(y0, height),
+        _to_pixels(x1, width),
+        _to_pixels(y1, height),
     )
+
+
+def _to_pixels(value: float, size: int) -> float:
+    # value * size is exact for integers, so one correctly rounded division gives the
+    # shortest decimal; round() bounds what fractional model values could add.
+    return round(value * size / NORMALISED_MAX, 3)
 
 
 def xyxy_to_box_2d(xyxy: Sequence[float], resolution_wh: tuple[int, int]) -> BoxXYXY:
@@ -158,8 +167,8 @@ def polygon_0_1000_to_pixels(
     width, height = _check_resolution(resolution_wh)
     return [
         (
-            _clamp(float(x), 0.0, NORMALISED_MAX) / NORMALISED_MAX * width,
-            _clamp(float(y), 0.0, NORMALISED_MAX) / NORMALISED_MAX * height,
+            _clamp(float(x), 0.0, NORMALISED_MAX) * width / NORMALISED_MAX,
+            _clamp(float(y), 0.0, NORMALISED_MAX) * height / NORMALISED_MAX,
         )
         for x, y in points_xy
     ]

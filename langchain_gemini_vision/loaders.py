@@ -14,15 +14,30 @@ bytes are dropped once its document is built, and documents come out in input
 order as soon as they are ready, so memory stays flat for any number of images.
 
 **Failures** (an unreadable file, a refused URL, an API error after retries, an
-unusable answer) never vanish silently. Each one is logged and recorded in
-:attr:`GeminiImageLoader.failures`; then, by ``on_error``:
+unusable answer) never vanish silently, and never take the other images' documents
+with them. Each one is logged and recorded in :attr:`GeminiImageLoader.failures`;
+then, by ``on_error``:
 
-* ``"raise"`` (default): the other images still load and stream; once the input
-  is exhausted a :class:`~langchain_gemini_vision.errors.GeminiVisionError`
-  lists every failure;
+* ``"raise"`` (default): the other images still load (and stream, with
+  ``lazy_load``); once every image has been tried, a
+  :class:`~langchain_gemini_vision.errors.PartialLoadError` lists every failure and
+  carries the documents that were made (``error.documents``, from ``load()`` and
+  ``aload()``; ``lazy_load()`` has already handed them out) and ``error.failures``.
+  So 45 good images and one corrupt one give 45 documents on the error, not zero::
+
+      try:
+          docs = loader.load()
+      except PartialLoadError as error:
+          docs = error.documents  # everything that was paid for
+          retry = [f.source for f in error.failures]
+
 * ``"skip"``: nothing is raised; read ``failures`` afterwards;
 * ``"include"``: a ``Document`` with empty ``page_content`` and
   ``metadata["error"]`` stands in for the image.
+
+Batch-jobs mode (``batch_dir=``) follows the same rules: an image that cannot be
+loaded is a failure of that image (the others are submitted), and every item the
+service could not answer is recorded in ``failures`` too.
 """
 
 from __future__ import annotations
@@ -40,11 +55,17 @@ from langchain_core.document_loaders import BaseLoader
 from langchain_core.documents import Document
 
 from langchain_gemini_vision.client import GeminiVisionClient
-from langchain_gemini_vision.errors import GeminiVisionError
+from langchain_gemini_vision.errors import GeminiVisionError, PartialLoadError
 from langchain_gemini_vision.images import PreparedImage
 from langchain_gemini_vision.results import Caption, DetectionResult
 
-__all__ = ["GeminiImageLoader", "LoaderFailure", "OnError"]
+__all__ = [
+    "GeminiImageLoader",
+    "LoaderFailure",
+    "OnError",
+    "failure_document",
+    "partial_load_error",
+]
 
 logger = logging.getLogger("langchain_gemini_vision")
 
@@ -69,6 +90,23 @@ class LoaderFailure:
     error: GeminiVisionError
 
 
+def failure_document(source: str, error: GeminiVisionError) -> Document:
+    """The stand-in ``Document`` of ``on_error="include"``: empty text, the error in metadata."""
+    return Document(
+        page_content="", metadata={"source": source, "error": f"{type(error).__name__}: {error}"}
+    )
+
+
+def partial_load_error(
+    failures: list[LoaderFailure], total: int, documents: list[Document] | None = None
+) -> PartialLoadError:
+    """The error of ``on_error="raise"``: every failure listed (the first 20 by name)."""
+    listing = "; ".join(f"{f.source}: {f.error}" for f in failures[:20])
+    more = f" (and {len(failures) - 20} more)" if len(failures) > 20 else ""
+    msg = f"{len(failures)} of {total} image(s) failed to load: {listing}{more}"
+    return PartialLoadError(msg, documents=documents or [], failures=failures)
+
+
 class GeminiImageLoader(BaseLoader):
     """Load images as captioned documents (and, optionally, detected objects).
 
@@ -82,7 +120,9 @@ class GeminiImageLoader(BaseLoader):
         detect_query: What detection looks for (all prominent objects by default).
         caption_prompt: Override the caption instruction.
         max_concurrency: Images in flight at once (default: the client's).
-        on_error: ``"raise"``, ``"skip"`` or ``"include"``; see the module docstring.
+        on_error: ``"raise"`` (a :class:`PartialLoadError` carrying the documents made,
+            once every image was tried), ``"skip"`` or ``"include"``; see the module
+            docstring.
         batch_dir: Run as Gemini Batch API jobs (half the price, results within
             24 h) with their resumable manifest in this folder; loading again with
             the same folder resumes without submitting any image twice.
@@ -208,26 +248,22 @@ class GeminiImageLoader(BaseLoader):
             caption, detection = await self.client.acaption(image, prompt=self.caption_prompt), None
         return self._document(label, image, caption, detection)
 
-    def _failed(self, label: str, error: GeminiVisionError) -> Document | None:
-        logger.warning("could not load image %s: %s", label, error)
-        self.failures.append(LoaderFailure(source=label, error=error))
-        if self.on_error == "include":
-            return Document(
-                page_content="",
-                metadata={"source": label, "error": f"{type(error).__name__}: {error}"},
-            )
-        return None
+    def _record(self, failure: LoaderFailure) -> None:
+        logger.warning("could not load image %s: %s", failure.source, failure.error)
+        self.failures.append(failure)
 
-    def _finish(self) -> None:
+    def _failed(self, label: str, error: GeminiVisionError) -> Document | None:
+        self._record(LoaderFailure(source=label, error=error))
+        return failure_document(label, error) if self.on_error == "include" else None
+
+    def _finish(self, total: int) -> None:
         if self.on_error == "raise" and self.failures:
-            listing = "; ".join(f"{f.source}: {f.error}" for f in self.failures[:20])
-            more = f" (and {len(self.failures) - 20} more)" if len(self.failures) > 20 else ""
-            msg = f"{len(self.failures)} image(s) failed to load: {listing}{more}"
-            raise GeminiVisionError(msg)
+            raise partial_load_error(self.failures, total)
 
     # -- BaseLoader ------------------------------------------------------------
 
     def _batch_documents(self) -> list[Document]:
+        """Every source through batch jobs, failures recorded as in interactive mode."""
         from langchain_gemini_vision.batch import caption_documents
 
         assert self.batch_dir is not None
@@ -241,7 +277,35 @@ class GeminiImageLoader(BaseLoader):
             progress=False,
             poll_interval=self.batch_poll_interval,
             on_error=self.on_error,
+            on_failure=self._record,
         )
+
+    def load(self) -> list[Document]:
+        """Every document, in input order.
+
+        Raises:
+            PartialLoadError: With ``on_error="raise"``, after every image was tried; its
+                ``documents`` holds every document made.
+        """
+        documents: list[Document] = []
+        try:
+            for document in self.lazy_load():
+                documents.append(document)
+        except PartialLoadError as error:
+            error.documents = error.documents or documents
+            raise
+        return documents
+
+    async def aload(self) -> list[Document]:
+        """Async :meth:`load`; a ``PartialLoadError`` carries the documents made."""
+        documents: list[Document] = []
+        try:
+            async for document in self.alazy_load():
+                documents.append(document)
+        except PartialLoadError as error:
+            error.documents = error.documents or documents
+            raise
+        return documents
 
     def lazy_load(self) -> Iterator[Document]:
         """Yield documents in input order, ``max_concurrency`` images in flight on threads."""
@@ -250,6 +314,7 @@ class GeminiImageLoader(BaseLoader):
             yield from self._batch_documents()
             return
         window = self.max_concurrency
+        total = 0
         pending: deque[tuple[str, Future[Document]]] = deque()
         with ThreadPoolExecutor(max_workers=window) as pool:
             sources = self._iter_sources()
@@ -262,6 +327,7 @@ class GeminiImageLoader(BaseLoader):
                         exhausted = True
                         break
                     pending.append((label, pool.submit(self._load_one, label, source)))
+                    total += 1
                 if not pending:
                     break
                 label, future = pending.popleft()
@@ -271,7 +337,7 @@ class GeminiImageLoader(BaseLoader):
                     document = self._failed(label, error)
                     if document is not None:
                         yield document
-        self._finish()
+        self._finish(total)
 
     async def alazy_load(self) -> AsyncIterator[Document]:
         """Async :meth:`lazy_load`: ``max_concurrency`` tasks in flight, input order kept."""
@@ -281,6 +347,7 @@ class GeminiImageLoader(BaseLoader):
                 yield batched
             return
         window = self.max_concurrency
+        total = 0
         pending: deque[tuple[str, asyncio.Task[Document]]] = deque()
         sources = self._iter_sources()
         exhausted = False
@@ -294,6 +361,7 @@ class GeminiImageLoader(BaseLoader):
                         break
                     task = asyncio.ensure_future(self._aload_one(label, source))
                     pending.append((label, task))
+                    total += 1
                 if not pending:
                     break
                 label, head = pending.popleft()
@@ -306,7 +374,7 @@ class GeminiImageLoader(BaseLoader):
         finally:
             for _, task in pending:
                 task.cancel()
-        self._finish()
+        self._finish(total)
 
 
 def _label(source: Any, index: int) -> str:

@@ -8,8 +8,11 @@ images, its result or error, its timing) into a single HTML document:
   source, there is no script, and styles are inline;
 * detections are drawn as an inline SVG laid over the image in the image's own pixel
   coordinates, one ``<g class="detection">`` per object (box, mask outline when there is
-  a mask, label), so they stay sharp at any zoom and can be toggled off;
-* captions, comparisons, answers, token usage and elapsed time sit beside each image.
+  a mask, label), so they stay sharp at any zoom and can be toggled off; each label has
+  the colour the annotated PNGs give it (:func:`~langchain_gemini_vision.annotate.label_colors`);
+* captions, comparisons, answers, token usage and each call's time sit beside each image;
+  the header gives the run's wall time (when known) and the sum of call times, which is
+  larger when calls overlap.
 
 Example:
     >>> entry = ReportEntry(task="caption", sources=["cat.jpg"], elapsed_s=0.4)
@@ -20,7 +23,6 @@ Example:
 from __future__ import annotations
 
 import base64
-import hashlib
 import html
 import io
 import json
@@ -32,6 +34,8 @@ from typing import Final
 from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel
 
+from langchain_gemini_vision._text import printable
+from langchain_gemini_vision.annotate import label_colors
 from langchain_gemini_vision.results import (
     Caption,
     DetectionResult,
@@ -57,20 +61,6 @@ REPORT_FILENAME: Final = "report.html"
 _MAX_PAGE_SIDE: Final = 1600
 _BROWSER_TYPES: Final = frozenset({"image/png", "image/jpeg", "image/webp", "image/gif"})
 _MAX_PASS_THROUGH_BYTES: Final = 1_500_000
-_COLOURS: Final = (
-    "#e6194b",
-    "#3cb44b",
-    "#4363d8",
-    "#f58231",
-    "#911eb4",
-    "#42d4f4",
-    "#f032e6",
-    "#9a6324",
-    "#469990",
-    "#800000",
-    "#808000",
-    "#000075",
-)
 _CSP: Final = (
     "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
     "font-src 'none'; script-src 'none'; base-uri 'none'; form-action 'none'"
@@ -188,13 +178,17 @@ def image_data_uri(image: ReportImage, *, max_side: int = _MAX_PAGE_SIDE) -> str
     return f"data:{mime};base64,{base64.b64encode(payload).decode('ascii')}"
 
 
-def _colour(label: str) -> str:
-    digest = hashlib.sha256(label.encode("utf-8")).digest()
-    return _COLOURS[digest[0] % len(_COLOURS)]
+def _colours(result: DetectionResult) -> dict[str, str]:
+    """Label -> ``#rrggbb``: the colours the annotated PNG of this result uses."""
+    return {
+        label: "#{:02x}{:02x}{:02x}".format(*rgb)
+        for label, rgb in label_colors(result.labels).items()
+    }
 
 
 def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    # printable(): a file name that is not UTF-8 shows as bad\xff.png instead of failing.
+    return html.escape(printable(str(value)), quote=True)
 
 
 def _num(value: float) -> str:
@@ -207,9 +201,10 @@ def _num(value: float) -> str:
 def _overlay(result: DetectionResult) -> str:
     width, height = result.image_width, result.image_height
     font = max(10.0, max(width, height) / 45)
+    colours = _colours(result)
     groups = []
     for index, detection in enumerate(result.detections):
-        colour = _colour(detection.label)
+        colour = colours[detection.label]
         x0, y0, x1, y1 = detection.box
         score = f" {detection.score:.2f}" if detection.score is not None else ""
         text = f"{detection.label}{score}"
@@ -273,13 +268,14 @@ def _detections_table(result: DetectionResult) -> str:
     if not result.detections:
         return '<p class="answer">No objects found.</p>'
     rows = []
+    colours = _colours(result)
     for index, detection in enumerate(result.detections, start=1):
         x0, y0, x1, y1 = (round(v) for v in detection.box)
         score = f"{detection.score:.2f}" if detection.score is not None else ""
         mask = f"{detection.mask.area} px" if detection.mask is not None else ""
         rows.append(
             f'<tr><td>{index}</td><td><span class="swatch" '
-            f'style="background:{_colour(detection.label)}"></span>{_e(detection.label)}</td>'
+            f'style="background:{colours[detection.label]}"></span>{_e(detection.label)}</td>'
             f"<td>({x0}, {y0}, {x1}, {y1})</td><td>{score}</td><td>{mask}</td></tr>"
         )
     return (
@@ -319,7 +315,7 @@ def _result_body(entry: ReportEntry) -> str:
 
 
 def _usage_line(entry: ReportEntry) -> str:
-    bits = [f"{entry.elapsed_s:.2f} s"]
+    bits = [f"call time {entry.elapsed_s:.2f} s"]
     if entry.result is not None:
         usage = entry.result.usage
         bits.append(
@@ -427,6 +423,7 @@ def render_report(
     title: str = "gemini-vision report",
     notice: str | None = None,
     details: Mapping[str, str] | None = None,
+    wall_s: float | None = None,
 ) -> str:
     """The whole report as one HTML document (UTF-8 text).
 
@@ -436,18 +433,22 @@ def render_report(
         notice: A prominent note at the top (for example that answers came from the
             offline emulator, not Gemini).
         details: Extra facts for the header (model, API, ...), shown as given.
+        wall_s: The run's wall-clock seconds, shown as "wall time" beside the sum of the
+            calls' times (calls that run concurrently overlap, so the sum is larger).
     """
     total = Usage()
     for entry in entries:
         total = total + entry.usage
     failed = sum(1 for entry in entries if not entry.ok)
-    wall = sum(entry.elapsed_s for entry in entries)
+    calls_s = sum(entry.elapsed_s for entry in entries)
     facts = dict(details or {})
     facts["calls"] = f"{len(entries)} ({failed} failed)" if failed else str(len(entries))
     facts["tokens"] = (
         f"{total.input_tokens} in, {total.output_tokens} out, {total.total_tokens} total"
     )
-    facts["time in calls"] = f"{wall:.2f} s"
+    if wall_s is not None:
+        facts["wall time"] = f"{wall_s:.2f} s"
+    facts["sum of call times"] = f"{calls_s:.2f} s"
     summary = "".join(f"<span>{_e(k)}: <b>{_e(v)}</b></span>" for k, v in facts.items())
     tasks = [t for t in _TASK_ORDER if any(e.task == t for e in entries)]
     tasks += sorted({e.task for e in entries} - set(tasks))
@@ -478,12 +479,12 @@ def write_report(
     notice: str | None = None,
     details: Mapping[str, str] | None = None,
     filename: str = REPORT_FILENAME,
+    wall_s: float | None = None,
 ) -> Path:
     """Write :func:`render_report` to ``directory/filename`` (folders created); return its path."""
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / filename
-    path.write_text(
-        render_report(entries, title=title, notice=notice, details=details), encoding="utf-8"
-    )
+    page = render_report(entries, title=title, notice=notice, details=details, wall_s=wall_s)
+    path.write_text(page, encoding="utf-8")
     return path

@@ -11,7 +11,8 @@ LLM sees) and :meth:`~DetectionResult.draw`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
@@ -25,6 +26,8 @@ from langchain_gemini_vision.usage import Usage
 if TYPE_CHECKING:
     from PIL import Image
 
+    from langchain_gemini_vision.annotate import Drawable
+
 __all__ = [
     "CLASS_NAME_DATA_KEY",
     "Caption",
@@ -32,12 +35,26 @@ __all__ = [
     "DetectionResult",
     "ImageComparison",
     "VisualAnswer",
+    "label_class_id",
 ]
 
 CLASS_NAME_DATA_KEY = "class_name"
 """Key of the label array in ``sv.Detections.data`` (supervision's own convention)."""
 
 _SUMMARY_MAX_ITEMS = 50
+
+
+def label_class_id(label: str) -> int:
+    """A label's stable class id: CRC-32 of its UTF-8 text, on 31 bits.
+
+    The same label has the same id in every result, process and run, whatever other
+    labels an image has; :meth:`DetectionResult.to_supervision` uses it by default.
+
+    Example:
+        >>> label_class_id("dog") == label_class_id("dog")
+        True
+    """
+    return zlib.crc32(label.encode("utf-8", "surrogatepass")) & 0x7FFFFFFF
 
 
 class Detection(BaseModel):
@@ -248,16 +265,27 @@ class DetectionResult(BaseModel):
             ],
         }
 
-    def to_supervision(self) -> Any:
+    def to_supervision(self, *, class_ids: Mapping[str, int] | Sequence[str] | None = None) -> Any:
         """An ``sv.Detections`` (needs the ``supervision`` extra).
 
         ``xyxy`` float32 ``(N, 4)``; ``mask`` full-size bool ``(N, H, W)`` when any
         detection has a mask (an empty mask stands in for the others), else ``None``;
-        ``class_id`` indexes sorted unique labels; ``confidence`` only when every
-        detection has a score; ``data["class_name"]`` holds the labels.
+        ``confidence`` only when every detection has a score; ``data["class_name"]``
+        holds the labels. ``class_id`` is the same for a label in every result, so
+        trackers and metrics see one class across images.
+
+        Args:
+            class_ids: Your class ids: a mapping ``{"dog": 0, "cat": 1}``, or a list of
+                class names whose index is the id (``["person", "dog", "cat"]``, as
+                supervision's examples number classes). By default each label's
+                :func:`label_class_id` (a stable 31-bit number).
 
         Raises:
+            ValueError: A label of this result is not in ``class_ids``.
             ImportError: supervision is not installed.
+
+        Example:
+            >>> result.to_supervision(class_ids=["person", "dog", "cat"])  # doctest: +SKIP
         """
         try:
             import supervision as sv
@@ -266,8 +294,8 @@ class DetectionResult(BaseModel):
                 "to_supervision() needs supervision: "
                 "pip install 'langchain-gemini-vision[supervision]'"
             ) from exc
+        ids = _class_id_table(self.labels, class_ids)
         n = len(self.detections)
-        names = sorted(set(self.labels))
         mask = None
         if any(d.mask is not None for d in self.detections):
             mask = np.zeros((n, self.image_height, self.image_width), dtype=bool)
@@ -282,7 +310,7 @@ class DetectionResult(BaseModel):
         return sv.Detections(
             xyxy=self.xyxy.astype(np.float32),
             mask=mask,
-            class_id=np.array([names.index(lbl) for lbl in self.labels], dtype=int),
+            class_id=np.array([ids[label] for label in self.labels], dtype=np.int64),
             confidence=confidence,
             data={CLASS_NAME_DATA_KEY: np.array(self.labels, dtype=str)},
         )
@@ -343,8 +371,16 @@ class DetectionResult(BaseModel):
             model=model,
         )
 
-    def draw(self, image: Image.Image | bytes | NDArray[Any], **kwargs: Any) -> Image.Image:
-        """Draw boxes, labels and masks on ``image``; see :func:`annotate.draw_detections`."""
+    def draw(self, image: Drawable, **kwargs: Any) -> Image.Image:
+        """Draw boxes, labels and masks on ``image``; see :func:`annotate.draw_detections`.
+
+        ``image`` is the picture the result is for, or a copy of it at another scale: a
+        path or URL (``result.draw("kitchen.jpg")``), encoded bytes, a file object, a
+        ``PreparedImage`` (read upright, as the client sends it), a PIL image or an array.
+
+        Raises:
+            ValueError: The image's shape is not the result's.
+        """
         from langchain_gemini_vision.annotate import draw_detections
 
         return draw_detections(image, self, **kwargs)
@@ -371,6 +407,25 @@ class DetectionResult(BaseModel):
         if self.truncated:
             text += " (the answer was truncated; some objects may be missing)"
         return text
+
+
+def _class_id_table(
+    labels: Sequence[str], class_ids: Mapping[str, int] | Sequence[str] | None
+) -> dict[str, int]:
+    """Label -> class id for ``to_supervision``: the caller's, or each label's stable id."""
+    if class_ids is None:
+        return {label: label_class_id(label) for label in labels}
+    if isinstance(class_ids, str):
+        raise TypeError("class_ids must be a mapping or a list of class names, not a string")
+    table = (
+        {str(k): int(v) for k, v in class_ids.items()}
+        if isinstance(class_ids, Mapping)
+        else {name: index for index, name in reversed(list(enumerate(class_ids)))}
+    )
+    missing = sorted(set(labels) - set(table))
+    if missing:
+        raise ValueError(f"labels not in class_ids: {missing}; add them, or filter them out first")
+    return table
 
 
 class Caption(BaseModel):

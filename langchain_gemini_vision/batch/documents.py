@@ -1,4 +1,4 @@
-"""Captioned ``Document``s through batch jobs: what ``GeminiImageLoader(batch=...)`` calls.
+"""Captioned ``Document``s through batch jobs: what ``GeminiImageLoader(batch_dir=...)`` calls.
 
 The documents carry the loader's metadata (``source``, ``sha256``, ``mime_type``,
 ``width``, ``height``, ``model``, ``usage``; ``labels`` and ``objects`` with
@@ -9,13 +9,15 @@ crash, say) resumes the manifest instead of submitting anything twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.documents import Document
 
-from langchain_gemini_vision.errors import GeminiVisionError
+from langchain_gemini_vision._text import printable
+from langchain_gemini_vision.errors import BatchJobError
+from langchain_gemini_vision.loaders import LoaderFailure, failure_document, partial_load_error
 from langchain_gemini_vision.results import Caption, DetectionResult
 
 from .items import BatchItem
@@ -40,7 +42,9 @@ def _labelled(sources: Iterable[Any]) -> list[tuple[str, Any]]:
 
 
 def document_keys(label: str) -> tuple[str, str]:
-    """The (caption, detect) item keys of a source label."""
+    """The (caption, detect) item keys of a source label (file names that are not UTF-8
+    are written with ``\xff`` escapes: SQLite keys must be valid text)."""
+    label = printable(label)
     return f"caption:{label}", f"detect:{label}"
 
 
@@ -56,8 +60,13 @@ def caption_documents(
     poll_interval: float | None = None,
     settings: BatchSettings | None = None,
     on_error: Literal["raise", "skip", "include"] = "raise",
+    on_failure: Callable[[LoaderFailure], None] | None = None,
 ) -> list[Document]:
     """Caption images (and detect objects) as batch jobs; one ``Document`` per source, in order.
+
+    A source gives no document when its image cannot be loaded (the other sources are
+    submitted all the same), when the service could not answer its item, or when the
+    answer could not be read.
 
     Args:
         sources: Image sources, or ``(label, source)`` pairs (a path's label is the path).
@@ -70,9 +79,11 @@ def caption_documents(
         progress: Show the progress bar while waiting.
         poll_interval: Seconds between polls (default: the settings').
         settings: :class:`BatchSettings`.
-        on_error: ``"raise"`` (a ``GeminiVisionError`` listing every failed source, after
-            all are read), ``"skip"`` (drop them) or ``"include"`` (empty ``page_content``,
-            ``metadata["error"]``).
+        on_error: What a source that gives no document does: ``"raise"`` (a
+            ``PartialLoadError`` listing every failed source and carrying the documents
+            made, after all are read), ``"skip"`` (drop it) or ``"include"`` (empty
+            ``page_content``, ``metadata["error"]``).
+        on_failure: Called with each failure, in input order, whatever ``on_error``.
     """
     labelled = _labelled(sources)
     with VisionBatch(manifest_dir, client=client, settings=settings) as batch:
@@ -82,30 +93,31 @@ def caption_documents(
             items.append(BatchItem.caption(source, prompt=prompt, key=caption_key))
             if detect:
                 items.append(BatchItem.detect(source, query=detect_query, key=detect_key))
-        batch.submit(items)
+        report = batch.submit(items, on_error="skip")
+        refused = {item.key: error for item, error in report.refused}
         batch.wait(progress=progress, poll_interval=poll_interval)
-        outcomes: dict[str, BatchResult] = {result.key: result for result in batch.results()}
+        results: dict[str, BatchResult] = {result.key: result for result in batch.results()}
     documents: list[Document] = []
-    failures: list[str] = []
+    failures: list[LoaderFailure] = []
     for label, _ in labelled:
-        caption_key, detect_key = document_keys(label)
-        captioned = outcomes.get(caption_key)
-        detected = outcomes.get(detect_key) if detect else None
-        errors = [r.error for r in (captioned, detected) if r is not None and r.error is not None]
-        if captioned is None or (detect and detected is None):
-            errors.append(GeminiVisionError(f"{label}: no batch result"))
-        if errors:
-            failures.append(f"{label}: {errors[0]}")
-            if on_error == "include":
-                metadata = {"source": label, "error": str(errors[0])}
-                documents.append(Document(page_content="", metadata=metadata))
+        keys = document_keys(label)[: 2 if detect else 1]
+        found = [results.get(key) for key in keys]
+        errors = [refused[key] for key in keys if key in refused]
+        errors += [r.error for r in found if r is not None and r.error is not None]
+        if not errors and None in found:
+            errors.append(BatchJobError(f"{label}: the batch has no result for this image"))
+        if not errors:
+            captioned, detected = found[0], found[1] if detect else None
+            assert captioned is not None
+            documents.append(_document(label, captioned, detected, client.model))
             continue
-        assert captioned is not None
-        documents.append(_document(label, captioned, detected, client.model))
+        failures.append(LoaderFailure(label, errors[0]))
+        if on_failure is not None:
+            on_failure(failures[-1])
+        if on_error == "include":
+            documents.append(failure_document(label, errors[0]))
     if failures and on_error == "raise":
-        listed = "\n".join(f"  {line}" for line in failures)
-        msg = f"{len(failures)} of {len(labelled)} image(s) failed:\n{listed}"
-        raise GeminiVisionError(msg)
+        raise partial_load_error(failures, len(labelled), documents)
     return documents
 
 

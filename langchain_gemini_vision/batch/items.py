@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -37,6 +39,8 @@ if TYPE_CHECKING:
 __all__ = ["TASKS", "BatchItem", "PlannedItem", "TaskName", "parse_item", "plan_item"]
 
 _SINGLE = frozenset({"caption", "detect", "segment"})
+_MAX_SOURCE_CHARS = 4096
+"""Longest path or URL kept as an image's ``source`` (a data URI or base64 text is not)."""
 _IMAGE_FIELDS = (
     "transport",
     "mime_type",
@@ -146,7 +150,8 @@ class PlannedItem:
     task: TaskName
     options: dict[str, Any]
     images: list[dict[str, Any]]
-    """Per image: size, sha256, label and where it went (``placement``: inline or a file URI)."""
+    """Per image: size, sha256, label, where it went (``placement``: inline or a file URI) and,
+    for a path or URL, the ``source`` as named."""
     body: dict[str, Any]
     """The ``GenerateContentRequest``: exactly what interactive ``generateContent`` sends."""
     body_json: bytes = field(repr=False)
@@ -224,9 +229,12 @@ def plan_item(client: GeminiVisionClient, item: BatchItem) -> PlannedItem:
     body = generate_content_body(client.wire_request(request, parts, api="generate_content"))
     key = item.key or derive_key(item.task, images, options)
     described = []
-    for image, part in zip(images, parts, strict=False):
+    for source, image, part in zip(item.images, images, parts, strict=False):
         entry = {name: getattr(image, name) for name in _IMAGE_FIELDS}
         entry["placement"] = part.uri if part.uri is not None else "inline"
+        named = os.fspath(source) if isinstance(source, (str, PurePath)) else None
+        if named is not None and len(named) <= _MAX_SOURCE_CHARS:
+            entry["source"] = named  # exactly as named: a path that is not UTF-8 stays exact
         described.append(entry)
     body_json = json.dumps(body, separators=(",", ":")).encode()
     return PlannedItem(key, item.task, options, described, body, body_json)

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,6 +35,7 @@ from langchain_gemini_vision.errors import (
     BatchJobError,
     GeminiVisionAPIError,
     GeminiVisionError,
+    OutputParsingError,
 )
 
 from ._api import BatchApi, batch_stats, job_output, job_state
@@ -101,8 +102,9 @@ class BatchResult:
             (as the interactive call would raise), or ``BatchJobError`` (the job failed,
             was cancelled or expired, or returned nothing for this item).
         job: The job's name (``batches/...``).
-        images: Per image: ``sha256``, ``mime_type``, sizes, ``source_label`` and
-            ``placement`` (``"inline"`` or the Files API URI it was sent as).
+        images: Per image: ``sha256``, ``mime_type``, sizes, ``source_label``,
+            ``placement`` (``"inline"`` or the Files API URI it was sent as) and, for a path
+            or URL (up to 4,096 characters), ``source`` exactly as it was named.
     """
 
     key: str
@@ -171,11 +173,14 @@ class SubmitReport:
         submitted: Keys sent, in job order.
         skipped: Keys already in the manifest or repeated in the input (never sent twice).
         jobs: Display names of the jobs created.
+        refused: With ``on_error="skip"``: each item that could not be prepared (its image
+            could not be loaded or uploaded), with its error; nothing of it was sent.
     """
 
     submitted: list[str]
     skipped: list[str]
     jobs: list[str]
+    refused: list[tuple[BatchItem, GeminiVisionError]] = field(default_factory=list)
 
 
 class VisionBatch:
@@ -188,8 +193,14 @@ class VisionBatch:
             the items use; its ``genai_client`` carries the calls.
         settings: :class:`BatchSettings`.
 
+    The batch is locked while this object is open: :meth:`close` it (or use ``with``) so
+    another program can resume it.
+
     Raises:
-        BatchJobError: The manifest belongs to another model or cannot be read.
+        BatchJobBusyError: Another program (or another open ``VisionBatch``) holds the batch.
+        BatchManifestError: The folder's ``manifest.sqlite3`` is not a manifest this version
+            can use (left untouched).
+        BatchJobError: The manifest belongs to another model.
     """
 
     def __init__(
@@ -203,18 +214,22 @@ class VisionBatch:
         self.client = client
         self.settings = settings or BatchSettings()
         self.manifest = Manifest(manifest_dir, create=_create)
-        model = self.manifest.get_meta("model")
-        if model is None:
-            self.manifest.set_meta("model", client.model)
-        elif model != client.model:
-            msg = (
-                f"the manifest in {manifest_dir} was made for model {model!r}, "
-                f"not {client.model!r}; open it with a client of that model"
-            )
-            raise BatchJobError(msg)
-        self.api = BatchApi(client.genai_client, client.retry)
-        self._schema_models: dict[str, type[BaseModel]] = {}
-        self.reconcile()
+        try:
+            model = self.manifest.get_meta("model")
+            if model is None:
+                self.manifest.set_meta("model", client.model)
+            elif model != client.model:
+                msg = (
+                    f"the manifest in {manifest_dir} was made for model {model!r}, "
+                    f"not {client.model!r}; open it with a client of that model"
+                )
+                raise BatchJobError(msg)
+            self.api = BatchApi(client.genai_client, client.retry)
+            self._schema_models: dict[str, type[BaseModel]] = {}
+            self.reconcile()
+        except BaseException:
+            self.manifest.close()  # releases the lock: nobody else could ever close it
+            raise
 
     @classmethod
     def resume(
@@ -247,7 +262,9 @@ class VisionBatch:
 
     # ------------------------------------------------------------------ submit
 
-    def submit(self, items: Iterable[BatchItem]) -> SubmitReport:
+    def submit(
+        self, items: Iterable[BatchItem], *, on_error: Literal["raise", "skip"] = "raise"
+    ) -> SubmitReport:
         """Plan the items and create their jobs (inline, or JSONL files above the inline limit).
 
         Images are loaded and requests built exactly as the interactive calls build them;
@@ -255,17 +272,35 @@ class VisionBatch:
         manifest already holds are skipped, so calling ``submit`` again with the same items
         (after a crash, say) sends nothing twice.
 
+        Args:
+            items: The items.
+            on_error: What an item that cannot be prepared (an image that cannot be loaded
+                or uploaded) does: ``"raise"`` its error before anything is sent, or
+                ``"skip"`` it (listed in :attr:`SubmitReport.refused`) and send the rest.
+
         Raises:
-            ImageInputError: An image could not be loaded (nothing of this call is sent).
+            ImageInputError: With ``on_error="raise"``: an image could not be loaded
+                (nothing of this call is sent).
             GeminiVisionAPIError: A create call failed for good; the jobs before it stand,
                 and :meth:`resume` retries the rest.
         """
+        if on_error not in ("raise", "skip"):
+            msg = f"on_error must be 'raise' or 'skip', not {on_error!r}"
+            raise ValueError(msg)
         listed = list(items)
-        planned = self._plan(listed)
+        ready: list[tuple[BatchItem, PlannedItem]] = []
+        refused: list[tuple[BatchItem, GeminiVisionError]] = []
+        for item, outcome in zip(listed, self._plan(listed), strict=True):
+            if isinstance(outcome, PlannedItem):
+                ready.append((item, outcome))
+            else:
+                refused.append((item, outcome))
+        if refused and on_error == "raise":
+            raise refused[0][1]
         fresh: list[PlannedItem] = []
         skipped: list[str] = []
-        seen = self.manifest.known_keys(p.key for p in planned)
-        for item, plan in zip(listed, planned, strict=True):
+        seen = self.manifest.known_keys(p.key for _, p in ready)
+        for item, plan in ready:
             if plan.key in seen:
                 skipped.append(plan.key)
                 continue
@@ -280,14 +315,22 @@ class VisionBatch:
             self.manifest.add_job(display_name, seq, mode, chunk)
             self._create(display_name, mode, [(p.key, p.body) for p in chunk], None)
             created.append(display_name)
-        return SubmitReport([p.key for p in fresh], skipped, created)
+        return SubmitReport([p.key for p in fresh], skipped, created, refused)
 
-    def _plan(self, items: Sequence[BatchItem]) -> list[PlannedItem]:
+    def _plan(self, items: Sequence[BatchItem]) -> list[PlannedItem | GeminiVisionError]:
+        """Each item planned, or the error that kept it from being planned."""
+
+        def plan(item: BatchItem) -> PlannedItem | GeminiVisionError:
+            try:
+                return plan_item(self.client, item)
+            except GeminiVisionError as error:
+                return error
+
         workers = min(self.settings.prepare_workers, max(1, len(items)))
         if workers == 1:
-            return [plan_item(self.client, item) for item in items]
+            return [plan(item) for item in items]
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lgv-batch") as pool:
-            return list(pool.map(lambda item: plan_item(self.client, item), items))
+            return list(pool.map(plan, items))
 
     def _chunks(self, planned: Sequence[PlannedItem]) -> Iterator[tuple[str, list[PlannedItem]]]:
         """Split into jobs under the file and item limits; inline when under the inline limit."""
@@ -462,8 +505,12 @@ class VisionBatch:
         """Yield every item of the finished jobs, parsed as it is read, matched by key.
 
         Items are parsed by the same task parsers as interactive calls; an item that
-        failed, was blocked or cut short yields its typed error instead of a value.
-        Items of jobs still running are not yielded: :meth:`wait` first.
+        failed, was blocked or cut short yields its typed error instead of a value. One
+        item never stops the others: an answer its parser cannot read, whatever the
+        parser raises (deep nesting included), is that item's ``OutputParsingError``, and
+        a line of a results file that cannot be read leaves its item with a
+        ``BatchJobError`` ("returned no result"). Items of jobs still running are not
+        yielded: :meth:`wait` first.
         """
         for job in self.manifest.jobs():
             if job.name is None or not job.terminal:
@@ -512,10 +559,21 @@ class VisionBatch:
         file_name = output.get("responsesFile")
         if isinstance(file_name, str):
             data = self.api.download(file_name)
-            for line in data.decode("utf-8").splitlines():
+            for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
                 if not line.strip():
                     continue
-                entry = json.loads(line)
+                try:
+                    entry = json.loads(line)
+                except (ValueError, RecursionError) as error:
+                    entry, reason = None, f"{type(error).__name__}: {error}"
+                else:
+                    reason = "not a JSON object"
+                if not isinstance(entry, Mapping):
+                    # Its item is reported as having no result, with the others read on.
+                    logger.warning(
+                        "batch job %s: results line %d unread (%s)", file_name, number, reason
+                    )
+                    continue
                 key = entry.get("key")
                 yield (
                     str(key) if key is not None else None,
@@ -525,6 +583,9 @@ class VisionBatch:
             return
         inlined = (output.get("inlinedResponses") or {}).get("inlinedResponses") or []
         for entry in inlined:
+            if not isinstance(entry, Mapping):
+                yield None, None, None
+                continue
             metadata = entry.get("metadata") or {}
             key = metadata.get("key") if isinstance(metadata, Mapping) else None
             yield str(key) if key is not None else None, entry.get("response"), entry.get("error")
@@ -550,11 +611,28 @@ class VisionBatch:
             )
         except GeminiVisionError as error:
             return BatchResult(key, task, None, error, job_name, images)
+        except Exception as error:  # a parser failure is this item's, never the whole batch's
+            logger.warning("batch item %s: its answer could not be read", key, exc_info=True)
+            unread = OutputParsingError(
+                f"the answer could not be read ({type(error).__name__}: {error})",
+                raw_text=_answer_text(response),
+            )
+            unread.__cause__ = error
+            return BatchResult(key, task, None, unread, job_name, images)
         return BatchResult(key, task, value, None, job_name, images)
 
 
 BatchJob = VisionBatch
 """Another name for :class:`VisionBatch`."""
+
+
+def _answer_text(response: Mapping[str, Any]) -> str:
+    """The model's text in a ``GenerateContentResponse``, as far as it can be found."""
+    try:
+        parts = response["candidates"][0]["content"]["parts"]
+        return "".join(str(part.get("text", "")) for part in parts)
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return ""
 
 
 def _item_error(status: Mapping[str, Any] | None) -> GeminiVisionError:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.markup import escape
 
+from langchain_gemini_vision._text import json_escaped
 from langchain_gemini_vision.cli._inputs import InputError
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ PollOpt = Annotated[
 def result_to_json(result: BatchResult) -> dict[str, Any]:
     """One JSON Lines record: key, task, source(s), and the result or the error."""
     record: dict[str, Any] = {"key": result.key, "task": result.task, "job": result.job}
-    labels = [str(image.get("source_label", "")) for image in result.images]
+    labels = [str(image.get("source") or image.get("source_label", "")) for image in result.images]
     if len(labels) == 1:
         record["source"] = labels[0]
     else:
@@ -63,7 +64,7 @@ def result_to_json(result: BatchResult) -> dict[str, Any]:
 
 
 def _write(records: list[dict[str, Any]], out: Path | None) -> None:
-    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    lines = "".join(json_escaped(json.dumps(r, ensure_ascii=False)) + "\n" for r in records)
     if out is None:
         sys.stdout.write(lines)
         sys.stdout.flush()

@@ -218,6 +218,7 @@ def run_demo(
         title=f"gemini-vision demo - {where}",
         notice=notice,
         details={"answered by": where, "model": client.model, "api": client.api},
+        wall_s=wall,
     )
     list_failures(err, entries)
     if not quiet:

@@ -206,8 +206,7 @@ def annotation_name(index: int, source: str, task: str) -> str:
 def _annotate(result: DetectionResult, image: PreparedImage, path: Path) -> None:
     from langchain_gemini_vision.annotate import draw_detections
 
-    assert image.data is not None
-    drawn = draw_detections(image.data, result)
+    drawn = draw_detections(image, result)
     path.parent.mkdir(parents=True, exist_ok=True)
     drawn.save(path, format="PNG")
 

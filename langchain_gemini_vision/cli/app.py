@@ -25,6 +25,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from langchain_gemini_vision._text import json_escaped
 from langchain_gemini_vision._version import __version__
 from langchain_gemini_vision.cli._batch import (
     JobArg,
@@ -316,7 +317,8 @@ class JsonLines:
     def write(self, entry: ReportEntry) -> None:
         """Write ``entry`` as one line."""
         stream = self._file if self._file is not None else sys.stdout
-        stream.write(json.dumps(entry_to_json(entry), ensure_ascii=False) + "\n")
+        line = json.dumps(entry_to_json(entry), ensure_ascii=False)
+        stream.write(json_escaped(line) + "\n")  # a non-UTF-8 file name never stops the run
         stream.flush()
 
 
@@ -406,6 +408,7 @@ def execute(
             common.report,
             title=f"gemini-vision {task}",
             details={"model": client.model, "api": client.api},
+            wall_s=wall,
         )
         if not common.quiet:
             err.print(f"Report: {escape(str(path))}")

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from langchain_gemini_vision.annotate import PALETTE, color_for_label, draw_detections
+from langchain_gemini_vision.errors import ImageInputError
 from langchain_gemini_vision.masks import Mask
 from langchain_gemini_vision.results import Detection, DetectionResult
 
@@ -123,4 +124,6 @@ def test_result_draw_delegates() -> None:
 
 def test_rejects_unknown_input() -> None:
     with pytest.raises(TypeError, match="cannot draw"):
-        draw_detections("not an image", _result())  # type: ignore[arg-type]
+        draw_detections(42, _result())  # type: ignore[arg-type]
+    with pytest.raises(ImageInputError, match="not an image"):
+        draw_detections("not an image", _result())  # a string is a path, a URL or base64

@@ -16,6 +16,7 @@ LAYERS: dict[str, int] = {
     "profiles": 0,
     "_version": 0,
     "_lazy": 0,
+    "_text": 0,
     "geometry": 1,
     "tokens": 1,
     "image_formats": 2,

@@ -42,6 +42,7 @@ EXPECTED = {
     "Mask",
     "ModelProfile",
     "OutputParsingError",
+    "PartialLoadError",
     "PreparedImage",
     "Prompts",
     "ResponseBlockedError",

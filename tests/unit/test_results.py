@@ -14,6 +14,7 @@ from langchain_gemini_vision.results import (
     DetectionResult,
     ImageComparison,
     VisualAnswer,
+    label_class_id,
 )
 from langchain_gemini_vision.usage import Usage
 
@@ -153,7 +154,8 @@ def test_to_supervision_and_back() -> None:
     assert detections.mask.dtype == bool
     assert detections.mask[0].sum() == 38 * 38
     assert detections.mask[1].sum() == 0
-    assert detections.class_id.tolist() == [0, 1, 0]
+    # Stable per label (issue 15, item 18): the same in every result.
+    assert detections.class_id.tolist() == [label_class_id(x) for x in ("cat", "dog", "cat")]
     assert detections.confidence is None  # one detection has no score
     assert detections.data["class_name"].tolist() == ["cat", "dog", "cat"]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from langchain_gemini_vision import GeminiVisionClient
 from langchain_gemini_vision.batch import BatchItem, BatchSettings, VisionBatch, caption_documents
 from langchain_gemini_vision.batch.items import plan_item
 from langchain_gemini_vision.errors import (
+    BatchJobBusyError,
     BatchJobError,
     GeminiVisionInvalidRequestError,
     OutputParsingError,
@@ -22,32 +22,13 @@ from langchain_gemini_vision.errors import (
 )
 from langchain_gemini_vision.results import Caption, DetectionResult, ImageComparison, VisualAnswer
 from langchain_gemini_vision.testing import GeminiEmulator, make_scene
-from langchain_gemini_vision.testing.batches import BatchService, batches_of
+from langchain_gemini_vision.testing.batches import BatchService
 
 FAST = BatchSettings(poll_interval=0.01)
 
 
 class Shape(BaseModel):
     color: str
-
-
-@pytest.fixture
-def emu() -> Iterator[GeminiEmulator]:
-    with GeminiEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def service(emu: GeminiEmulator) -> BatchService:
-    service = batches_of(emu)
-    service.polls_per_state = {"PENDING": 1, "RUNNING": 1}
-    return service
-
-
-@pytest.fixture
-def client(emu: GeminiEmulator) -> Iterator[GeminiVisionClient]:
-    with GeminiVisionClient(api_key="k", base_url=emu.base_url, api="generate_content") as c:
-        yield c
 
 
 def _decoded(contents: list[dict]) -> list[dict]:
@@ -243,9 +224,12 @@ def test_crash_before_create_submits_the_job_once_on_resume(
     batch.close()
     assert service.jobs_created == 0
     resumed = VisionBatch.resume(tmp_path, client=client, settings=FAST)
-    VisionBatch.resume(tmp_path, client=client, settings=FAST).close()  # twice: still once
+    with pytest.raises(BatchJobBusyError):  # a second resumer while the first works
+        VisionBatch.resume(tmp_path, client=client, settings=FAST)
     resumed.wait(progress=False)
     assert len([r for r in resumed.results() if r.ok]) == 3
+    resumed.close()
+    VisionBatch.resume(tmp_path, client=client, settings=FAST).close()  # twice: still once
     assert service.jobs_created == 1 and service.items_received == 3
 
 
@@ -255,9 +239,11 @@ def test_a_failed_create_is_retried_after_checking_it_did_not_land(
     emu.faults.inject("batches", schedule=[503])
     batch = VisionBatch(tmp_path, client=client, settings=FAST)
     batch.submit([BatchItem.caption(d) for d in _scenes(2)])
+    batch.close()
     assert emu.stats.faults["503"] == 1
     assert service.jobs_created == 1 and service.items_received == 2
-    assert not VisionBatch.resume(tmp_path, client=client, settings=FAST).reconcile()
+    with VisionBatch.resume(tmp_path, client=client, settings=FAST) as resumed:
+        assert not resumed.reconcile()
 
 
 def test_resume_needs_an_existing_manifest_of_the_same_model(

@@ -137,7 +137,7 @@ def test_on_error_raise_loads_the_rest_then_raises_a_summary(
     loader = GeminiImageLoader(_sources_with_failures(scene), client=client)
     got: list[Document] = []
     with pytest.raises(
-        GeminiVisionError, match=r"2 image\(s\) failed to load: <bytes #1>: .*ftp://"
+        GeminiVisionError, match=r"2 of 4 image\(s\) failed to load: <bytes #1>: .*ftp://"
     ):
         got.extend(loader.lazy_load())
     assert len(got) == 2
@@ -159,7 +159,7 @@ def test_on_error_skip_and_include(client: GeminiVisionClient, scene: Scene) -> 
 
 async def test_async_failures_are_reported_too(client: GeminiVisionClient, scene: Scene) -> None:
     loader = GeminiImageLoader(_sources_with_failures(scene), client=client)
-    with pytest.raises(GeminiVisionError, match="2 image"):
+    with pytest.raises(GeminiVisionError, match="2 of 4 image"):
         [doc async for doc in loader.alazy_load()]
     assert len(loader.failures) == 2
 
