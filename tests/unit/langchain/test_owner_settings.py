@@ -35,6 +35,7 @@ from langchain_gemini_vision.errors import (
 )
 from langchain_gemini_vision.loaders import GeminiImageLoader
 from langchain_gemini_vision.profiles import profile_for
+from langchain_gemini_vision.results import DetectionResult
 from langchain_gemini_vision.runnables import (
     GeminiImageCaptioner,
     GeminiImageComparer,
@@ -354,6 +355,19 @@ def test_item9_settings_next_to_a_given_client_are_refused(
     with pytest.raises(ConfigurationError, match="given"):
         obj.model = "gemini-2.5-flash"
     assert _client_of(obj) is client
+
+
+def test_item9_configurable_fields_work_beside_a_given_client(
+    client: GeminiVisionClient, scene: Scene
+) -> None:
+    from langchain_core.runnables import ConfigurableField
+
+    # LangChain rebuilds the Runnable with every field, defaults included: no conflict.
+    detector = GeminiObjectDetector(client=client).configurable_fields(
+        query=ConfigurableField(id="query")
+    )
+    result = detector.invoke(scene.data, config={"configurable": {"query": "every circle"}})
+    assert isinstance(result, DetectionResult)
 
 
 # ----------------------------------------------------------------------------- item 12
