@@ -50,7 +50,7 @@ from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, LLMResult
 from langchain_core.runnables import RunnableConfig, RunnableSerializable
 from langchain_core.runnables.config import get_config_list
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from langchain_gemini_vision._client_owner import ClientOwner
 from langchain_gemini_vision.client import ConcurrencyScope, GeminiVisionClient
@@ -235,6 +235,8 @@ class _GeminiVisionRunnable(
     LocalFilesField, ClientOwner, RunnableSerializable[Any, OutputT], Generic[OutputT]
 ):
     """What every task Runnable shares: settings, input handling, tracing, batching."""
+
+    model_config = ConfigDict(extra="forbid")
 
     _task: str = "vision"
 
