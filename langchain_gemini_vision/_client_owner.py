@@ -129,6 +129,9 @@ class ClientOwner(SettingFields):
         return built[1]
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if name in self._renamed:
+            warn_renamed(type(self).__name__, name, self._renamed[name], stacklevel=2)
+            name = self._renamed[name]
         if name in self._setting_names():
             owner = type(self).__name__
             if self.__dict__.get("client") is not None:

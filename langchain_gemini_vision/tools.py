@@ -242,14 +242,9 @@ class ReferenceDirs(BaseModel):
 
     @property
     def allowed_dirs(self) -> list[Path] | None:
-        """Deprecated: the old name of :attr:`reference_dirs`."""
+        """Deprecated: the old name of :attr:`reference_dirs` (assigning it sets that)."""
         warn_renamed(type(self).__name__, "allowed_dirs", "reference_dirs", stacklevel=2)
         return self.reference_dirs
-
-    @allowed_dirs.setter
-    def allowed_dirs(self, value: list[Path] | None) -> None:
-        warn_renamed(type(self).__name__, "allowed_dirs", "reference_dirs", stacklevel=2)
-        self.reference_dirs = value
 
 
 class _GeminiVisionTool(ReferenceDirs, ClientOwner, BaseTool):

@@ -493,6 +493,9 @@ def test_tools_old_allowed_dirs_name_still_works_with_a_deprecation_warning(
     assert obj.reference_dirs == [inside]
     with pytest.warns(DeprecationWarning, match="reference_dirs"):
         assert obj.allowed_dirs == [inside]
+    with pytest.warns(DeprecationWarning, match="reference_dirs"):
+        obj.allowed_dirs = [inside.parent]
+    assert obj.reference_dirs == [inside.parent]
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the new name warns about nothing
         owner(**settings, reference_dirs=[inside])
