@@ -53,8 +53,8 @@ if TYPE_CHECKING:
         GeminiImageQA,
         GeminiImageSegmenter,
         GeminiObjectDetector,
-        GeminiVisionSettings,
     )
+    from langchain_gemini_vision.settings import GeminiVisionSettings
     from langchain_gemini_vision.tokens import estimate_image_tokens
     from langchain_gemini_vision.toolkit import GeminiVisionToolkit
     from langchain_gemini_vision.tools import (
@@ -70,7 +70,7 @@ if TYPE_CHECKING:
 # process that only needs the client does not load LangChain's tracers or
 # google-genai (seconds of start-up, and heap the garbage collector walks).
 _EXPORTS: dict[str, str] = {
-    "DEFAULT_MODEL": "langchain_gemini_vision.client",
+    "DEFAULT_MODEL": "langchain_gemini_vision.settings",
     "BatchJobError": "langchain_gemini_vision.errors",
     "Caption": "langchain_gemini_vision.results",
     "ConfigurationError": "langchain_gemini_vision.errors",
@@ -97,7 +97,7 @@ _EXPORTS: dict[str, str] = {
     "GeminiVisionNotFoundError": "langchain_gemini_vision.errors",
     "GeminiVisionRateLimitError": "langchain_gemini_vision.errors",
     "GeminiVisionServerError": "langchain_gemini_vision.errors",
-    "GeminiVisionSettings": "langchain_gemini_vision.runnables",
+    "GeminiVisionSettings": "langchain_gemini_vision.settings",
     "GeminiVisionTimeoutError": "langchain_gemini_vision.errors",
     "GeminiVisionToolkit": "langchain_gemini_vision.toolkit",
     "ImageComparison": "langchain_gemini_vision.results",

@@ -1,12 +1,15 @@
-"""`GeminiVisionClient`: one place for settings, the key, concurrency, usage and the tasks.
+"""`GeminiVisionClient`: the key, concurrency, usage and the tasks, built from one settings object.
 
-It holds one google-genai ``Client`` for its whole life (the SDK closes its
-transport when that object is garbage-collected) and offers every task the
-same call, sync and async: :meth:`GeminiVisionClient.generate`.
+Its settings (:class:`~langchain_gemini_vision.settings.GeminiVisionSettings`) are
+fixed for its life: a client with other settings is another client. It builds a
+google-genai ``Client`` only when the SDK transport, the Files API or the Batch
+API first needs one, keeps it for its whole life (the SDK closes its transport
+when that object is garbage-collected), and offers every task the same call,
+sync and async: :meth:`GeminiVisionClient.generate`.
 
 Example:
     >>> from langchain_gemini_vision import GeminiVisionClient
-    >>> client = GeminiVisionClient()  # reads GEMINI_API_KEY or GOOGLE_API_KEY
+    >>> client = GeminiVisionClient()  # reads GOOGLE_API_KEY or GEMINI_API_KEY
     >>> result = client.detect("photo.jpg", query="every price tag")  # doctest: +SKIP
     >>> [d.label for d in result]  # doctest: +SKIP
 """
@@ -14,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import threading
@@ -26,6 +30,7 @@ from collections.abc import (
     Iterator,
     Sequence,
 )
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
@@ -61,14 +66,18 @@ from langchain_gemini_vision.images import (
     load_image,
 )
 from langchain_gemini_vision.profiles import MediaResolution, ModelProfile, profile_for
+from langchain_gemini_vision.settings import (
+    DEFAULT_MODEL,
+    GeminiVisionSettings,
+    env_base_url,
+    key_from_env,
+)
 from langchain_gemini_vision.usage import Usage
 
 if TYPE_CHECKING:
     from google import genai
 
     from langchain_gemini_vision._transport.sdk import SdkTransport
-    from langchain_gemini_vision._url_safety import UrlPolicy
-    from langchain_gemini_vision.prompts import Prompts
     from langchain_gemini_vision.results import (
         Caption,
         DetectionResult,
@@ -76,10 +85,9 @@ if TYPE_CHECKING:
         VisualAnswer,
     )
 
-logger = logging.getLogger("langchain_gemini_vision")
+__all__ = ["DEFAULT_MODEL", "ConcurrencyScope", "GeminiVisionClient", "GeminiVisionSettings"]
 
-DEFAULT_MODEL = "gemini-3-flash-preview"
-"""The seed guide's model; ``GEMINI_VISION_MODEL`` overrides it."""
+logger = logging.getLogger("langchain_gemini_vision")
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -88,98 +96,114 @@ _INLINE_PREPARE_BYTES = 64 * 1024
 """In-memory images up to this size are prepared on the event loop (see ``aprepare``)."""
 
 
-def _key_from_env() -> SecretStr | None:
-    for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY"):
-        value = os.environ.get(name)
-        if value:
-            return SecretStr(value)
-    return None
+class _Slots:
+    """One bound on requests in flight: a semaphore for threads and one per event loop."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.threads = threading.BoundedSemaphore(limit)
+        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def for_loop(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        slots = self._loops.get(loop)
+        if slots is None:
+            slots = asyncio.Semaphore(self.limit)
+            self._loops[loop] = slots
+        return slots
+
+
+_SCOPE: ContextVar[tuple[GeminiVisionClient, _Slots] | None] = ContextVar(
+    "gemini_vision_concurrency_scope", default=None
+)
+"""The client and bound of the :class:`ConcurrencyScope` the current code runs in."""
+
+
+class ConcurrencyScope:
+    """A batch's own bound on one client's requests in flight.
+
+    Made by :meth:`GeminiVisionClient.concurrency`.
+    """
+
+    def __init__(self, client: GeminiVisionClient, limit: int) -> None:
+        self.limit = limit
+        # At or under the client's bound the client's own slots do: nothing to set.
+        self._value = (client, _Slots(limit)) if limit > client.max_concurrency else None
+
+    @contextlib.contextmanager
+    def active(self) -> Iterator[None]:
+        """Calls of the client inside this block (and in the threads and tasks it starts
+        with a copy of its context) share this scope's bound instead of the client's."""
+        if self._value is None:
+            yield
+            return
+        token = _SCOPE.set(self._value)
+        try:
+            yield
+        finally:
+            _SCOPE.reset(token)
+
+
+_FIXED_ATTRIBUTES = frozenset(
+    {*GeminiVisionSettings.model_fields, "settings", "transport_name", "files"}
+)
+"""What a client is built from: set once, in ``__init__``."""
 
 
 class GeminiVisionClient:
     """Gemini image understanding, sync and async, through either Gemini API.
 
     Args:
-        model: Model name; defaults to ``GEMINI_VISION_MODEL`` or ``gemini-3-flash-preview``.
-        api: ``"interactions"`` (the guide's API, default) or ``"generate_content"``.
-        transport: ``"lean"`` (direct HTTP, the default with an API key) or ``"sdk"``
-            (google-genai's own calls; the default for Vertex AI or a passed ``genai_client``).
-        api_key: Gemini API key; read from ``GEMINI_API_KEY`` or ``GOOGLE_API_KEY`` when not given.
-            Never shown in ``repr``, logs or errors.
-        vertexai, project, location: Vertex AI, as google-genai takes them.
-        base_url, api_version: Another endpoint (a proxy, or the local emulator).
-        timeout: Seconds for one attempt.
-        retry: The :class:`RetryPolicy` (attempts, backoff, deadline).
-        max_concurrency: Requests in flight at once, per client, sync and async alike.
-        genai_client: An existing ``google.genai.Client`` to use instead of building one.
-        inline_limit_bytes: Request size above which images go through the Files API.
-        media_resolution: Default per-image resolution (Gemini 3): low, medium, high, ultra_high.
-        profile: Override the model profile (thinking control, mask form, limits).
-        allowed_dirs: Local folders images may be read from (``None``: any path the caller names).
-        url_policy: Rules for the rare downloads (private hosts refused by default).
-        max_side, max_pixels: Downscale images before sending, to save tokens.
-        mask_threshold: Probability (0-255) above which a PNG mask pixel is foreground.
-        prompts: Override the default prompts.
+        settings: A :class:`~langchain_gemini_vision.settings.GeminiVisionSettings`
+            (every setting, documented there); ``None``: the defaults.
+        genai_client: An existing ``google.genai.Client`` to use instead of building one
+            (it carries its own key and endpoint; the transport is then ``"sdk"``).
+        **fields: Settings by name (``model=``, ``api_key=``, ``max_concurrency=``...),
+            over those of ``settings``. A name no setting has raises
+            :class:`~langchain_gemini_vision.errors.UnknownArgumentError` (a ``TypeError``)
+            naming the closest one; a bad value, :class:`ConfigurationError`.
+
+    The settings are fixed once the client is built (its transport, pool and bounds
+    are made from them): assigning ``client.model`` raises; build another client,
+    ``GeminiVisionClient(client.settings, model=...)``.
     """
 
     def __init__(
         self,
+        settings: GeminiVisionSettings | None = None,
         *,
-        model: str | None = None,
-        api: ApiName = "interactions",
-        transport: TransportName | None = None,
-        api_key: str | SecretStr | None = None,
-        vertexai: bool | None = None,
-        project: str | None = None,
-        location: str | None = None,
-        base_url: str | None = None,
-        api_version: str | None = None,
-        timeout: float | None = 60.0,
-        retry: RetryPolicy | None = None,
-        max_concurrency: int = 16,
         genai_client: genai.Client | None = None,
-        inline_limit_bytes: int | None = None,
-        media_resolution: MediaResolution | None = None,
-        profile: ModelProfile | None = None,
-        allowed_dirs: Sequence[str | Path] | None = None,
-        url_policy: UrlPolicy | None = None,
-        max_side: int | None = None,
-        max_pixels: int | None = None,
-        mask_threshold: int = 127,
-        prompts: Prompts | None = None,
+        **fields: Any,
     ) -> None:
-        if api not in ("interactions", "generate_content"):
-            msg = f"api must be 'interactions' or 'generate_content', not {api!r}"
-            raise ConfigurationError(msg)
-        if max_concurrency < 1:
-            msg = "max_concurrency must be at least 1"
-            raise ConfigurationError(msg)
-        if not 0 <= mask_threshold <= 255:
-            msg = "mask_threshold must be between 0 and 255"
-            raise ConfigurationError(msg)
-        self.model = model or os.environ.get("GEMINI_VISION_MODEL") or DEFAULT_MODEL
-        self.api: ApiName = api
-        self.timeout = timeout
-        self.retry = retry or RetryPolicy()
-        self.max_concurrency = max_concurrency
-        self.media_resolution: MediaResolution | None = media_resolution
-        self._profile_override = profile
-        self.inline_limit_bytes = inline_limit_bytes
-        self.allowed_dirs = tuple(allowed_dirs) if allowed_dirs is not None else None
-        self.url_policy = url_policy
-        self.max_side = max_side
-        self.max_pixels = max_pixels
-        self.mask_threshold = mask_threshold
-        self.prompts = prompts
-        self.base_url = base_url
-        self.api_version = api_version
+        settings = GeminiVisionSettings.build(settings, owner=type(self).__name__, **fields)
+        self.settings = settings
+        self.model = settings.model or os.environ.get("GEMINI_VISION_MODEL") or DEFAULT_MODEL
+        self.api: ApiName = settings.api
+        self.timeout = settings.timeout
+        self.retry = settings.retry or RetryPolicy()
+        self.max_concurrency = settings.max_concurrency
+        self.media_resolution: MediaResolution | None = settings.media_resolution
+        self._profile_override = settings.profile
+        self.inline_limit_bytes = settings.inline_limit_bytes
+        self.allowed_dirs = settings.allowed_dirs
+        self.url_policy = settings.url_policy
+        self.max_side = settings.max_side
+        self.max_pixels = settings.max_pixels
+        self.mask_threshold = settings.mask_threshold
+        self.prompts = settings.prompts
+        use_vertex = bool(settings.vertexai)
+        project, location = settings.project, settings.location
+        # As google-genai: an explicit base_url, else GOOGLE_GEMINI_BASE_URL (the SDK
+        # transport reads the variable itself, and gets the same value from here).
+        self.base_url = settings.base_url or (None if use_vertex else env_base_url(vertexai=False))
+        self.api_version = settings.api_version
 
-        key = SecretStr(api_key) if isinstance(api_key, str) else api_key
-        self._api_key: SecretStr | None = key or _key_from_env()
-        use_vertex = bool(vertexai)
+        self._api_key: SecretStr | None = settings.api_key or key_from_env()
         if genai_client is None and not use_vertex and self._api_key is None:
             msg = (
-                "No Gemini API key: set GEMINI_API_KEY (or GOOGLE_API_KEY), pass api_key=..., "
+                "No Gemini API key: set GOOGLE_API_KEY or GEMINI_API_KEY, pass api_key=..., "
                 "or use Vertex AI with vertexai=True, project=... and location=..."
             )
             raise ConfigurationError(msg)
@@ -189,6 +213,7 @@ class GeminiVisionClient:
         self._genai: genai.Client | None = genai_client
         self._genai_settings = (use_vertex, project, location)
         self._genai_lock = threading.Lock()
+        transport = settings.transport
         if transport is None:
             # A genai.Client passed in carries its own settings: use it, as documented.
             lean = self._api_key is not None and not use_vertex and genai_client is None
@@ -202,10 +227,12 @@ class GeminiVisionClient:
             assert self._api_key is not None  # checked just above
             self._transport = LeanTransport(
                 api_key=self._api_key,
-                base_url=base_url,
-                api_version=api_version,
-                timeout=timeout,
-                max_connections=max_concurrency,
+                base_url=self.base_url,
+                api_version=self.api_version,
+                timeout=self.timeout,
+                # The slots bound requests in flight, and a batch may ask for more than
+                # max_concurrency: the pool adds no second, lower bound.
+                max_connections=None,
             )
         else:
             from langchain_gemini_vision._transport.sdk import SdkTransport
@@ -214,10 +241,32 @@ class GeminiVisionClient:
         self.files = FileCache(lambda: self.genai_client, retry=self.retry)
         self._usage = Usage()
         self._usage_lock = threading.Lock()
-        self._thread_slots = threading.BoundedSemaphore(max_concurrency)
-        self._loop_slots: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, asyncio.Semaphore
-        ] = weakref.WeakKeyDictionary()
+        self._own_slots = _Slots(self.max_concurrency)
+        self._built = True
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _FIXED_ATTRIBUTES and self.__dict__.get("_built"):
+            msg = (
+                f"GeminiVisionClient.{name} cannot be changed once the client is built (its "
+                "transport, pool and bounds are made from its settings): build another one, "
+                f"GeminiVisionClient(client.settings, {name}=...)"
+            )
+            raise AttributeError(msg)
+        super().__setattr__(name, value)
+
+    def __reduce__(self) -> Any:
+        msg = (
+            "GeminiVisionClient cannot be pickled: it holds open connections and the API key. "
+            "Pickle its settings instead (client.settings: the key is left out and read from "
+            "the environment again) and build a client from them where they are unpickled."
+        )
+        raise TypeError(msg)
+
+    def __copy__(self) -> GeminiVisionClient:
+        return self  # a client is a shared resource: copies share it
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> GeminiVisionClient:
+        return self
 
     def _build_genai_client(self) -> genai.Client:
         from google import genai
@@ -273,25 +322,38 @@ class GeminiVisionClient:
 
     # ------------------------------------------------------------------ images
 
-    def _load_options(self) -> dict[str, Any]:
+    def _load_options(self, allowed_dirs: Sequence[str | Path] | None) -> dict[str, Any]:
         return {
-            "allowed_dirs": self.allowed_dirs,
+            "allowed_dirs": self.allowed_dirs if allowed_dirs is None else allowed_dirs,
             "max_side": self.max_side,
             "max_pixels": self.max_pixels,
             "url_policy": self.url_policy,
             "inline_limit_bytes": self._inline_limit(),
         }
 
-    def prepare(self, source: Any, *, fetch: bool = False) -> PreparedImage:
+    def prepare(
+        self,
+        source: Any,
+        *,
+        fetch: bool = False,
+        allowed_dirs: Sequence[str | Path] | None = None,
+    ) -> PreparedImage:
         """Load one image with this client's allowed directories, URL policy and downscale.
 
         ``fetch=True`` downloads http(s) URLs (through the URL policy) instead of
         passing them as URIs: detection and segmentation need the image's size to
-        map boxes to pixels.
+        map boxes to pixels. ``allowed_dirs`` replaces the client's folders for this
+        image (the tools pass their ``reference_dirs`` for a path a model chose).
         """
-        return load_image(source, fetch=fetch, **self._load_options())
+        return load_image(source, fetch=fetch, **self._load_options(allowed_dirs))
 
-    async def aprepare(self, source: Any, *, fetch: bool = False) -> PreparedImage:
+    async def aprepare(
+        self,
+        source: Any,
+        *,
+        fetch: bool = False,
+        allowed_dirs: Sequence[str | Path] | None = None,
+    ) -> PreparedImage:
         """Async :meth:`prepare`: downloads async, file and pixel work off the event loop.
 
         A prepared image needs nothing; small in-memory bytes are prepared in place:
@@ -300,8 +362,8 @@ class GeminiVisionClient:
         if isinstance(source, PreparedImage):
             return source
         if isinstance(source, (bytes, bytearray)) and len(source) <= _INLINE_PREPARE_BYTES:
-            return self.prepare(source, fetch=fetch)
-        return await aload_image(source, fetch=fetch, **self._load_options())
+            return self.prepare(source, fetch=fetch, allowed_dirs=allowed_dirs)
+        return await aload_image(source, fetch=fetch, **self._load_options(allowed_dirs))
 
     def prepare_many(self, sources: Iterable[Any]) -> list[PreparedImage]:
         """Load several images for one request (at most 3,600)."""
@@ -429,7 +491,7 @@ class GeminiVisionClient:
         """
         images: list[PreparedImage] = list(request.images)
         resolution = self._resolution(request)
-        with self._thread_slots:
+        with self._slots().threads:
             parts = self._resolve_parts(images, resolution)
             wire = self.wire_request(request, parts)
             try:
@@ -453,19 +515,33 @@ class GeminiVisionClient:
             self.retry,
         )
 
-    def _slots(self) -> asyncio.Semaphore:
-        loop = asyncio.get_running_loop()
-        slots = self._loop_slots.get(loop)
-        if slots is None:
-            slots = asyncio.Semaphore(self.max_concurrency)
-            self._loop_slots[loop] = slots
-        return slots
+    def _slots(self) -> _Slots:
+        """The bound the current call counts against: its batch's scope, else the client's."""
+        scope = _SCOPE.get()
+        return scope[1] if scope is not None and scope[0] is self else self._own_slots
+
+    def concurrency(self, limit: int) -> ConcurrencyScope:
+        """A scope in which this client runs up to ``limit`` requests at once.
+
+        The client's ``max_concurrency`` bounds calls made one by one and is the
+        default for batches; a batch that asks for more (``abatch(...,
+        config={"max_concurrency": 64})``, ``amap(..., max_concurrency=64)``, the
+        loader's ``max_concurrency``) gets its own bound of that size::
+
+            scope = client.concurrency(64)
+            with scope.active():
+                await asyncio.gather(*(client.acaption(image) for image in images))
+
+        Threads and tasks started inside ``active()`` with a copy of its context
+        (LangChain's executors, ``asyncio`` tasks) share the scope.
+        """
+        return ConcurrencyScope(self, limit)
 
     async def agenerate(self, request: VisionRequest) -> VisionResponse:
         """Async twin of :meth:`generate`."""
         images: list[PreparedImage] = list(request.images)
         resolution = self._resolution(request)
-        async with self._slots():
+        async with self._slots().for_loop():
             parts = await self._aresolve_parts(images, resolution)
             wire = self.wire_request(request, parts)
             try:
@@ -491,13 +567,13 @@ class GeminiVisionClient:
     def stream(self, request: VisionRequest) -> Iterator[str]:
         """Yield the answer's text as it arrives (no retries once text has started)."""
         parts = self._resolve_parts(list(request.images), self._resolution(request))
-        with self._thread_slots:
+        with self._slots().threads:
             yield from self._transport.stream_text(self.wire_request(request, parts), self.api)
 
     async def astream(self, request: VisionRequest) -> AsyncIterator[str]:
         """Async twin of :meth:`stream`."""
         parts = await self._aresolve_parts(list(request.images), self._resolution(request))
-        async with self._slots():
+        async with self._slots().for_loop():
             async for delta in self._transport.astream_text(
                 self.wire_request(request, parts), self.api
             ):
@@ -514,15 +590,20 @@ class GeminiVisionClient:
     ) -> list[M | GeminiVisionError]:
         """Run ``fn`` over ``items`` on threads, ``max_concurrency`` at a time, in input order.
 
-        A failed item gives its error in its place; the other items are not lost.
+        ``max_concurrency`` defaults to the client's; more than the client's is granted
+        (see :meth:`concurrency`). A failed item gives its error in its place; the
+        other items are not lost.
         """
         from concurrent.futures import ThreadPoolExecutor
 
-        workers = max(1, min(max_concurrency or self.max_concurrency, len(items) or 1))
+        limit = max_concurrency or self.max_concurrency
+        workers = max(1, min(limit, len(items) or 1))
+        scope = self.concurrency(limit)
 
         def run(item: T) -> M | GeminiVisionError:
             try:
-                return fn(item)
+                with scope.active():
+                    return fn(item)
             except GeminiVisionError as error:
                 return error
 
@@ -539,17 +620,20 @@ class GeminiVisionClient:
         """Async twin of :meth:`map`: ``max_concurrency`` calls in flight, input order kept."""
         results: list[M | GeminiVisionError | None] = [None] * len(items)
         pending = iter(enumerate(items))
+        limit = max_concurrency or self.max_concurrency
+        scope = self.concurrency(limit)
 
         # A fixed set of workers, each taking the next item: no task, future or
         # semaphore wait per item, however long the list.
         async def worker() -> None:
-            for index, item in pending:
-                try:
-                    results[index] = await fn(item)
-                except GeminiVisionError as error:
-                    results[index] = error
+            with scope.active():
+                for index, item in pending:
+                    try:
+                        results[index] = await fn(item)
+                    except GeminiVisionError as error:
+                        results[index] = error
 
-        workers = max(1, min(max_concurrency or self.max_concurrency, len(items)))
+        workers = max(1, min(limit, len(items)))
         await asyncio.gather(*(worker() for _ in range(workers)))
         return cast("list[M | GeminiVisionError]", results)
 
@@ -600,7 +684,10 @@ class GeminiVisionClient:
             prepared, query=query, max_objects=max_objects, prompts=self.prompts
         )
         return detect.parse_response(
-            self.generate(request), prepared, mask_threshold=self.mask_threshold
+            self.generate(request),
+            prepared,
+            mask_threshold=self.mask_threshold,
+            max_objects=max_objects,
         )
 
     async def adetect(
@@ -614,7 +701,10 @@ class GeminiVisionClient:
             prepared, query=query, max_objects=max_objects, prompts=self.prompts
         )
         return detect.parse_response(
-            await self.agenerate(request), prepared, mask_threshold=self.mask_threshold
+            await self.agenerate(request),
+            prepared,
+            mask_threshold=self.mask_threshold,
+            max_objects=max_objects,
         )
 
     def segment(self, image: Any, *, query: str | None = None) -> DetectionResult:

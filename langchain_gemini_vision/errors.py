@@ -7,6 +7,7 @@ written against ``langchain_core.exceptions`` keeps working::
     GeminiVisionError
     ├── ImageInputError            (ValueError)        bad image before any call
     ├── ConfigurationError         (ValueError)        missing key, bad option
+    │   └── UnknownArgumentError   (TypeError)         a misspelt keyword argument
     ├── GeminiVisionAPIError                           the service said no
     │   ├── GeminiVisionAuthError          (ModelAuthenticationError) 401/403
     │   ├── GeminiVisionRateLimitError     (ModelRateLimitError)      429
@@ -66,6 +67,7 @@ __all__ = [
     "PartialLoadError",
     "ResponseBlockedError",
     "ResponseError",
+    "UnknownArgumentError",
     "redact",
 ]
 
@@ -119,6 +121,10 @@ class ImageInputError(GeminiVisionError, ValueError):
 
 class ConfigurationError(GeminiVisionError, ValueError):
     """The package is set up in a way that cannot work (missing key, bad option)."""
+
+
+class UnknownArgumentError(ConfigurationError, TypeError):
+    """A keyword argument no setting or field has: a ``TypeError``, as Python's own is."""
 
 
 class GeminiVisionAPIError(GeminiVisionError):

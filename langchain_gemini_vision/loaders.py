@@ -38,12 +38,23 @@ then, by ``on_error``:
 Batch-jobs mode (``batch_dir=``) follows the same rules: an image that cannot be
 loaded is a failure of that image (the others are submitted), and every item the
 service could not answer is recorded in ``failures`` too.
+
+**Settings.** The loader takes every client setting by name (``model=``,
+``api_key=``/``google_api_key=``, ``retry=``, ``allowed_dirs=``...: the fields of
+:class:`~langchain_gemini_vision.settings.GeminiVisionSettings`), or a
+``settings=`` object, or a ``client=`` (then no setting beside it). They are
+checked at construction (a misspelt name raises, naming the closest one) and
+kept in :attr:`GeminiImageLoader.settings`; assigning one
+(``loader.model = "..."``) takes effect at the next load, which builds its client
+from the new settings. The key is never pickled.
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
+import threading
 from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -54,10 +65,15 @@ from typing import Any, Literal
 from langchain_core.document_loaders import BaseLoader
 from langchain_core.documents import Document
 
-from langchain_gemini_vision.client import GeminiVisionClient
-from langchain_gemini_vision.errors import GeminiVisionError, PartialLoadError
+from langchain_gemini_vision.client import ConcurrencyScope, GeminiVisionClient
+from langchain_gemini_vision.errors import ConfigurationError, GeminiVisionError, PartialLoadError
 from langchain_gemini_vision.images import PreparedImage
 from langchain_gemini_vision.results import Caption, DetectionResult
+from langchain_gemini_vision.settings import (
+    GeminiVisionSettings,
+    accepted_names,
+    check_arguments,
+)
 
 __all__ = [
     "GeminiImageLoader",
@@ -115,11 +131,14 @@ class GeminiImageLoader(BaseLoader):
             paths, ``http(s)``/``gs://`` URLs, Files API names, bytes, ...
         glob: Pattern for folders, e.g. ``"**/*.png"``; by default every image file
             directly inside.
-        client: The client to use; otherwise one is built from ``client_kwargs``.
+        client: The client to use (shared); otherwise one is built from the settings.
+        settings: A :class:`~langchain_gemini_vision.settings.GeminiVisionSettings`
+            to build the client from (``**settings_fields`` change it).
         detect: Also run object detection and add ``labels`` and ``objects``.
         detect_query: What detection looks for (all prominent objects by default).
         caption_prompt: Override the caption instruction.
-        max_concurrency: Images in flight at once (default: the client's).
+        max_concurrency: Images in flight at once, and the bound on requests in flight
+            while loading, even above a given client's own (default: the client's).
         on_error: ``"raise"`` (a :class:`PartialLoadError` carrying the documents made,
             once every image was tried), ``"skip"`` or ``"include"``; see the module
             docstring.
@@ -127,8 +146,12 @@ class GeminiImageLoader(BaseLoader):
             24 h) with their resumable manifest in this folder; loading again with
             the same folder resumes without submitting any image twice.
         batch_poll_interval: Seconds between polls of the batch jobs (default 30).
-        client_kwargs: Settings for the client built when ``client`` is not given
-            (``model``, ``api``, ``api_key``, ``base_url``, ...).
+        settings_fields: Client settings by name (``model``, ``api``, ``api_key``,
+            ``base_url``, ``retry``...), when ``client`` is not given.
+
+    Raises:
+        UnknownArgumentError: A keyword argument no setting or parameter has.
+        ConfigurationError: A bad setting value, or settings next to ``client``.
 
     Example:
         >>> loader = GeminiImageLoader("photos/", glob="*.jpg", detect=True)
@@ -142,6 +165,7 @@ class GeminiImageLoader(BaseLoader):
         *,
         glob: str = "*",
         client: GeminiVisionClient | None = None,
+        settings: GeminiVisionSettings | None = None,
         detect: bool = False,
         detect_query: str | None = None,
         caption_prompt: str | None = None,
@@ -149,7 +173,7 @@ class GeminiImageLoader(BaseLoader):
         on_error: OnError = "raise",
         batch_dir: str | PurePath | None = None,
         batch_poll_interval: float | None = None,
-        **client_kwargs: Any,
+        **settings_fields: Any,
     ) -> None:
         if on_error not in ("raise", "skip", "include"):
             msg = f"on_error must be 'raise', 'skip' or 'include', not {on_error!r}"
@@ -165,25 +189,82 @@ class GeminiImageLoader(BaseLoader):
         self.on_error: OnError = on_error
         self.batch_dir = batch_dir
         self.batch_poll_interval = batch_poll_interval
-        self._client = client
-        self._client_kwargs = client_kwargs
         self._max_concurrency = max_concurrency
         self.failures: list[LoaderFailure] = []
         """Images that failed during the last load (reset when a load starts)."""
+        self._given_client = client
+        self._built: tuple[GeminiVisionSettings, GeminiVisionClient] | None = None
+        self._built_lock = threading.Lock()
+        if client is not None and (settings is not None or settings_fields):
+            beside = sorted(settings_fields) or ["settings"]
+            msg = (
+                f"GeminiImageLoader: {', '.join(beside)} cannot be given next to client=..., "
+                "whose settings are fixed: set them on that client, or pass no client"
+            )
+            raise ConfigurationError(msg)
+        check_arguments("GeminiImageLoader", settings_fields, _SETTING_NAMES | _PARAMETERS)
+        if max_concurrency is not None and client is None:
+            # One number for one idea: the client built here bounds requests to it too.
+            settings_fields["max_concurrency"] = max_concurrency
+        self.settings: GeminiVisionSettings = (
+            client.settings
+            if client is not None
+            else GeminiVisionSettings.build(settings, owner="GeminiImageLoader", **settings_fields)
+        )
+        """The client settings (a change to one of them takes effect at the next load)."""
 
     # -- setup -------------------------------------------------------------
 
+    def __getattr__(self, name: str) -> Any:
+        # Each client setting reads as an attribute: ``loader.model``.
+        if name in _SETTING_NAMES and "settings" in self.__dict__:
+            return getattr(self.settings, name)
+        msg = f"{type(self).__name__!r} object has no attribute {name!r}"
+        raise AttributeError(msg)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _SETTING_NAMES and "settings" in self.__dict__:
+            if self._given_client is not None:
+                msg = (
+                    f"GeminiImageLoader.{name} cannot be set: this loader uses the client it "
+                    "was given (client=...), whose settings are fixed"
+                )
+                raise ConfigurationError(msg)
+            # Validated now; the next load builds its client from the new settings.
+            value = GeminiVisionSettings.build(
+                self.settings, owner="GeminiImageLoader", **{name: value}
+            )
+            name = "settings"
+        super().__setattr__(name, value)
+
     @property
     def client(self) -> GeminiVisionClient:
-        """The client (built on first use from ``client_kwargs`` when none was given)."""
-        if self._client is None:
-            self._client = GeminiVisionClient(**self._client_kwargs)
-        return self._client
+        """The client given, else one built from :attr:`settings` (again when they change)."""
+        if self._given_client is not None:
+            return self._given_client
+        built = self._built
+        if built is None or built[0] != self.settings:
+            with self._built_lock:
+                built = self._built
+                if built is None or built[0] != self.settings:
+                    built = (self.settings, GeminiVisionClient(self.settings))
+                    self._built = built
+        return built[1]
 
     @property
     def max_concurrency(self) -> int:
         """Images in flight at once."""
         return self._max_concurrency or self.client.max_concurrency
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The settings pickle without the key; a client built here is not pickled
+        # (a given one refuses to be).
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_built", "_built_lock")}
+        return {**state, "_built": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.__dict__["_built_lock"] = threading.Lock()
 
     def _iter_sources(self) -> Iterator[tuple[str, Any]]:
         """``(label, source)`` pairs, lazily; folders are listed in sorted order."""
@@ -230,22 +311,25 @@ class GeminiImageLoader(BaseLoader):
             ]
         return Document(page_content=caption.text, metadata=metadata)
 
-    def _load_one(self, label: str, source: Any) -> Document:
-        # Fetched: the loader's metadata carries every image's size.
-        image = self.client.prepare(source, fetch=True)
-        caption = self.client.caption(image, prompt=self.caption_prompt)
-        detection = self.client.detect(image, query=self.detect_query) if self.detect else None
+    def _load_one(self, label: str, source: Any, scope: ConcurrencyScope) -> Document:
+        with scope.active():
+            # Fetched: the loader's metadata carries every image's size.
+            image = self.client.prepare(source, fetch=True)
+            caption = self.client.caption(image, prompt=self.caption_prompt)
+            detection = self.client.detect(image, query=self.detect_query) if self.detect else None
         return self._document(label, image, caption, detection)
 
-    async def _aload_one(self, label: str, source: Any) -> Document:
-        image = await self.client.aprepare(source, fetch=True)
-        if self.detect:
-            caption, detection = await asyncio.gather(
-                self.client.acaption(image, prompt=self.caption_prompt),
-                self.client.adetect(image, query=self.detect_query),
-            )
-        else:
-            caption, detection = await self.client.acaption(image, prompt=self.caption_prompt), None
+    async def _aload_one(self, label: str, source: Any, scope: ConcurrencyScope) -> Document:
+        with scope.active():  # set in this task's own context: nothing leaks to the caller
+            image = await self.client.aprepare(source, fetch=True)
+            if self.detect:
+                caption, detection = await asyncio.gather(
+                    self.client.acaption(image, prompt=self.caption_prompt),
+                    self.client.adetect(image, query=self.detect_query),
+                )
+            else:
+                caption = await self.client.acaption(image, prompt=self.caption_prompt)
+                detection = None
         return self._document(label, image, caption, detection)
 
     def _record(self, failure: LoaderFailure) -> None:
@@ -315,6 +399,7 @@ class GeminiImageLoader(BaseLoader):
             return
         window = self.max_concurrency
         total = 0
+        scope = self.client.concurrency(window)
         pending: deque[tuple[str, Future[Document]]] = deque()
         with ThreadPoolExecutor(max_workers=window) as pool:
             sources = self._iter_sources()
@@ -326,7 +411,7 @@ class GeminiImageLoader(BaseLoader):
                     except StopIteration:
                         exhausted = True
                         break
-                    pending.append((label, pool.submit(self._load_one, label, source)))
+                    pending.append((label, pool.submit(self._load_one, label, source, scope)))
                     total += 1
                 if not pending:
                     break
@@ -348,6 +433,7 @@ class GeminiImageLoader(BaseLoader):
             return
         window = self.max_concurrency
         total = 0
+        scope = self.client.concurrency(window)
         pending: deque[tuple[str, asyncio.Task[Document]]] = deque()
         sources = self._iter_sources()
         exhausted = False
@@ -359,7 +445,7 @@ class GeminiImageLoader(BaseLoader):
                     except StopIteration:
                         exhausted = True
                         break
-                    task = asyncio.ensure_future(self._aload_one(label, source))
+                    task = asyncio.ensure_future(self._aload_one(label, source, scope))
                     pending.append((label, task))
                     total += 1
                 if not pending:
@@ -375,6 +461,13 @@ class GeminiImageLoader(BaseLoader):
             for _, task in pending:
                 task.cancel()
         self._finish(total)
+
+
+_SETTING_NAMES = frozenset(accepted_names(GeminiVisionSettings))
+_PARAMETERS = frozenset(inspect.signature(GeminiImageLoader.__init__).parameters) - {
+    "self",
+    "settings_fields",
+}
 
 
 def _label(source: Any, index: int) -> str:

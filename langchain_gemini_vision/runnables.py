@@ -22,17 +22,22 @@ every LangChain consumer of token usage reads: LangSmith's token and cost
 columns, ``get_usage_metadata_callback()``, and any handler's ``on_llm_end``.
 The typed result carries the same numbers on ``result.usage``.
 
-**Client.** Pass ``client=`` (shared, never serialised) or the client's settings
-as fields; one client is built on first use and cached for the Runnable's life.
+**Client.** Pass ``client=`` (shared, never serialised), or any client setting
+as a field (every field of :class:`~langchain_gemini_vision.settings.GeminiVisionSettings`:
+``model``, ``api_key``, ``retry``, ``prompts``, ``allowed_dirs``...). A client is built
+from the fields on first use and reused; a setting assigned later takes effect on
+the next call, and a misspelt keyword raises (see :mod:`._client_owner`).
+
+**Batches.** ``batch``/``abatch`` put ``config["max_concurrency"]`` requests in
+flight, even above the client's ``max_concurrency`` (which is the default).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, Literal, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 from langchain_core.callbacks import (
     AsyncCallbackManagerForChainRun,
@@ -45,18 +50,18 @@ from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, LLMResult
 from langchain_core.runnables import RunnableConfig, RunnableSerializable
 from langchain_core.runnables.config import get_config_list
-from langchain_core.utils import secret_from_env
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+from pydantic import BaseModel, ConfigDict, Field
 
-from langchain_gemini_vision.client import GeminiVisionClient
+from langchain_gemini_vision._client_owner import ClientOwner
+from langchain_gemini_vision.client import ConcurrencyScope, GeminiVisionClient
 from langchain_gemini_vision.errors import ImageInputError
-from langchain_gemini_vision.profiles import MediaResolution
 from langchain_gemini_vision.results import (
     Caption,
     DetectionResult,
     ImageComparison,
     VisualAnswer,
 )
+from langchain_gemini_vision.settings import GeminiVisionSettings, LocalFilesField
 from langchain_gemini_vision.usage import Usage
 
 __all__ = [
@@ -73,95 +78,6 @@ OutputT = TypeVar("OutputT", bound=BaseModel)
 _PROVIDER = "google_genai"
 _TEXT_KEYS = ("prompt", "query", "question")
 _REQUEST_KEYS = frozenset({"image", "images", "schema", "max_objects", *_TEXT_KEYS})
-# Serialising a client would serialise its key; building one takes a lock so
-# concurrent first calls share a single client.
-_CLIENT_LOCK = threading.Lock()
-
-
-class GeminiVisionSettings(BaseModel):
-    """The client settings shared by the Runnables, Tools and Toolkit.
-
-    Either ``client`` is given (and used as is, shared), or one
-    :class:`GeminiVisionClient` is built from these fields on first use and cached.
-    """
-
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
-
-    client: GeminiVisionClient | None = Field(default=None, exclude=True, repr=False)
-    """An existing client to use (shared; never serialised)."""
-    model: str | None = None
-    """Gemini model name, e.g. ``"gemini-3-flash-preview"``; defaults to the client's
-    (``GEMINI_VISION_MODEL`` or the package default)."""
-    api: Literal["interactions", "generate_content"] = "interactions"
-    """Which Gemini API to call."""
-    api_key: SecretStr | None = Field(
-        default_factory=secret_from_env(["GEMINI_API_KEY", "GOOGLE_API_KEY"], default=None),
-        alias="google_api_key",
-    )
-    """Gemini API key; read from ``GEMINI_API_KEY`` or ``GOOGLE_API_KEY`` when not given.
-    Never serialised, logged or shown."""
-    base_url: str | None = None
-    """Another endpoint: a proxy, or the local emulator (``http://127.0.0.1:8080``)."""
-    api_version: str | None = None
-    """API version path segment, e.g. ``"v1beta"``."""
-    timeout: float | None = 60.0
-    """Seconds for one attempt."""
-    max_concurrency: int = Field(default=16, ge=1)
-    """Requests in flight at once (also the default for ``batch``/``abatch``)."""
-    transport: Literal["lean", "sdk"] | None = None
-    """``"lean"`` (direct HTTP) or ``"sdk"`` (google-genai); chosen by the client when unset."""
-    vertexai: bool | None = None
-    """Use Vertex AI (with ``project`` and ``location``) instead of an API key."""
-    project: str | None = None
-    """Google Cloud project, for Vertex AI."""
-    location: str | None = None
-    """Google Cloud location, for Vertex AI."""
-    max_side: int | None = None
-    """Downscale images so neither side exceeds this, to save tokens."""
-    max_pixels: int | None = None
-    """Downscale images so width x height does not exceed this."""
-    media_resolution: MediaResolution | None = None
-    """Default per-image resolution (Gemini 3): low, medium, high, ultra_high."""
-
-    _built_client: GeminiVisionClient | None = PrivateAttr(default=None)
-
-    @property
-    def lc_secrets(self) -> dict[str, str]:
-        """The API key is serialised as a reference to ``GEMINI_API_KEY``, never its value."""
-        return {"api_key": "GEMINI_API_KEY"}
-
-    def get_client(self) -> GeminiVisionClient:
-        """The client: the one given, or the one built from the settings (built once).
-
-        Raises:
-            ConfigurationError: No key (and no Vertex AI), or an invalid setting.
-        """
-        if self.client is not None:
-            return self.client
-        if self._built_client is not None:
-            return self._built_client
-        with _CLIENT_LOCK:
-            if self._built_client is None:
-                self._built_client = GeminiVisionClient(**self._client_kwargs())
-            return self._built_client
-
-    def _client_kwargs(self) -> dict[str, Any]:
-        return {
-            "model": self.model,
-            "api": self.api,
-            "api_key": self.api_key,
-            "base_url": self.base_url,
-            "api_version": self.api_version,
-            "timeout": self.timeout,
-            "max_concurrency": self.max_concurrency,
-            "transport": self.transport,
-            "vertexai": self.vertexai,
-            "project": self.project,
-            "location": self.location,
-            "max_side": self.max_side,
-            "max_pixels": self.max_pixels,
-            "media_resolution": self.media_resolution,
-        }
 
 
 # --------------------------------------------------------------------------- requests
@@ -316,9 +232,11 @@ def _ls_metadata(client: GeminiVisionClient) -> dict[str, Any]:
 
 
 class _GeminiVisionRunnable(
-    GeminiVisionSettings, RunnableSerializable[Any, OutputT], Generic[OutputT]
+    LocalFilesField, ClientOwner, RunnableSerializable[Any, OutputT], Generic[OutputT]
 ):
     """What every task Runnable shares: settings, input handling, tracing, batching."""
+
+    model_config = ConfigDict(extra="forbid")
 
     _task: str = "vision"
 
@@ -404,11 +322,19 @@ class _GeminiVisionRunnable(
 
     def _batch_configs(
         self, config: RunnableConfig | list[RunnableConfig] | None, n: int
-    ) -> list[RunnableConfig]:
-        """Each config, with ``max_concurrency`` defaulting to the client's."""
+    ) -> tuple[list[RunnableConfig], ConcurrencyScope]:
+        """Each config, ``max_concurrency`` defaulting to the client's, and the batch's scope.
+
+        LangChain's executor takes the first config's ``max_concurrency``: the scope lets
+        the client put that many requests in flight, even above its own bound.
+        """
         configs = get_config_list(config, n)
-        limit = self.get_client().max_concurrency
-        return [c if c.get("max_concurrency") else {**c, "max_concurrency": limit} for c in configs]
+        client = self.get_client()
+        limit = configs[0].get("max_concurrency") or client.max_concurrency
+        filled: list[RunnableConfig] = [
+            c if c.get("max_concurrency") else {**c, "max_concurrency": limit} for c in configs
+        ]
+        return filled, client.concurrency(limit)
 
     def batch(
         self,
@@ -420,17 +346,15 @@ class _GeminiVisionRunnable(
     ) -> list[OutputT]:
         """Run many inputs on threads, ``max_concurrency`` in flight, results in input order.
 
-        ``max_concurrency`` comes from the config, else from the client. With
+        ``max_concurrency`` comes from the config (granted even above the client's own
+        bound), else from the client. With
         ``return_exceptions=True`` a failed input gives its exception in its place.
         """
         if not inputs:
             return []
-        return super().batch(
-            inputs,
-            self._batch_configs(config, len(inputs)),
-            return_exceptions=return_exceptions,
-            **kwargs,
-        )
+        configs, scope = self._batch_configs(config, len(inputs))
+        with scope.active():
+            return super().batch(inputs, configs, return_exceptions=return_exceptions, **kwargs)
 
     async def abatch(
         self,
@@ -443,12 +367,11 @@ class _GeminiVisionRunnable(
         """Async :meth:`batch`: ``max_concurrency`` calls in flight, results in input order."""
         if not inputs:
             return []
-        return await super().abatch(
-            inputs,
-            self._batch_configs(config, len(inputs)),
-            return_exceptions=return_exceptions,
-            **kwargs,
-        )
+        configs, scope = self._batch_configs(config, len(inputs))
+        with scope.active():
+            return await super().abatch(
+                inputs, configs, return_exceptions=return_exceptions, **kwargs
+            )
 
 
 # --------------------------------------------------------------------------- the tasks

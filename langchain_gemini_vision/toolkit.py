@@ -11,20 +11,20 @@ Example:
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Literal
 
 from langchain_core.tools import BaseTool, BaseToolkit
 from pydantic import ConfigDict, Field
 
+from langchain_gemini_vision._client_owner import ClientOwner
 from langchain_gemini_vision.image_store import ImageStore
-from langchain_gemini_vision.runnables import GeminiVisionSettings
 from langchain_gemini_vision.tools import (
     GeminiImageCaptionTool,
     GeminiImageCompareTool,
     GeminiImageQATool,
     GeminiImageSegmentationTool,
     GeminiObjectDetectionTool,
+    ReferenceDirs,
 )
 
 __all__ = ["GeminiVisionToolkit", "ToolName"]
@@ -41,21 +41,22 @@ _TOOLS: dict[str, type[BaseTool]] = {
 }
 
 
-class GeminiVisionToolkit(GeminiVisionSettings, BaseToolkit):
+class GeminiVisionToolkit(ReferenceDirs, ClientOwner, BaseToolkit):
     """The five Gemini vision tools, built around one shared client.
 
-    The client settings (``model``, ``api``, ``api_key``, ``base_url``, ...) or a
-    ready ``client`` are given once; every tool from :meth:`get_tools` uses the same
+    The client settings (every field of
+    :class:`~langchain_gemini_vision.settings.GeminiVisionSettings` but ``allowed_dirs``:
+    ``model``, ``api``, ``api_key``, ``retry``, ``prompts``...) or a ready ``client``
+    are given once; every tool from :meth:`get_tools` uses the same
     :class:`~langchain_gemini_vision.client.GeminiVisionClient`, so concurrency limits,
-    connection pools and usage totals are shared.
+    connection pools and usage totals are shared. A setting changed on the toolkit
+    reaches the tools of the next :meth:`get_tools` call.
     """
 
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="forbid")
 
     image_store: ImageStore | None = Field(default=None, exclude=True)
     """The store the application fills; tools resolve image ids in it."""
-    allowed_dirs: list[Path] | None = None
-    """Local folders the tools may read (``None``: no local files at all)."""
     allow_latest_image: bool = False
     """Let the model pass ``"latest"`` for the newest image a user sent (agents only)."""
     return_annotated_image: bool = False
@@ -71,6 +72,7 @@ class GeminiVisionToolkit(GeminiVisionSettings, BaseToolkit):
         Raises:
             ConfigurationError: No key and no Vertex AI settings.
             ValueError: ``tool_kwargs`` names a tool that is not built.
+            UnknownArgumentError: ``tool_kwargs`` gives a tool a field it does not have.
         """
         names = list(self.include) if self.include is not None else list(_TOOLS)
         stray = sorted(set(self.tool_kwargs) - set(names))
@@ -81,7 +83,7 @@ class GeminiVisionToolkit(GeminiVisionSettings, BaseToolkit):
         shared: dict[str, Any] = {
             "client": client,
             "image_store": self.image_store,
-            "allowed_dirs": self.allowed_dirs,
+            "reference_dirs": self.reference_dirs,
             "allow_latest_image": self.allow_latest_image,
         }
         tools: list[BaseTool] = []

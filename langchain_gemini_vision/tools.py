@@ -7,7 +7,7 @@ Five ``BaseTool`` subclasses: :class:`GeminiImageCaptionTool`,
 * takes image **references**, never image data: an ``http(s)://`` or ``gs://`` URL,
   a Files API name (``files/abc``) or URI, an id from the application's
   :class:`~langchain_gemini_vision.image_store.ImageStore` (``"img_1"``), a local
-  path only inside ``allowed_dirs`` (by default no local file is readable), and
+  path only inside ``reference_dirs`` (by default no local file is readable), and
   ``"latest"`` (the newest image a user sent in the agent's conversation) when
   ``allow_latest_image=True``. ``data:`` URIs and base64 are refused with a
   message telling the model to use an image id;
@@ -17,12 +17,20 @@ Five ``BaseTool`` subclasses: :class:`GeminiImageCaptionTool`,
   rebuilds it). ``return_annotated_image=True`` (detection, segmentation) adds the
   image with the boxes drawn, as an image content block, for Gemini and Anthropic agents;
 * turns errors the model can act on (a bad or missing image reference, a path
-  outside ``allowed_dirs``, an unusable answer, a rate limit that outlasted the
+  outside ``reference_dirs``, an unusable answer, a rate limit that outlasted the
   retries) into a ``ToolException`` returned to the model (``handle_tool_error=True``);
   programming and configuration errors still raise;
-* is configured only by its owner: model, API, key, ``allowed_dirs``, the store
-  and flags are fields, never tool arguments, so nothing the model reads (text in
-  an image included) can change them.
+* is configured only by its owner: every client setting (model, API, key, retry,
+  prompts... as :class:`~langchain_gemini_vision.settings.GeminiVisionSettings`
+  lists them), ``reference_dirs``, the store and flags are fields, never tool
+  arguments, so nothing the model reads (text in an image included) can change them.
+
+Two kinds of images, two rules for local files: images the application gives
+(store ids, ``"latest"``) are trusted and read as they are; paths the *model*
+chooses are read only inside ``reference_dirs``. (``allowed_dirs``, the client
+setting for the application's own paths, is not a tool field: on tools it is the
+deprecated old name of ``reference_dirs``; restrict application paths with a
+``client=`` built with ``allowed_dirs``.)
 
 Inside a LangGraph agent (``langchain.agents.create_agent``), ``"latest"`` is read
 from the agent's messages through the ``runtime`` argument LangGraph injects
@@ -36,8 +44,9 @@ import io
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
+from os import PathLike
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from langchain_core.callbacks import (
     AsyncCallbackManagerForToolRun,
@@ -49,6 +58,7 @@ from langchain_core.tools import BaseTool, InjectedToolArg, ToolException
 from langchain_core.tools.base import ToolExceptionHandlerOutput
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from langchain_gemini_vision._client_owner import ClientOwner, warn_renamed
 from langchain_gemini_vision.client import GeminiVisionClient
 from langchain_gemini_vision.errors import (
     GeminiVisionAPIError,
@@ -56,7 +66,7 @@ from langchain_gemini_vision.errors import (
     ResponseError,
 )
 from langchain_gemini_vision.image_store import ImageStore
-from langchain_gemini_vision.images import PreparedImage, aload_image, load_image
+from langchain_gemini_vision.images import PreparedImage
 from langchain_gemini_vision.results import (
     Caption,
     DetectionResult,
@@ -69,7 +79,6 @@ from langchain_gemini_vision.runnables import (
     GeminiImageQA,
     GeminiImageSegmenter,
     GeminiObjectDetector,
-    GeminiVisionSettings,
 )
 
 __all__ = [
@@ -213,10 +222,35 @@ def _latest_user_image(runtime: Any) -> Any:
     )
 
 
-class _GeminiVisionTool(GeminiVisionSettings, BaseTool):
+class ReferenceDirs(BaseModel):
+    """``reference_dirs``: the folders a model-chosen reference may point into.
+
+    Shared by the tools and the Toolkit; ``allowed_dirs`` is its deprecated old name.
+    """
+
+    reference_dirs: list[Path] | None = None
+    """Local folders a path chosen by the model may point into (checked on the resolved
+    path). ``None`` (the default): no local file is ever read, whatever path the model
+    names."""
+
+    _renamed: ClassVar[Mapping[str, str]] = {"allowed_dirs": "reference_dirs"}
+
+    @field_validator("reference_dirs", mode="before")
+    @classmethod
+    def _one_folder(cls, value: Any) -> Any:
+        return [value] if isinstance(value, (str, PathLike)) else value
+
+    @property
+    def allowed_dirs(self) -> list[Path] | None:
+        """Deprecated: the old name of :attr:`reference_dirs` (assigning it sets that)."""
+        warn_renamed(type(self).__name__, "allowed_dirs", "reference_dirs", stacklevel=2)
+        return self.reference_dirs
+
+
+class _GeminiVisionTool(ReferenceDirs, ClientOwner, BaseTool):
     """What every vision tool shares: settings, reference resolution, error handling."""
 
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="forbid")
 
     response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
     handle_tool_error: bool | str | Callable[[ToolException], ToolExceptionHandlerOutput] | None = (
@@ -224,9 +258,6 @@ class _GeminiVisionTool(GeminiVisionSettings, BaseTool):
     )
     image_store: ImageStore | None = Field(default=None, exclude=True)
     """Where the application keeps the images the model refers to by id."""
-    allowed_dirs: list[Path] | None = None
-    """Local folders the tool may read images from. ``None`` (the default): no local
-    file is ever read, whatever path the model names."""
     allow_latest_image: bool = False
     """Let the model pass ``"latest"`` for the newest image a user sent (agents only)."""
 
@@ -291,7 +322,7 @@ class _GeminiVisionTool(GeminiVisionSettings, BaseTool):
                 + (f" (known ids: {known})" if known else " (no images are registered)")
                 + "; use one of the ids given in the conversation, or a URL",
             )
-        if self.allowed_dirs is None:
+        if self.reference_dirs is None:
             raise ImageInputError(
                 ref[:80],
                 "outside_allowed_dirs",
@@ -299,25 +330,17 @@ class _GeminiVisionTool(GeminiVisionSettings, BaseTool):
             )
         return "path", ref
 
-    def _load_options(self, client: GeminiVisionClient) -> dict[str, Any]:
-        return {
-            "allowed_dirs": list(self.allowed_dirs or ()),
-            "max_side": client.max_side,
-            "max_pixels": client.max_pixels,
-            "url_policy": client.url_policy,
-        }
-
     def _resolve(self, reference: str, runtime: Any, *, need_pixels: bool = False) -> Any:
-        """A source the client may load: never a model-chosen path outside ``allowed_dirs``."""
+        """A source the client may load: never a model-chosen path outside ``reference_dirs``."""
         kind, source = self._classify(reference, runtime)
         client = self._owner_client()
         if kind == "trusted":
             if not need_pixels:
                 return source
             return client.prepare(source, fetch=True)
-        # A URL or an allowed path: load_image with the tool's own allowed_dirs, so the
-        # client's (possibly wider) setting never applies to model-chosen strings.
-        return load_image(source, fetch=need_pixels, **self._load_options(client))
+        # A URL or a path in reference_dirs: loaded with the tool's folders in place of
+        # the client's allowed_dirs, which never apply to model-chosen strings.
+        return client.prepare(source, fetch=need_pixels, allowed_dirs=self._model_dirs())
 
     async def _aresolve(self, reference: str, runtime: Any, *, need_pixels: bool = False) -> Any:
         kind, source = self._classify(reference, runtime)
@@ -326,7 +349,10 @@ class _GeminiVisionTool(GeminiVisionSettings, BaseTool):
             if not need_pixels:
                 return source
             return await client.aprepare(source, fetch=True)
-        return await aload_image(source, fetch=need_pixels, **self._load_options(client))
+        return await client.aprepare(source, fetch=need_pixels, allowed_dirs=self._model_dirs())
+
+    def _model_dirs(self) -> list[Path]:
+        return list(self.reference_dirs or ())
 
     @staticmethod
     def _tool_error(error: Exception) -> ToolException:

@@ -76,7 +76,7 @@ class LeanTransport:
         base_url: str | None = None,
         api_version: str | None = None,
         timeout: float | None = 60.0,
-        max_connections: int = 64,
+        max_connections: int | None = 64,
         extra_headers: dict[str, str] | None = None,
     ) -> None:
         self._api_key = api_key
@@ -126,7 +126,7 @@ class LeanTransport:
         session = self._sessions.get(loop)
         if session is None or session.closed:
             _drop_dead_sessions(self._sessions)
-            connector = aiohttp.TCPConnector(limit=self._max_connections)
+            connector = aiohttp.TCPConnector(limit=self._max_connections or 0)  # 0: no limit
             # trust_env=False: no proxy from the environment sees the key.
             session = aiohttp.ClientSession(connector=connector, trust_env=False)
             self._sessions[loop] = session

@@ -270,7 +270,10 @@ def parse_item(
         return caption.parse_response(vision)
     if task == "detect":
         return detect.parse_response(
-            vision, image_for_parsing(images[0]), mask_threshold=client.mask_threshold
+            vision,
+            image_for_parsing(images[0]),
+            mask_threshold=client.mask_threshold,
+            max_objects=options.get("max_objects"),
         )
     if task == "segment":
         return segment.parse_response(

@@ -43,7 +43,7 @@ from langchain_gemini_vision.errors import (
     ResponseBlockedError,
     redact,
 )
-from langchain_gemini_vision.images import PreparedImage, aload_image
+from langchain_gemini_vision.images import PreparedImage
 from langchain_gemini_vision.report import ReportEntry, ReportError, ReportImage, Result
 from langchain_gemini_vision.results import DetectionResult
 from langchain_gemini_vision.tasks import TaskName
@@ -73,9 +73,8 @@ class Job:
 
 @dataclass(frozen=True)
 class RunSettings:
-    """What every job of a run shares."""
+    """What every job of a run shares (local folders are the client's ``allowed_dirs``)."""
 
-    allowed_dirs: tuple[Path, ...] | None = None
     annotate_dir: Path | None = None
     debug: bool = False
 
@@ -231,13 +230,7 @@ async def _run_one(
     entry = ReportEntry(task=job.task, sources=list(job.sources), instruction=job.instruction)
     try:
         images = [
-            await aload_image(
-                source,
-                allowed_dirs=settings.allowed_dirs,
-                fetch=bool(_HTTP.match(source)),
-                url_policy=client.url_policy,
-            )
-            for source in job.sources
+            await client.aprepare(source, fetch=bool(_HTTP.match(source))) for source in job.sources
         ]
         entry.images = [_view(image) for image in images]
         entry.result = await _call(client, job, images)

@@ -279,8 +279,13 @@ def make_client(
     media_resolution: MediaResolutionChoice | None,
     base_url: str | None,
     api_key: str | None = None,
+    allowed_dirs: Sequence[Path] | None = None,
 ) -> GeminiVisionClient:
-    """A :class:`GeminiVisionClient` for these options (key from the environment by default)."""
+    """A :class:`GeminiVisionClient` for these options (key from the environment by default).
+
+    ``--allow-dir`` is the client's ``allowed_dirs``, so interactive runs and batch
+    submissions read local images under the same rule.
+    """
     from langchain_gemini_vision.client import GeminiVisionClient
 
     api_name: ApiName = "generate_content" if api is Api.generate_content else "interactions"
@@ -294,6 +299,7 @@ def make_client(
         base_url=base_url,
         max_concurrency=concurrency,
         media_resolution=resolution,
+        allowed_dirs=allowed_dirs or None,
     )
 
 
@@ -375,6 +381,7 @@ def execute(
         concurrency=common.concurrency,
         media_resolution=common.media_resolution,
         base_url=common.base_url,
+        allowed_dirs=common.allow_dirs,
     )
     if task == "compare" or (task == "ask" and together):
         jobs = [Job(task, tuple(sources), instruction)]
@@ -382,11 +389,7 @@ def execute(
         jobs = [Job(task, (source,), instruction, max_objects) for source in sources]
     if annotate_dir is None and task in ("detect", "segment"):
         annotate_dir = common.report
-    settings = RunSettings(
-        allowed_dirs=tuple(common.allow_dirs) if common.allow_dirs else None,
-        annotate_dir=annotate_dir,
-        debug=common.debug,
-    )
+    settings = RunSettings(annotate_dir=annotate_dir, debug=common.debug)
     started = time.perf_counter()
     with JsonLines(common.out) as sink:
         entries = asyncio.run(
@@ -504,6 +507,7 @@ def caption(
             concurrency=concurrency,
             media_resolution=media_resolution,
             base_url=base_url,
+            allowed_dirs=allow_dir,
         )
         paths = expand_sources(sources, recursive=recursive)
         code = submit_captions(

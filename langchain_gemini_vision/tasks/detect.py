@@ -63,8 +63,10 @@ def parse_response(
 ) -> DetectionResult:
     """Read boxes (and masks) from any output form real models produce.
 
-    Raises ``OutputParsingError`` (with the raw text) when nothing usable parses;
-    an explicit empty list is a valid "no objects" answer.
+    ``max_objects`` is applied here, with a warning on the result, because a model
+    does not always obey the prompt's cap; interactive calls and batch jobs both
+    parse through this function. Raises ``OutputParsingError`` (with the raw text)
+    when nothing usable parses; an explicit empty list is a valid "no objects" answer.
     """
     width, height = image_size(image)
     parsed = parse_detections(

@@ -520,6 +520,20 @@ class GeminiEmulator:
         request: web.Request,
         handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
     ) -> web.StreamResponse:
+        # Counted on the server's own loop (one thread): no lock needed.
+        stats = self.stats
+        stats.in_flight += 1
+        stats.peak_in_flight = max(stats.peak_in_flight, stats.in_flight)
+        try:
+            return await self._serve(request, handler)
+        finally:
+            stats.in_flight -= 1
+
+    async def _serve(
+        self,
+        request: web.Request,
+        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    ) -> web.StreamResponse:
         # Latency is the time from arrival to reply, as a real service's is: the
         # answer is computed while the request waits, not after its wait.
         arrived = asyncio.get_running_loop().time()

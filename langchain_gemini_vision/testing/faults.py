@@ -191,6 +191,9 @@ class Stats:
         faults: Faults injected, by name (``"503"``, ``"drop"``...).
         analyses: Images analysed (cache misses).
         analysis_cache_hits: Images answered from the analysis cache.
+        in_flight: Requests being answered now (arrived, reply not yet handed over).
+        peak_in_flight: The most requests in flight at once since the last ``reset()``:
+            what a client's concurrency really was, whatever its timing.
     """
 
     requests: Counter[str] = field(default_factory=Counter)
@@ -202,6 +205,8 @@ class Stats:
     faults: Counter[str] = field(default_factory=Counter)
     analyses: int = 0
     analysis_cache_hits: int = 0
+    in_flight: int = 0
+    peak_in_flight: int = 0
 
     def reset(self) -> None:
         """Zero every counter."""
@@ -211,3 +216,4 @@ class Stats:
         self.faults.clear()
         self.uploads = self.uploaded_bytes = self.files_created = 0
         self.analyses = self.analysis_cache_hits = 0
+        self.peak_in_flight = self.in_flight  # requests still open count from now on

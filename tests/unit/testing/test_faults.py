@@ -122,3 +122,18 @@ def test_latency_and_recorded_requests_hide_the_key() -> None:
         assert emu.stats.bytes_received["interactions"] == recorded.body_size
         emu.clear_requests()
         assert emu.requests == []
+
+
+def test_peak_in_flight_counts_requests_open_at_once() -> None:
+    import concurrent.futures
+
+    with GeminiEmulator(latency=0.5) as emu, httpx2.Client() as http:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=5) as pool:
+            replies = list(pool.map(lambda _: _post(http, emu), range(5)))
+        assert all(r.status_code == 200 for r in replies)
+        assert (emu.stats.peak_in_flight, emu.stats.in_flight) == (5, 0)
+        _post(http, emu)
+        assert emu.stats.peak_in_flight == 5
+        emu.stats.reset()
+        _post(http, emu)
+        assert emu.stats.peak_in_flight == 1

@@ -1,0 +1,293 @@
+"""Every client setting, defined once, and the frozen settings object made from them.
+
+The client, the Runnables, the Tools, the Toolkit, the Loader and the CLI take the
+same settings, so each setting is defined, validated and documented in one place:
+
+* :class:`SettingFields` and :class:`LocalFilesField` are the field definitions.
+  The LangChain classes inherit them through one private base (as
+  langchain-google-genai keeps its shared fields on ``_BaseGoogleGenerativeAI``),
+  so the settings are their constructor arguments, shown by LangSmith and kept by
+  LangChain's serialisation (the key excepted), and a change to one takes effect.
+* :class:`GeminiVisionSettings` is the same fields, frozen: ``GeminiVisionClient``
+  is built from one, and the LangChain classes produce one from their field values
+  whenever they need their client. A client's settings never change under it.
+
+Adding a setting is adding a field here (and reading it where it acts); its
+docstring is its documentation.
+
+Two ideas, two names: ``allowed_dirs`` (here) is where the *application's own*
+paths may be read from (``None``: any path it names); the Tools' ``reference_dirs``
+is where a *model-chosen* reference may point (``None``: no local file at all).
+
+The key follows google-genai: ``api_key`` (``google_api_key`` is accepted
+everywhere), else ``GOOGLE_API_KEY``, else ``GEMINI_API_KEY``. It is a
+``SecretStr``, never in a ``repr``, a dump, LangChain's serialisation or a pickle:
+an unpickled object reads it from the environment again.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from langchain_gemini_vision._transport.base import ApiName, TransportName
+from langchain_gemini_vision._transport.retry import RetryPolicy
+from langchain_gemini_vision._url_safety import UrlPolicy
+from langchain_gemini_vision.errors import ConfigurationError, UnknownArgumentError
+from langchain_gemini_vision.profiles import MediaResolution, ModelProfile
+from langchain_gemini_vision.prompts import Prompts
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "GeminiVisionSettings",
+    "LocalFilesField",
+    "SettingFields",
+    "accepted_names",
+    "check_arguments",
+    "env_base_url",
+    "key_from_env",
+]
+
+logger = logging.getLogger("langchain_gemini_vision")
+
+DEFAULT_MODEL = "gemini-3-flash-preview"
+"""The seed guide's model; ``GEMINI_VISION_MODEL`` overrides it."""
+
+_KEY_VARIABLES = ("GOOGLE_API_KEY", "GEMINI_API_KEY")
+"""google-genai's order (``_api_client.get_env_api_key``): ``GOOGLE_API_KEY`` wins."""
+_warned_two_keys: list[bool] = []
+
+
+def key_from_env() -> SecretStr | None:
+    """The API key google-genai would read: ``GOOGLE_API_KEY``, else ``GEMINI_API_KEY``.
+
+    An empty variable counts as unset, as in google-genai.
+    """
+    values = [os.environ.get(name) for name in _KEY_VARIABLES]
+    if all(values) and values[0] != values[1] and not _warned_two_keys:
+        _warned_two_keys.append(True)
+        logger.warning("Both GOOGLE_API_KEY and GEMINI_API_KEY are set. Using GOOGLE_API_KEY.")
+    for value in values:
+        if value:
+            return SecretStr(value)
+    return None
+
+
+def env_base_url(*, vertexai: bool) -> str | None:
+    """The base URL google-genai uses when none is given (``_base_url.get_base_url``).
+
+    ``GOOGLE_GEMINI_BASE_URL`` (``GOOGLE_VERTEX_BASE_URL`` for Vertex AI); when
+    google-genai is already loaded, its own function, so a process-wide
+    ``set_default_base_urls`` counts too. An explicit ``base_url`` always wins.
+    """
+    sdk = sys.modules.get("google.genai._base_url")
+    if sdk is not None:
+        found: str | None = sdk.get_base_url(vertexai)
+        return found or None
+    variable = "GOOGLE_VERTEX_BASE_URL" if vertexai else "GOOGLE_GEMINI_BASE_URL"
+    return os.environ.get(variable) or None
+
+
+# --------------------------------------------------------------------------- names
+
+
+def accepted_names(model: type[BaseModel]) -> set[str]:
+    """The keyword arguments ``model`` takes: its field names and their aliases."""
+    names = set(model.model_fields)
+    names.update(info.alias for info in model.model_fields.values() if info.alias)
+    return names
+
+
+def check_arguments(
+    owner: str,
+    given: Iterable[str],
+    accepted: Iterable[str],
+    renamed: Mapping[str, str] | None = None,
+) -> None:
+    """Raise for a keyword argument ``owner`` does not take, naming the closest valid one.
+
+    Raises:
+        UnknownArgumentError: (a ``TypeError``) with every valid name.
+    """
+    valid = set(accepted)
+    unknown = [name for name in given if name not in valid]
+    if not unknown:
+        return
+    renamed = renamed or {}
+    described = []
+    for name in unknown:
+        close = difflib.get_close_matches(name, sorted(valid), n=1, cutoff=0.6)
+        hint = f" (did you mean {renamed.get(close[0], close[0])!r}?)" if close else ""
+        described.append(f"{name!r}{hint}")
+    noun = "argument" if len(unknown) == 1 else "arguments"
+    names = ", ".join(sorted(valid - set(renamed)))
+    msg = f"{owner}() got an unexpected keyword {noun} {', '.join(described)}. It takes: {names}."
+    raise UnknownArgumentError(msg)
+
+
+def describe_invalid(error: ValidationError) -> str:
+    """A validation error as ``field: problem`` pairs, without the values (keys stay out)."""
+    problems = "; ".join(
+        f"{'.'.join(str(part) for part in item['loc']) or 'settings'}: {item['msg']}"
+        for item in error.errors()
+    )
+    return f"invalid setting: {problems}"
+
+
+# --------------------------------------------------------------------------- pickling
+
+
+def state_without_key(state: dict[str, Any]) -> dict[str, Any]:
+    """A pydantic model's pickle state with the API key left out."""
+    fields = {k: v for k, v in state["__dict__"].items() if k != "api_key"}
+    return {**state, "__dict__": fields}
+
+
+def restore_key(model: BaseModel) -> None:
+    """After unpickling: the key is read from the environment again (never pickled)."""
+    model.__dict__["api_key"] = key_from_env()
+
+
+# --------------------------------------------------------------------------- the fields
+
+_FIELD_CONFIG = ConfigDict(
+    populate_by_name=True, arbitrary_types_allowed=True, hide_input_in_errors=True
+)
+
+
+class SettingFields(BaseModel):
+    """Every client setting but ``allowed_dirs`` (which the Tools name differently).
+
+    Not used alone: :class:`GeminiVisionSettings` and the LangChain classes' base
+    inherit these definitions.
+    """
+
+    model_config = _FIELD_CONFIG
+
+    model: str | None = None
+    """Gemini model name; ``None``: ``GEMINI_VISION_MODEL``, else ``gemini-3-flash-preview``."""
+    api: ApiName = "interactions"
+    """``"interactions"`` (the guide's API) or ``"generate_content"``: same results."""
+    transport: TransportName | None = None
+    """``"lean"`` (direct HTTP, the default with a key) or ``"sdk"`` (google-genai's calls;
+    the default for Vertex AI or a passed ``genai_client``)."""
+    api_key: SecretStr | None = Field(
+        default_factory=key_from_env, alias="google_api_key", exclude=True
+    )
+    """Gemini API key (``google_api_key`` is accepted too); else ``GOOGLE_API_KEY``, else
+    ``GEMINI_API_KEY``, as google-genai reads them. Never shown, dumped or pickled."""
+    vertexai: bool | None = None
+    """Use Vertex AI (with ``project`` and ``location``) instead of an API key."""
+    project: str | None = None
+    """Google Cloud project, for Vertex AI."""
+    location: str | None = None
+    """Google Cloud location, for Vertex AI."""
+    base_url: str | None = None
+    """Another endpoint (a proxy, the local emulator); else ``GOOGLE_GEMINI_BASE_URL``, else
+    Google's, as google-genai does."""
+    api_version: str | None = None
+    """API version path segment; ``None``: ``v1``."""
+    timeout: float | None = Field(default=60.0, gt=0)
+    """Seconds for one attempt (``None``: no limit per attempt)."""
+    retry: RetryPolicy | None = None
+    """Attempts, backoff and deadline; ``None``: ``RetryPolicy()``."""
+    max_concurrency: int = Field(default=16, ge=1)
+    """Requests in flight at once per client, sync and async; the default for batches
+    (a batch asking for more gets what it asks for)."""
+    inline_limit_bytes: int | None = Field(default=None, ge=1)
+    """Request size above which images go through the Files API; ``None``: the profile's."""
+    media_resolution: MediaResolution | None = None
+    """Per-image resolution for Gemini 3: low, medium, high, ultra_high; ``None``: the profile's."""
+    profile: ModelProfile | None = None
+    """Override the model profile (thinking control, mask form, limits)."""
+    url_policy: UrlPolicy | None = None
+    """Rules for downloads (private and loopback hosts refused by default)."""
+    max_side: int | None = Field(default=None, ge=1)
+    """Downscale images so neither side exceeds this (results map to the original pixels)."""
+    max_pixels: int | None = Field(default=None, ge=1)
+    """Downscale images so width x height does not exceed this."""
+    mask_threshold: int = Field(default=127, ge=0, le=255)
+    """Probability (0-255) above which a PNG mask pixel is foreground."""
+    prompts: Prompts | None = None
+    """Override the default prompts."""
+
+
+class LocalFilesField(BaseModel):
+    """``allowed_dirs``: the folders the application's own image paths may be read from."""
+
+    model_config = _FIELD_CONFIG
+
+    allowed_dirs: tuple[Path, ...] | None = None
+    """Local folders images may be read from (checked on the resolved path); ``None``: any
+    path the application names. Tools have their own ``reference_dirs`` for paths a model
+    chooses."""
+
+    @field_validator("allowed_dirs", mode="before")
+    @classmethod
+    def _one_folder(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, (str, os.PathLike)) else value
+
+
+# --------------------------------------------------------------------------- the object
+
+
+class GeminiVisionSettings(LocalFilesField, SettingFields):
+    """Every client setting, frozen and validated: what a ``GeminiVisionClient`` is built from.
+
+    Example:
+        >>> settings = GeminiVisionSettings(model="gemini-2.5-flash", max_side=1024)
+        >>> client = GeminiVisionClient(settings)  # doctest: +SKIP
+        >>> other = GeminiVisionClient(settings, api="generate_content")  # doctest: +SKIP
+
+    The field docstrings are the reference; README's Configuration table lists them.
+    """
+
+    model_config = ConfigDict(**_FIELD_CONFIG, frozen=True, extra="forbid")
+
+    def __init__(self, **data: Any) -> None:
+        check_arguments(type(self).__name__, data, accepted_names(type(self)))
+        super().__init__(**data)
+
+    @classmethod
+    def build(
+        cls,
+        settings: GeminiVisionSettings | None = None,
+        /,
+        *,
+        owner: str = "GeminiVisionSettings",
+        **fields: Any,
+    ) -> GeminiVisionSettings:
+        """``settings`` with ``fields`` changed, or new settings from ``fields``.
+
+        Raises:
+            UnknownArgumentError: A name no setting has (``owner`` names the caller).
+            ConfigurationError: A value a setting does not take.
+        """
+        check_arguments(owner, fields, accepted_names(cls))
+        aliases = {info.alias: name for name, info in cls.model_fields.items() if info.alias}
+        values = settings.field_values() if settings is not None else {}
+        values.update({aliases.get(name, name): value for name, value in fields.items()})
+        if settings is not None and values == settings.field_values():
+            return settings
+        try:
+            return cls.model_validate(values)
+        except ValidationError as error:
+            raise ConfigurationError(describe_invalid(error)) from None
+
+    def field_values(self) -> dict[str, Any]:
+        """Every setting by name, the key included (as its ``SecretStr``)."""
+        return {name: getattr(self, name) for name in type(self).model_fields}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return state_without_key(super().__getstate__())
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        restore_key(self)
