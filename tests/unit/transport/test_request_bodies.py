@@ -312,6 +312,7 @@ def test_url_of_unknown_type_is_sent_without_mime_type_where_the_sdk_refuses_it(
                 ],
             )
         ],
+        config=types.GenerateContentConfig(),
     )
     (sdk,) = capture.requests
     assert json.loads(lean.content)["contents"][0]["parts"][1] == {"fileData": {"file_uri": uri}}

@@ -26,11 +26,6 @@ from google.genai._gaos.types.interactions import (
     mediaresolution,
     thinkinglevel,
 )
-from langchain_gemini_vision.testing.request_schema import (
-    RequestSchemaError,
-    check_request,
-    request_violations,
-)
 from pydantic import BaseModel
 
 from langchain_gemini_vision import GeminiVisionClient, RetryPolicy
@@ -46,6 +41,11 @@ from langchain_gemini_vision.profiles import (
     profile_for,
 )
 from langchain_gemini_vision.testing import GeminiEmulator, make_scene
+from langchain_gemini_vision.testing.request_schema import (
+    RequestSchemaError,
+    check_request,
+    request_violations,
+)
 
 FAST = RetryPolicy(max_attempts=1)
 SCENE = make_scene(96, 64, 2, seed=3)
@@ -73,62 +73,73 @@ def emulator() -> Iterator[GeminiEmulator]:
         yield emu
 
 
-def _placements(emulator: GeminiEmulator, client: GeminiVisionClient) -> dict[str, Any]:
-    """The same picture inline, as a Files API file, and as a plain URL the client cannot type."""
-    image = client.prepare(OTHER.data)
-    assert image.data is not None and image.mime_type is not None
-    uploaded = client.files.upload(image.data, image.mime_type, image.sha256 or "", "other")
-    file_id = uploaded.name.rsplit("/", 1)[-1]
-    return {
-        "inline": SCENE.data,
-        "files_api": uploaded.name,
-        # A URL, not a Files API URI (no version segment): sent as a URI of unknown type.
-        "url": f"{emulator.base_url}/files/{file_id}",
-    }
-
-
-def _send_every_shape(client: GeminiVisionClient, images: dict[str, Any]) -> None:
-    """Every task through every image placement, plus the settings no task sets, streamed too."""
-    for image in images.values():
-        client.caption(image)
-        client.compare([image, SCENE.data])
-        client.detect(image, query="shapes", max_objects=5)
-        client.segment(image)
-        client.ask(image, "What colour is the largest shape?")
-        client.ask(image, "What colour is the largest shape?", schema=Shape)
-    prepared = (client.prepare(images["inline"]),)
-    full = VisionRequest(
-        prompt="Describe the image.",
-        images=prepared,
-        system_instruction="Answer briefly.",
-        thinking="low",
-        media_resolution="low",
-        max_output_tokens=64,
-        temperature=0.2,
-    )
-    client.generate(full)
-    client.generate(VisionRequest(prompt="Describe.", images=prepared))
-    assert "".join(client.stream(full))
-    assert "".join(client.stream(VisionRequest(prompt="Describe.", images=prepared)))
-
-
-def _bodies(emulator: GeminiEmulator, api: str, model: str) -> list[dict[str, Any]]:
-    emulator.clear_requests()
-    with GeminiVisionClient(
+def _client(emulator: GeminiEmulator, api: str, model: str, **options: Any) -> GeminiVisionClient:
+    return GeminiVisionClient(
         api_key="k",
         base_url=emulator.base_url,
-        api=api,
+        api=api,  # type: ignore[arg-type]
         model=model,
-        retry=FAST,  # type: ignore[arg-type]
-    ) as client:
-        _send_every_shape(client, _placements(emulator, client))
-    return [r.json for r in emulator.requests if r.route == api and r.method == "POST"]
+        retry=FAST,
+        **options,
+    )
 
 
-def _features(api: str, body: dict[str, Any]) -> set[str]:
-    """What a body exercises, read off the wire (to prove the sweep covered each case)."""
+def _every_task(client: GeminiVisionClient, image: Any) -> None:
+    client.caption(image)
+    client.compare([image, SCENE.data])
+    client.detect(image, query="shapes", max_objects=5)
+    client.segment(image)
+    client.ask(image, "What colour is the largest shape?")
+    client.ask(image, "What colour is the largest shape?", schema=Shape)
+
+
+def _send_every_shape(emulator: GeminiEmulator, api: str, model: str) -> None:
+    """Every task with its image inline and uploaded by the client to the Files API; the
+    tasks that need no pixel size with an existing Files API file and a plain URL; the
+    settings no task sets; streamed and not."""
+    with _client(emulator, api, model) as client:
+        _every_task(client, SCENE.data)
+        image = client.prepare(OTHER.data)
+        assert image.data is not None and image.mime_type is not None
+        uploaded = client.files.upload(image.data, image.mime_type, image.sha256 or "", "other")
+        file_id = uploaded.name.rsplit("/", 1)[-1]
+        # A URL, not a Files API URI (no version segment): a URI of unknown type.
+        for reference in (uploaded.name, f"{emulator.base_url}/files/{file_id}"):
+            client.caption(reference)
+            client.compare([reference, SCENE.data])
+            client.ask(reference, "What colour is the largest shape?")
+            client.ask(reference, "What colour is the largest shape?", schema=Shape)
+        prepared = (client.prepare(SCENE.data),)
+        full = VisionRequest(
+            prompt="Describe the image.",
+            images=prepared,
+            system_instruction="Answer briefly.",
+            thinking="low",
+            media_resolution="low",
+            max_output_tokens=64,
+            temperature=0.2,
+        )
+        client.generate(full)
+        client.generate(VisionRequest(prompt="Describe.", images=prepared))
+        assert "".join(client.stream(full))
+        assert "".join(client.stream(VisionRequest(prompt="Describe.", images=prepared)))
+    # Over the inline budget: the client uploads the image itself and sends its URI.
+    with _client(emulator, api, model, inline_limit_bytes=16, media_resolution="high") as client:
+        _every_task(client, SCENE.data)
+
+
+def _bodies(emulator: GeminiEmulator, api: str, model: str) -> list[tuple[str, dict[str, Any]]]:
+    """(path, body) of every generation request the emulator received."""
+    emulator.clear_requests()
+    _send_every_shape(emulator, api, model)
+    return [(r.path, r.json) for r in emulator.requests if r.route == api and r.method == "POST"]
+
+
+def _features(api: str, path: str, body: dict[str, Any]) -> set[str]:
+    """What a request exercises, read off the wire (to prove the sweep covered each case)."""
     text = json.dumps(body)
-    found = {"stream" if body.get("stream") else "no-stream"}
+    streamed = body.get("stream") is True or path.endswith(":streamGenerateContent")
+    found = {"stream" if streamed else "no-stream"}
     if api == "interactions":
         blocks = [b for step in body["input"] for b in step["content"]]
         found |= {"inline" for b in blocks if "data" in b}
@@ -194,11 +205,11 @@ def test_every_body_the_package_sends_fits_the_sdk_types(
     bodies = _bodies(emulator, api, model)
     assert len(bodies) >= 22
     seen: set[str] = set()
-    for body in bodies:
+    for path, body in bodies:
         deprecated = check_request(api, body)  # type: ignore[arg-type]
         # The one deprecated field is Interactions' temperature, sent only when asked for.
         assert set(deprecated) <= {"generation_config.temperature"}
-        seen |= _features(api, body)
+        seen |= _features(api, path, body)
     assert seen >= _expected_features(api, model), "the sweep missed a request shape"
 
 
@@ -362,11 +373,11 @@ def test_a_misspelt_key_in_the_package_fails_the_sweep(
         )
 
     monkeypatch.setattr(lean, name, misspelt)
-    with pytest.raises(GeminiVisionInvalidRequestError, match="resolutoin"):
+    with pytest.raises(GeminiVisionInvalidRequestError, match=r"(?i)resolutoin"):
         _bodies(emulator, api, "gemini-3-flash-preview")
-    (body,) = [r.json for r in emulator.requests if r.route == api]
-    with pytest.raises(RequestSchemaError, match="resolutoin"):
-        check_request(api, body)  # type: ignore[arg-type]
+    refused = [r.json for r in emulator.requests if r.route == api and r.method == "POST"][-1]
+    with pytest.raises(RequestSchemaError, match=r"(?i)resolutoin"):
+        check_request(api, refused)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- Batch API
