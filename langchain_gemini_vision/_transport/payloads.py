@@ -2,7 +2,9 @@
 
 This is the one place that knows the wire shapes. The lean transport sends
 these bodies as they are; the SDK transport turns the same pieces into SDK
-calls; tests prove both put identical JSON on the wire. Responses from either
+calls; tests prove both put identical JSON on the wire, that generateContent
+bodies equal what google-genai builds through its own typed path, and that every
+body fits the SDK's typed request models. Responses from either
 transport (wire JSON, or an SDK object dumped to a dict) are read by the same
 functions, which accept camelCase and snake_case keys alike.
 """

@@ -13,7 +13,9 @@ The knowledge is Google's, never this package's: it is derived from the installe
 * generateContent: ``google.genai.types`` (``Content``, ``Part``, ``Blob``, ``FileData``,
   ``PartMediaResolution``, ``GenerationConfig``, ``ThinkingConfig``...), under a request
   envelope whose top-level fields are those ``models._GenerateContentConfig_to_mldev``
-  writes; keys in either spelling (proto JSON takes camelCase and snake_case);
+  writes; keys in either spelling (proto JSON takes camelCase and snake_case).
+  ``types.GenerationConfig`` also names a few Vertex-only fields (``routing_config``,
+  ``audio_timestamp``...), which this check therefore lets through;
 * Batch API: the envelope ``batches._CreateBatchJobParameters_to_mldev`` writes, each
   inline request a generateContent request.
 
@@ -384,16 +386,18 @@ def _fits_kind(tp: Any, value: Any) -> bool:
     return True
 
 
-def _invalid(path: str, value: Any, tp: Any, walk: _Walk, rank: int = 1) -> None:
+def _invalid(
+    walk: _Walk,
+    path: str,
+    value: Any,
+    type_name: str,
+    allowed: tuple[str, ...] = (),
+    *,
+    rank: int = 1,
+) -> None:
+    name = path.rsplit(".", 1)[-1]
     walk.violations.append(
-        SchemaViolation(
-            "invalid_value",
-            path,
-            path.rsplit(".", 1)[-1],
-            value=value,
-            type_name=_type_name(tp),
-            rank=rank,
-        )
+        SchemaViolation("invalid_value", path, name, value, type_name, allowed, rank)
     )
 
 
@@ -407,26 +411,17 @@ def _value(value: Any, tp: Any, path: str, walk: _Walk) -> None:
     elif origin is Literal:
         allowed = typing.get_args(tp)
         if not any(a == value and type(a) is type(value) for a in allowed):
-            walk.violations.append(
-                SchemaViolation(
-                    "invalid_value",
-                    path,
-                    path.rsplit(".", 1)[-1],
-                    value=value,
-                    type_name="TYPE_ENUM",
-                    allowed=tuple(str(a) for a in allowed),
-                )
-            )
+            _invalid(walk, path, value, "TYPE_ENUM", tuple(str(a) for a in allowed))
     elif origin in _LIST_ORIGINS or tp in (list, tuple):
         if not isinstance(value, list):
-            _invalid(path, value, tp, walk)
+            _invalid(walk, path, value, _type_name(tp))
             return
         args = typing.get_args(tp)
         for index, item in enumerate(value):
             _value(item, args[0] if args else Any, f"{path}[{index}]", walk)
     elif origin in _DICT_ORIGINS or tp is dict:
         if not isinstance(value, dict):
-            _invalid(path, value, tp, walk)
+            _invalid(walk, path, value, _type_name(tp))
             return
         args = typing.get_args(tp)
         for key, item in value.items():
@@ -436,18 +431,9 @@ def _value(value: Any, tp: Any, path: str, walk: _Walk) -> None:
     elif isinstance(tp, type) and issubclass(tp, enum.Enum):
         allowed = tuple(str(member.value) for member in tp)
         if not (isinstance(value, str) and value in allowed):
-            walk.violations.append(
-                SchemaViolation(
-                    "invalid_value",
-                    path,
-                    path.rsplit(".", 1)[-1],
-                    value=value,
-                    type_name=tp.__name__,
-                    allowed=allowed,
-                )
-            )
+            _invalid(walk, path, value, tp.__name__, allowed)
     elif not _scalar_fits(tp, value):
-        _invalid(path, value, tp, walk)
+        _invalid(walk, path, value, _type_name(tp))
 
 
 def _scalar_fits(tp: Any, value: Any) -> bool:
@@ -473,7 +459,7 @@ def _scalar_fits(tp: Any, value: Any) -> bool:
 
 def _model(value: Any, model: type[BaseModel], path: str, walk: _Walk) -> None:
     if not isinstance(value, dict):
-        _invalid(path, value, model, walk)
+        _invalid(walk, path, value, _type_name(model))
         return
     fields = _fields(model)
     seen: set[str] = set()
@@ -515,16 +501,9 @@ def _discriminated(
     if constants and not any(
         _is_model(tp) and "type" in tp.model_fields for tp in map(_unwrap, kept)
     ):
-        walk.violations.append(
-            SchemaViolation(
-                "invalid_value",
-                _join(path, "type"),
-                "type",
-                value=value.get("type"),
-                type_name="TYPE_ENUM",
-                allowed=tuple(constants),
-                rank=_DISCRIMINATOR_RANK,
-            )
+        where = _join(path, "type")
+        _invalid(
+            walk, where, value.get("type"), "TYPE_ENUM", tuple(constants), rank=_DISCRIMINATOR_RANK
         )
         return None
     return kept
@@ -538,7 +517,7 @@ def _union(value: Any, members: list[Any], path: str, walk: _Walk) -> None:
             return
         candidates = narrowed
     if not candidates:
-        _invalid(path, value, members[0] if members else Any, walk)
+        _invalid(walk, path, value, _type_name(members[0] if members else Any))
         return
     best: _Walk | None = None
     for member in candidates:

@@ -185,22 +185,14 @@ def test_interactions_wrong_enum_values_are_invalid_requests(emulator: GeminiEmu
     assert "Invalid value at 'generation_config.thinking_level': \"extreme\"" in message
 
 
-def test_interactions_unknown_content_type_is_an_invalid_request(
-    emulator: GeminiEmulator,
+@pytest.mark.parametrize(("key", "value"), [("type", "picture"), ("mime_type", "image/svg+xml")])
+def test_interactions_image_block_value_outside_the_enum_is_refused(
+    emulator: GeminiEmulator, key: str, value: str
 ) -> None:
     body = _interaction()
-    body["input"][0]["content"][1]["type"] = "picture"
+    body["input"][0]["content"][1][key] = value
     message = _interactions_error(_post(emulator, "/v1/interactions", body))
-    assert "Invalid value at 'input[0].content[1].type': \"picture\"" in message
-
-
-def test_interactions_image_mime_type_outside_the_enum_is_refused(
-    emulator: GeminiEmulator,
-) -> None:
-    body = _interaction()
-    body["input"][0]["content"][1]["mime_type"] = "image/svg+xml"
-    message = _interactions_error(_post(emulator, "/v1/interactions", body))
-    assert "Invalid value at 'input[0].content[1].mime_type': \"image/svg+xml\"" in message
+    assert f"Invalid value at 'input[0].content[1].{key}': \"{value}\"" in message
 
 
 def test_a_valid_body_still_answers(emulator: GeminiEmulator) -> None:

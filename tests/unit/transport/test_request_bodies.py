@@ -1,9 +1,14 @@
 """The lean transport puts on the wire exactly the bytes the google-genai SDK would.
 
-Both sides are captured with an in-memory httpx2 transport (no sockets): the SDK
-serialises the call itself, the lean transport builds its body from
-``payloads``; the bytes must match, for both APIs, across every request shape
-the tasks use.
+Both sides are captured with an in-memory httpx2 transport (no sockets).
+
+* Lean against the package's SDK transport, both APIs: the bytes must match. For
+  Interactions that proves key order and separators only (the SDK forwards what it
+  is given); its shape is proven in ``test_wire_schema.py``.
+* generateContent against google-genai's own typed path, built here without the
+  package (``Part.from_bytes``, ``Part.from_uri``, ``GenerateContentConfig``; the SDK's
+  ``_GenerateContentParameters_to_mldev`` converter runs inside ``generate_content``),
+  for every image placement, and Batch items against the SDK's ``InlinedRequest``.
 """
 
 from __future__ import annotations

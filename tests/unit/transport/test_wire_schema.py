@@ -240,118 +240,96 @@ def test_the_sample_bodies_are_valid(api: str) -> None:
     check_request(api, _sample(api))  # type: ignore[arg-type]
 
 
-INTERACTIONS_BREAKAGES = [
-    ("misspelt-resolution", ("input", 0, "content", 1), "resolution", "resolutoin"),
-    ("misspelt-thinking-level", ("generation_config",), "thinking_level", "thinking_levl"),
-    ("misspelt-top-level", (), "system_instruction", "system_instructions"),
-    ("misspelt-schema", ("response_format",), "schema", "json_schema"),
-]
-
-
-@pytest.mark.parametrize(
-    ("name", "where", "key", "typo"),
-    INTERACTIONS_BREAKAGES,
-    ids=[b[0] for b in INTERACTIONS_BREAKAGES],
-)
-def test_a_misspelt_interactions_key_is_refused(
-    name: str, where: tuple[Any, ...], key: str, typo: str
-) -> None:
-    body = _sample("interactions")
-    target: Any = body
+def _at(body: dict[str, Any], where: tuple[Any, ...]) -> Any:
     for step in where:
-        target = target[step]
-    target[typo] = target.pop(key)
-    with pytest.raises(RequestSchemaError) as caught:
-        check_request("interactions", body)
-    (violation,) = caught.value.violations
-    assert violation.kind == "unknown_field"
-    assert violation.name == typo
-    assert violation.path == ".".join(
-        f"{p}" if isinstance(p, str) else f"[{p}]" for p in where
-    ).replace(".[", "[")
+        body = body[step]
+    return body
 
 
-@pytest.mark.parametrize(
-    ("field", "value"),
-    [
-        (("generation_config", "thinking_level"), "none"),
-        (("generation_config", "thinking_level"), "MINIMAL"),  # this API spells them lower case
-        (("input", 0, "content", 1, "resolution"), "MEDIA_RESOLUTION_HIGH"),
-        (("input", 0, "content", 1, "mime_type"), "image/svg+xml"),
-        (("response_format", "type"), "json"),
-        (("generation_config", "max_output_tokens"), "many"),
-    ],
-)
-def test_a_wrong_interactions_value_is_refused(field: tuple[Any, ...], value: Any) -> None:
-    body = _sample("interactions")
-    target: Any = body
-    for step in field[:-1]:
-        target = target[step]
-    target[field[-1]] = value
-    violations = request_violations("interactions", body)
-    assert [v.kind for v in violations] == ["invalid_value"]
-    assert violations[0].value == value
-
-
-GC_BREAKAGES = [
+# (api, object holding the key, key, misspelling, where the API reports it)
+MISSPELLINGS = [
+    ("interactions", ("input", 0, "content", 1), "resolution", "resolutoin", "input[0].content[1]"),
     (
-        "misspelt-media-resolution",
+        "interactions",
+        ("generation_config",),
+        "thinking_level",
+        "thinking_levl",
+        "generation_config",
+    ),
+    ("interactions", (), "system_instruction", "system_instructions", ""),
+    ("interactions", ("response_format",), "schema", "json_schema", "response_format"),
+    (
+        "generate_content",
         ("contents", 0, "parts", 1),
         "mediaResolution",
         "mediaResolutoin",
+        "contents[0].parts[1]",
     ),
-    ("misspelt-inline-mime", ("contents", 0, "parts", 1, "inlineData"), "mime_type", "mimetype"),
     (
-        "misspelt-thinking-level",
+        "generate_content",
+        ("contents", 0, "parts", 1, "inlineData"),
+        "mime_type",
+        "mimetype",
+        "contents[0].parts[1].inline_data",
+    ),
+    (
+        "generate_content",
         ("generationConfig", "thinkingConfig"),
         "thinking_level",
         "thinking_levl",
+        "generation_config.thinking_config",  # Gemini names places in snake_case
     ),
-    ("misspelt-json-schema", ("generationConfig",), "responseJsonSchema", "responseJSONSchema"),
-    ("misspelt-system-instruction", (), "systemInstruction", "system_instructions"),
+    (
+        "generate_content",
+        ("generationConfig",),
+        "responseJsonSchema",
+        "responseJSONSchema",
+        "generation_config",
+    ),
+    ("generate_content", (), "systemInstruction", "system_instructions", ""),
 ]
 
 
 @pytest.mark.parametrize(
-    ("name", "where", "key", "typo"), GC_BREAKAGES, ids=[b[0] for b in GC_BREAKAGES]
+    ("api", "holder", "key", "typo", "reported_at"),
+    MISSPELLINGS,
+    ids=[f"{m[0]}-{m[3]}" for m in MISSPELLINGS],
 )
-def test_a_misspelt_generate_content_key_is_refused(
-    name: str, where: tuple[Any, ...], key: str, typo: str
+def test_a_misspelt_key_is_refused(
+    api: str, holder: tuple[Any, ...], key: str, typo: str, reported_at: str
 ) -> None:
-    body = _sample("generate_content")
-    target: Any = body
-    for step in where:
-        target = target[step]
+    body = _sample(api)
+    target = _at(body, holder)
     target[typo] = target.pop(key)
     with pytest.raises(RequestSchemaError) as caught:
-        check_request("generate_content", body)
+        check_request(api, body)  # type: ignore[arg-type]
     (violation,) = caught.value.violations
-    assert violation.kind == "unknown_field"
-    assert violation.name == typo
-    # Gemini names the place with the proto's own (snake_case) field names.
-    assert caught.value.messages("generate_content")[0].startswith(
-        f'Invalid JSON payload received. Unknown name "{typo}"'
-    )
+    assert (violation.kind, violation.name, violation.path) == ("unknown_field", typo, reported_at)
+    if api == "generate_content":
+        assert str(caught.value).startswith(f'Invalid JSON payload received. Unknown name "{typo}"')
 
 
-@pytest.mark.parametrize(
-    ("field", "value"),
-    [
-        (("generationConfig", "thinkingConfig", "thinking_level"), "minimal"),
-        (("generationConfig", "thinkingConfig", "thinking_level"), "NONE"),
-        (("contents", 0, "parts", 1, "mediaResolution", "level"), "HIGH"),
-        (("generationConfig", "maxOutputTokens"), 1.5),
-        (("contents", 0, "role"), 3),
-    ],
-)
-def test_a_wrong_generate_content_value_is_refused(field: tuple[Any, ...], value: Any) -> None:
-    body = _sample("generate_content")
-    target: Any = body
-    for step in field[:-1]:
-        target = target[step]
-    target[field[-1]] = value
-    violations = request_violations("generate_content", body)
-    assert [v.kind for v in violations] == ["invalid_value"]
+WRONG_VALUES = [
+    ("interactions", ("generation_config", "thinking_level"), "none"),
+    ("interactions", ("generation_config", "thinking_level"), "MINIMAL"),  # lower case here
+    ("interactions", ("input", 0, "content", 1, "resolution"), "MEDIA_RESOLUTION_HIGH"),
+    ("interactions", ("input", 0, "content", 1, "mime_type"), "image/svg+xml"),
+    ("interactions", ("response_format", "type"), "json"),
+    ("interactions", ("generation_config", "max_output_tokens"), "many"),
+    ("generate_content", ("generationConfig", "thinkingConfig", "thinking_level"), "minimal"),
+    ("generate_content", ("generationConfig", "thinkingConfig", "thinking_level"), "NONE"),
+    ("generate_content", ("contents", 0, "parts", 1, "mediaResolution", "level"), "HIGH"),
+    ("generate_content", ("generationConfig", "maxOutputTokens"), 1.5),
+    ("generate_content", ("contents", 0, "role"), 3),
+]
+
+
+@pytest.mark.parametrize(("api", "field", "value"), WRONG_VALUES)
+def test_a_value_outside_its_type_is_refused(api: str, field: tuple[Any, ...], value: Any) -> None:
+    body = _sample(api)
+    _at(body, field[:-1])[field[-1]] = value
+    violations = request_violations(api, body)  # type: ignore[arg-type]
+    assert [(v.kind, v.value) for v in violations] == [("invalid_value", value)]
 
 
 @pytest.mark.parametrize("api", ["interactions", "generate_content"])
