@@ -177,9 +177,29 @@ def check_request(kind: RequestKind, body: Any) -> tuple[str, ...]:
 
 
 def load_request_schemas() -> None:
-    """Import the SDK's types and build every root now (the first check would otherwise)."""
-    _roots()
-    _open_fields()
+    """Import the SDK's types and walk one typical body of each kind now, so that the
+    first request does not pay for it (google-genai builds its models on first use)."""
+    image = {"data": "", "mime_type": "image/png", "resolution": "low", "type": "image"}
+    part = {"inlineData": {"data": "", "mime_type": "image/png"}, "mediaResolution": {}}
+    request = {
+        "contents": [{"parts": [{"text": ""}, part, {"fileData": {"file_uri": ""}}]}],
+        "systemInstruction": {"parts": [{"text": ""}]},
+        "generationConfig": {"responseJsonSchema": {}, "thinkingConfig": {}},
+    }
+    typical: dict[RequestKind, Any] = {
+        "interactions": {
+            "model": "",
+            "input": [{"content": [{"text": "", "type": "text"}, image], "type": "user_input"}],
+            "generation_config": {"max_output_tokens": 1},
+            "response_format": {"mime_type": "application/json", "schema": {}, "type": "text"},
+        },
+        "generate_content": request,
+        "batch_generate_content": {
+            "batch": {"inputConfig": {"requests": {"requests": [{"request": request}]}}}
+        },
+    }
+    for kind, body in typical.items():
+        _check(kind, body)
 
 
 # --------------------------------------------------------------------------- roots
@@ -304,6 +324,27 @@ def _fields(model: type[BaseModel]) -> dict[str, _Field]:
     return keys
 
 
+_Fn = typing.TypeVar("_Fn", bound=typing.Callable[..., Any])
+
+
+def _memo(function: _Fn) -> _Fn:
+    """Cache on the (type) arguments; one that cannot be hashed is just computed."""
+    cache: dict[tuple[Any, ...], Any] = {}
+
+    @functools.wraps(function)
+    def cached(*args: Any) -> Any:
+        try:
+            return cache[args]
+        except KeyError:
+            result = cache[args] = function(*args)
+            return result
+        except TypeError:
+            return function(*args)
+
+    return typing.cast("_Fn", cached)
+
+
+@_memo
 def _unwrap(tp: Any) -> Any:
     """Through type aliases and ``Annotated`` to the type itself."""
     while True:
@@ -333,12 +374,24 @@ def _is_open_fallback(tp: Any) -> bool:
     return False
 
 
-def _closed_members(args: Sequence[Any]) -> list[Any]:
+@_memo
+def _closed_members(args: tuple[Any, ...]) -> tuple[Any, ...]:
     members = [a for a in args if not _is_open_fallback(a)]
     if any(_is_model(_unwrap(m)) for m in members):
         # ``Dict[str, Any]`` beside typed variants (response formats) is a fall-back too.
         members = [m for m in members if typing.get_origin(_unwrap(m)) not in _DICT_ORIGINS]
-    return members
+    return tuple(members)
+
+
+@_memo
+def _type_constants(member: Any) -> tuple[str, ...] | None:
+    """The values of a model's ``type`` constant (its union discriminator), if it has one."""
+    tp = _unwrap(member)
+    type_field = tp.model_fields.get("type") if _is_model(tp) else None
+    literal = _unwrap(type_field.annotation) if type_field is not None else None
+    if typing.get_origin(literal) is not Literal:
+        return None
+    return tuple(str(a) for a in typing.get_args(literal))
 
 
 def _type_name(tp: Any) -> str:
@@ -361,28 +414,38 @@ def _type_name(tp: Any) -> str:
     return "TYPE_STRING"
 
 
-def _fits_kind(tp: Any, value: Any) -> bool:
-    """Could ``value``'s JSON kind be an instance of ``tp`` at all (before looking inside)?"""
+def _json_kind(value: Any) -> type:
+    """The JSON kind of a parsed value: dict, list, str, bool, int (any number) or NoneType."""
+    if isinstance(value, bool):
+        return bool
+    if isinstance(value, (int, float)):
+        return int
+    return type(value)
+
+
+@_memo
+def _fits_kind(tp: Any, kind: type) -> bool:
+    """Could a JSON value of this kind be an instance of ``tp`` at all (before looking inside)?"""
     tp = _unwrap(tp)
     origin = typing.get_origin(tp)
     if tp is Any or tp is object:
         return True
     if origin in _UNION_ORIGINS:
-        return any(_fits_kind(m, value) for m in _closed_members(typing.get_args(tp)))
+        return any(_fits_kind(m, kind) for m in _closed_members(typing.get_args(tp)))
     if origin is Literal:
-        return any(type(a) is type(value) for a in typing.get_args(tp))
+        return any(_json_kind(a) is kind for a in typing.get_args(tp))
     if origin in _LIST_ORIGINS or tp in (list, tuple):
-        return isinstance(value, list)
+        return kind is list
     if origin in _DICT_ORIGINS or tp is dict or _is_model(tp):
-        return isinstance(value, dict)
+        return kind is dict
     if tp is bool:
-        return isinstance(value, bool)
+        return kind is bool
     if tp in (int, float):
-        return isinstance(value, (int, float, str)) and not isinstance(value, bool)
+        return kind in (int, str)
     if isinstance(tp, type) and (
         issubclass(tp, (str, bytes, enum.Enum, datetime.datetime, datetime.date))
     ):
-        return isinstance(value, str)
+        return kind is str
     return True
 
 
@@ -487,20 +550,17 @@ def _discriminated(
     (a violation is recorded). Members without a ``type`` constant stay candidates."""
     kept: list[Any] = []
     constants: list[str] = []
+    matched = False
     for member in members:
-        tp = _unwrap(member)
-        type_field = tp.model_fields.get("type") if _is_model(tp) else None
-        literal = _unwrap(type_field.annotation) if type_field is not None else None
-        if typing.get_origin(literal) is not Literal:
+        options = _type_constants(member)
+        if options is None:
             kept.append(member)
-            continue
-        options = [str(a) for a in typing.get_args(literal)]
-        constants += options
-        if value.get("type") in options:
-            kept.append(member)
-    if constants and not any(
-        _is_model(tp) and "type" in tp.model_fields for tp in map(_unwrap, kept)
-    ):
+        else:
+            constants += options
+            if value.get("type") in options:
+                kept.append(member)
+                matched = True
+    if constants and not matched:
         where = _join(path, "type")
         _invalid(
             walk, where, value.get("type"), "TYPE_ENUM", tuple(constants), rank=_DISCRIMINATOR_RANK
@@ -509,9 +569,10 @@ def _discriminated(
     return kept
 
 
-def _union(value: Any, members: list[Any], path: str, walk: _Walk) -> None:
-    candidates = [m for m in members if _fits_kind(m, value)]
-    if isinstance(value, dict) and "type" in value and candidates:
+def _union(value: Any, members: tuple[Any, ...], path: str, walk: _Walk) -> None:
+    kind = _json_kind(value)
+    candidates = [m for m in members if _fits_kind(m, kind)]
+    if kind is dict and "type" in value and candidates:
         narrowed = _discriminated(value, candidates, path, walk)
         if narrowed is None:
             return
