@@ -145,7 +145,6 @@ def _features(api: str, path: str, body: dict[str, Any]) -> set[str]:
         found |= {"inline" for b in blocks if "data" in b}
         found |= {"files_api" for b in blocks if "/v1" in str(b.get("uri", ""))}
         found |= {"url" for b in blocks if "uri" in b and "/v1" not in b["uri"]}
-        config = body.get("generation_config", {})
         schema = "response_format" in body
     else:
         parts = body["contents"][0]["parts"]
@@ -154,8 +153,7 @@ def _features(api: str, path: str, body: dict[str, Any]) -> set[str]:
         found |= {
             "url" for p in parts if "fileData" in p and "/v1" not in p["fileData"]["file_uri"]
         }
-        config = body.get("generationConfig", {})
-        schema = "responseJsonSchema" in config
+        schema = "responseJsonSchema" in body.get("generationConfig", {})
     found.add("schema" if schema else "no-schema")
     for key in ("system_instruction", "systemInstruction"):
         if key in body:
