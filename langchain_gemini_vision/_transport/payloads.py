@@ -2,7 +2,9 @@
 
 This is the one place that knows the wire shapes. The lean transport sends
 these bodies as they are; the SDK transport turns the same pieces into SDK
-calls; tests prove both put identical JSON on the wire. Responses from either
+calls; tests prove both put identical JSON on the wire, that generateContent
+bodies equal what google-genai builds through its own typed path, and that every
+body fits the SDK's typed request models. Responses from either
 transport (wire JSON, or an SDK object dumped to a dict) are read by the same
 functions, which accept camelCase and snake_case keys alike.
 """
@@ -10,6 +12,7 @@ functions, which accept camelCase and snake_case keys alike.
 from __future__ import annotations
 
 import json
+import mimetypes
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -36,6 +39,7 @@ FAILED_INTERACTION_STATUSES = frozenset({"failed", "cancelled", "budget_exceeded
 TRUNCATED_FINISH_REASONS = frozenset({"MAX_TOKENS"})
 TRUNCATED_INTERACTION_STATUSES = frozenset({"incomplete"})
 
+_URL_SAFE = str.maketrans("+/", "-_")
 _GC_RESOLUTION = {
     "low": "MEDIA_RESOLUTION_LOW",
     "medium": "MEDIA_RESOLUTION_MEDIUM",
@@ -172,6 +176,20 @@ def read_interaction(
 # --------------------------------------------------------------------------- generateContent
 
 
+def generate_content_mime_type(part: ImagePart) -> str | None:
+    """The type generateContent sends for an image: the known one; for a URI of unknown
+    type, what the SDK's ``Part.from_uri`` guesses from its name (``mimetypes``); else none.
+
+    Where the name says nothing (``https://host/render?id=4``) ``Part.from_uri`` raises;
+    the package sends the URI without a type instead (``FileData.mime_type`` is optional;
+    the service reads the type of what it fetches): the one deliberate difference from
+    the SDK, named in ``tests/unit/transport/test_request_bodies.py``.
+    """
+    if part.mime_type is not None or part.uri is None:
+        return part.mime_type
+    return mimetypes.guess_type(part.uri)[0]
+
+
 def generate_content_parts(request: WireRequest) -> list[dict[str, Any]]:
     """The user's parts: the prompt first, then each image, in the SDK's wire form."""
     parts: list[dict[str, Any]] = [{"text": request.prompt}]
@@ -180,9 +198,18 @@ def generate_content_parts(request: WireRequest) -> list[dict[str, Any]]:
         if image.resolution is not None:
             part["mediaResolution"] = {"level": _GC_RESOLUTION[image.resolution]}
         if image.uri is not None:
-            part["fileData"] = {"file_uri": image.uri, "mime_type": image.mime_type}
+            # As the SDK dumps types.FileData: keys in field order, None left out.
+            file_data: dict[str, Any] = {"file_uri": image.uri}
+            mime_type = generate_content_mime_type(image)
+            if mime_type is not None:
+                file_data["mime_type"] = mime_type
+            part["fileData"] = file_data
         else:
-            part["inlineData"] = {"data": image.data_base64, "mime_type": image.mime_type}
+            # google-genai writes bytes in the URL-safe alphabet
+            # (_common.encode_unserializable_types); so do we, from the standard base64 the
+            # image carries (Interactions takes that as it is, as its SDK sends it).
+            data = (image.data_base64 or "").translate(_URL_SAFE)
+            part["inlineData"] = {"data": data, "mime_type": image.mime_type}
         parts.append(part)
     return parts
 

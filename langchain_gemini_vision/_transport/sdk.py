@@ -18,6 +18,7 @@ from google.genai import types
 from .base import ApiName, VisionResponse, WireRequest
 from .errors import reraise_mapped
 from .payloads import (
+    generate_content_mime_type,
     interactions_content,
     interactions_options,
     read_response,
@@ -43,7 +44,9 @@ def _gc_contents(request: WireRequest) -> list[types.Content]:
         if image.uri is not None:
             parts.append(
                 types.Part(
-                    file_data=types.FileData(file_uri=image.uri, mime_type=image.mime_type),
+                    file_data=types.FileData(
+                        file_uri=image.uri, mime_type=generate_content_mime_type(image)
+                    ),
                     media_resolution=resolution,
                 )
             )

@@ -16,11 +16,14 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Final, Literal
 
+from .request_schema import RequestKind, request_violations
+
 __all__ = [
     "SUPPORTED_IMAGE_TYPES",
     "ApiError",
     "ImagePart",
     "ModelCall",
+    "check_schema",
     "get_key",
     "parse_generate_content",
     "parse_interaction",
@@ -45,10 +48,10 @@ _STATUS_NAMES: Final[dict[int, str]] = {
     503: "UNAVAILABLE",
     504: "DEADLINE_EXCEEDED",
 }
+_BAD_REQUEST: Final = "type.googleapis.com/google.rpc.BadRequest"
 _STEP_TYPES: Final = frozenset(
     {"user_input", "model_output", "thought", "function_call", "function_result"}
 )
-_RESOLUTIONS: Final = frozenset({"low", "medium", "high", "ultra_high"})
 
 
 class ApiError(Exception):
@@ -70,6 +73,7 @@ class ApiError(Exception):
         status_name: str | None = None,
         details: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
+        code: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -79,9 +83,13 @@ class ApiError(Exception):
         )
         self.details = details or []
         self.headers = headers or {}
+        self.code = code
 
     def body(self) -> dict[str, Any]:
-        """``{"error": {"code", "message", "status", "details"?}}``."""
+        """``{"error": {"code", "message", "status", "details"?}}``, or the Interactions
+        API's ``{"error": {"code": "invalid_request", "message"}}`` when ``code`` is set."""
+        if self.code is not None:
+            return {"error": {"code": self.code, "message": self.message}}
         error: dict[str, Any] = {
             "code": self.status,
             "message": self.message,
@@ -95,6 +103,35 @@ class ApiError(Exception):
 def bad_request(message: str, status_name: str = "INVALID_ARGUMENT") -> ApiError:
     """A 400 with ``message``."""
     return ApiError(400, message, status_name=status_name)
+
+
+def check_schema(kind: RequestKind, body: Any, api_version: str = "v1beta") -> None:
+    """Refuse, as Gemini does before anything else, a body its schema does not allow.
+
+    The schema is read from google-genai's typed request models (:mod:`.request_schema`),
+    never from this package's code. generateContent and Batch bodies get Gemini's 400
+    (``google.rpc.BadRequest`` with one ``fieldViolations`` entry per problem);
+    Interactions bodies get that API's ``invalid_request``.
+
+    Raises:
+        ApiError: 400 listing every unknown key and out-of-type value.
+    """
+    violations = request_violations(kind, body)
+    if not violations:
+        return
+    if kind == "interactions":
+        message = "\n".join(v.interactions_message() for v in violations)
+        raise ApiError(400, message, code="invalid_request")
+    descriptions = [v.google_message(api_version) for v in violations]
+    field_violations = [
+        {"field": v.path, "description": text} if v.path else {"description": text}
+        for v, text in zip(violations, descriptions, strict=True)
+    ]
+    raise ApiError(
+        400,
+        "\n".join(descriptions),
+        details=[{"@type": _BAD_REQUEST, "fieldViolations": field_violations}],
+    )
 
 
 _CAMEL_PART = re.compile(r"_([a-z])")
@@ -235,12 +272,7 @@ def _model_name(value: Any) -> str:
 
 
 def _interaction_image(block: dict[str, Any], where: str, resolve_file: FileResolver) -> ImagePart:
-    resolution = block.get("resolution")
-    if resolution is not None and str(resolution).lower() not in _RESOLUTIONS:
-        raise bad_request(
-            f"Invalid value at '{where}.resolution', {resolution!r}: "
-            f"use one of {', '.join(sorted(_RESOLUTIONS))}"
-        )
+    resolution = block.get("resolution")  # one of the enum's values (check_schema)
     if block.get("data") is not None:
         data = _decode_base64(block["data"], f"{where}.data")
         mime = _check_mime(get_key(block, "mime_type"), data, where)
@@ -249,7 +281,7 @@ def _interaction_image(block: dict[str, Any], where: str, resolve_file: FileReso
         mime = _check_mime(get_key(block, "mime_type") or stored_mime, data, where)
     else:
         raise bad_request(f"{where}: an image needs 'data' or 'uri'")
-    return ImagePart(data, mime, str(resolution).lower() if resolution else None, where)
+    return ImagePart(data, mime, str(resolution) if resolution else None, where)
 
 
 def _interaction_content(
@@ -307,6 +339,7 @@ def parse_interaction(body: Any, resolve_file: FileResolver) -> ModelCall:
         raise bad_request("Invalid JSON payload: expected an object")
     if body.get("agent") and not body.get("model"):
         raise bad_request("Agents are not emulated; pass a model")
+    check_schema("interactions", body)
     model = _model_name(body.get("model"))
     raw_input = body.get("input")
     if raw_input is None:
@@ -370,7 +403,9 @@ def _system_text(value: Any) -> str | None:
     return None
 
 
-def parse_generate_content(body: Any, model: str, resolve_file: FileResolver) -> ModelCall:
+def parse_generate_content(
+    body: Any, model: str, resolve_file: FileResolver, *, api_version: str = "v1beta"
+) -> ModelCall:
     """Read a ``models/{model}:generateContent`` body.
 
     Raises:
@@ -378,6 +413,7 @@ def parse_generate_content(body: Any, model: str, resolve_file: FileResolver) ->
     """
     if not isinstance(body, dict):
         raise bad_request("Invalid JSON payload: expected an object")
+    check_schema("generate_content", body, api_version)
     contents = body.get("contents")
     if contents is None:
         raise bad_request("contents is not specified")
@@ -423,8 +459,6 @@ def parse_generate_content(body: Any, model: str, resolve_file: FileResolver) ->
     if not isinstance(config, dict):
         raise bad_request("Invalid value at 'generation_config': expected an object")
     schema = get_key(config, "response_json_schema")
-    if schema is None:
-        schema = get_key(config, "_response_json_schema")
     if schema is None:
         schema = get_key(config, "response_schema")
     mime = get_key(config, "response_mime_type")

@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import web
 
-from ._protocol import ApiError, bad_request, get_key, parse_generate_content
+from ._protocol import ApiError, bad_request, check_schema, get_key, parse_generate_content
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -205,6 +205,8 @@ class BatchService:
                 "Use an input file for large batches."
             )
         body = _parse_json(raw)
+        # Inline requests are part of this body: Gemini parses them here, not per item.
+        check_schema("batch_generate_content", body, request.match_info["version"])
         batch = get_key(body, "batch") if isinstance(body, dict) else None
         if not isinstance(batch, dict):
             raise bad_request("batch is required.")
@@ -301,7 +303,7 @@ class BatchService:
         from .emulator import generate_content_reply  # emulator.py imports this module
 
         emulator = self.emulator
-        call = parse_generate_content(body, job.model, resolver)
+        call = parse_generate_content(body, job.model, resolver, api_version=job.version)
         generation = await emulator._answer(call, body, job.version, "generateContent")
         return generate_content_reply(
             call, generation, emulator._new_id(""), generation.text, last=True

@@ -34,6 +34,11 @@ Behaviour that follows the real API, and choices where it was unclear:
 * Unknown ``gemini-*`` models are accepted (they speak like ``gemini-3``); any
   other model name is 404. ``thinking_level``/``thinking_budget`` values a
   family rejects are 400 (see :data:`.dialects.DIALECTS`).
+* Request bodies are checked first against the schema read from google-genai's typed
+  request models (:mod:`.request_schema`; Google's code, never this package's): an
+  unknown key or an enumeration value outside its type is Gemini's 400
+  ``INVALID_ARGUMENT`` with ``google.rpc.BadRequest`` field violations
+  (generateContent, Batch API), or the Interactions API's ``invalid_request``.
 * Every response carries ``x-emulator: langchain-gemini-vision/<version>``.
 """
 
@@ -79,6 +84,7 @@ from .answers import build_answer, choose_task, fill_schema, parse_query, schema
 from .batches import JSONL_MIME_TYPES, mount_batches
 from .dialects import Dialect, dialect_for, render_text, resolve_mask_form
 from .faults import Fault, FaultInjector, Stats
+from .request_schema import load_request_schemas
 from .vision import ImageAnalysis, ImageDecodeError, analyse_image
 
 __all__ = ["EMULATOR_HEADER", "GeminiEmulator", "RecordedRequest", "main"]
@@ -345,6 +351,9 @@ class GeminiEmulator:
         """Start serving on the running loop."""
         self._loop = asyncio.get_running_loop()
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gemini-emu")
+        # The request schemas come from google-genai's types (about 2 s to import in a
+        # fresh process): loaded before serving, not inside the first request.
+        await self._loop.run_in_executor(self._executor, load_request_schemas)
         self._runner = web.AppRunner(self.build_app(), access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, backlog=1024, reuse_address=True)
@@ -1093,7 +1102,7 @@ class GeminiEmulator:
         if method not in ("generateContent", "streamGenerateContent"):
             raise ApiError(404, f"Method not found: models/{model}:{method}")
         body = _parse_json(await request.read())
-        call = parse_generate_content(body, model, self._resolver(request))
+        call = parse_generate_content(body, model, self._resolver(request), api_version=version)
         generation = await self._answer(call, body, version, method)
         response_id = self._new_id("")
 

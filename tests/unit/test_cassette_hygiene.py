@@ -15,7 +15,10 @@ import pytest
 import yaml
 
 CASSETTES = Path(__file__).resolve().parents[2] / "cassettes"
-KEY_SHAPED = re.compile(r"AIza[0-9A-Za-z_\-]{20,}")
+# A Google API key is "AIza" and 35 URL-safe characters, standing alone: the same letters
+# inside a longer run are base64 image data (generateContent bodies use the URL-safe
+# alphabet, as google-genai writes them), not a key.
+KEY_SHAPED = re.compile(r"(?<![0-9A-Za-z_\-])AIza[0-9A-Za-z_\-]{35}(?![0-9A-Za-z_\-])")
 KEY_HEADERS = ("x-goog-api-key", "authorization")
 TEST_KEYS = ("emulator-key", "test-key")
 
