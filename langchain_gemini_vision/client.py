@@ -40,7 +40,7 @@ from langchain_gemini_vision._transport.base import (
     WireRequest,
 )
 from langchain_gemini_vision._transport.files import FileCache
-from langchain_gemini_vision._transport.lean import LeanTransport
+from langchain_gemini_vision._transport.lean import LeanTransport, check_base_url
 from langchain_gemini_vision._transport.retry import (
     RetryPolicy,
     acall_with_retries,
@@ -171,7 +171,8 @@ class GeminiVisionClient:
         self.max_pixels = max_pixels
         self.mask_threshold = mask_threshold
         self.prompts = prompts
-        self.base_url = base_url
+        # A malformed URL is a setting error now, not a connection failure retried later.
+        self.base_url = check_base_url(base_url) if base_url is not None else None
         self.api_version = api_version
 
         key = SecretStr(api_key) if isinstance(api_key, str) else api_key
@@ -210,8 +211,8 @@ class GeminiVisionClient:
         else:
             from langchain_gemini_vision._transport.sdk import SdkTransport
 
-            self._transport = SdkTransport(self.genai_client)
-        self.files = FileCache(lambda: self.genai_client, retry=self.retry)
+            self._transport = SdkTransport(self.genai_client, secret=self._api_key)
+        self.files = FileCache(lambda: self.genai_client, retry=self.retry, secret=self._api_key)
         self._usage = Usage()
         self._usage_lock = threading.Lock()
         self._thread_slots = threading.BoundedSemaphore(max_concurrency)

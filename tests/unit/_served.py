@@ -13,15 +13,14 @@ read what it serves::
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 
 from aiohttp import web
+
+from langchain_gemini_vision.testing import GeminiEmulator
 
 
 @dataclass(frozen=True)
@@ -132,8 +131,9 @@ def echo_key(status: int = 400) -> Script:
     )
 
 
-class ServedGemini:
-    """The endpoint, run on its own event loop in a thread (``with ServedGemini() as s``).
+class ServedGemini(GeminiEmulator):
+    """The endpoint: the emulator's server and thread, with scripted routes instead of its
+    vision (``with ServedGemini() as served``).
 
     Attributes:
         reply: The script that answers each request (set it before the call).
@@ -141,77 +141,29 @@ class ServedGemini:
     """
 
     def __init__(self) -> None:
+        super().__init__()
         self.reply: Script = model_text("[]")
         self.calls: list[Call] = []
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._port = 0
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:<port>``."""
-        return f"http://127.0.0.1:{self._port}"
 
     async def _handle(self, request: web.Request) -> web.Response:
         raw = await request.read()
         body = json.loads(raw) if raw else {}
-        target = request.match_info.get("target", "")
-        model, _, method = target.partition(":")
-        if target:
-            call = Call(
-                "generate_content",
-                method == "streamGenerateContent",
-                request.headers.get("x-goog-api-key", ""),
-                model,
-                body,
-            )
+        key = request.headers.get("x-goog-api-key", "")
+        model, _, method = request.match_info.get("target", "").partition(":")
+        if method:
+            call = Call("generate_content", method == "streamGenerateContent", key, model, body)
         else:
-            call = Call(
-                "interactions",
-                bool(body.get("stream")),
-                request.headers.get("x-goog-api-key", ""),
-                str(body.get("model", "")),
-                body,
-            )
+            model = str(body.get("model", ""))
+            call = Call("interactions", bool(body.get("stream")), key, model, body)
         self.calls.append(call)
         answer = self.reply(call)
         return web.Response(
             status=answer.status, body=answer.body, headers={"Content-Type": answer.content_type}
         )
 
-    def __enter__(self) -> ServedGemini:
+    def build_app(self) -> web.Application:
+        """Two routes, answered by :attr:`reply`."""
         app = web.Application()
         app.router.add_post("/{version}/interactions", self._handle)
         app.router.add_post("/{version}/models/{target}", self._handle)
-        runner = web.AppRunner(app, access_log=None)
-        ready = threading.Event()
-
-        def serve() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            loop.run_until_complete(runner.setup())
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            loop.run_until_complete(site.start())
-            server: Any = site._server  # aiohttp exposes no public accessor
-            self._port = int(server.sockets[0].getsockname()[1])
-            ready.set()
-            try:
-                loop.run_forever()
-            finally:
-                loop.run_until_complete(runner.cleanup())
-                loop.close()
-
-        self._thread = threading.Thread(target=serve, name="served-gemini", daemon=True)
-        self._thread.start()
-        ready.wait(timeout=30)
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._loop is not None and self._thread is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(timeout=30)
+        return app

@@ -28,16 +28,15 @@ KEY = "sk-test-0123456789abcdef"
 IMAGE = make_scene(48, 32, objects=1).data
 
 
-def _chain(error: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    todo: list[BaseException | None] = [error]
-    while todo:
-        current = todo.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        todo += [current.__cause__, current.__context__]
+def _chain(error: BaseException | None, seen: set[int] | None = None) -> Iterator[BaseException]:
+    """``error``, then its causes and contexts, each once."""
+    seen = set() if seen is None else seen
+    if error is None or id(error) in seen:
+        return
+    seen.add(id(error))
+    yield error
+    yield from _chain(error.__cause__, seen)
+    yield from _chain(error.__context__, seen)
 
 
 def _frames(error: BaseException) -> Iterator[Any]:

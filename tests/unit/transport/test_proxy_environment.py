@@ -19,7 +19,6 @@ import pytest
 from langchain_gemini_vision import GeminiVisionClient, RetryPolicy
 from langchain_gemini_vision.errors import (
     GeminiVisionConnectionError,
-    GeminiVisionError,
     GeminiVisionInvalidRequestError,
 )
 from langchain_gemini_vision.testing import GeminiEmulator, make_scene
@@ -110,7 +109,11 @@ def emulator() -> Iterator[GeminiEmulator]:
 IMAGE = make_scene(32, 32, objects=1).data
 
 
-async def _call(client: GeminiVisionClient, mode: str) -> Any:
+async def _call(mode: str, transport: Any, base_url: str | None = None) -> Any:
+    """One caption, sync or async, with no retry to hide what happened."""
+    client = GeminiVisionClient(
+        api_key="k", base_url=base_url, transport=transport, retry=RetryPolicy(max_attempts=1)
+    )
     try:
         if mode == "sync":
             return client.caption(IMAGE)
@@ -125,54 +128,30 @@ async def test_https_proxy_carries_calls_to_the_default_endpoint(
     proxy: RecordingProxy, monkeypatch: pytest.MonkeyPatch, transport: Any, mode: str
 ) -> None:
     monkeypatch.setenv("HTTPS_PROXY", proxy.url)
-    client = GeminiVisionClient(api_key="k", transport=transport, retry=RetryPolicy(max_attempts=1))
     with pytest.raises(GeminiVisionConnectionError):
-        await _call(client, mode)
+        await _call(mode, transport)
     assert proxy.seen == ["CONNECT generativelanguage.googleapis.com:443 HTTP/1.1"]
 
 
 @pytest.mark.parametrize("transport", ["lean", "sdk"])
 @pytest.mark.parametrize("mode", ["sync", "async"])
-async def test_http_proxy_carries_calls_to_a_plain_http_base_url(
+@pytest.mark.parametrize("no_proxy", [None, "127.0.0.1,localhost"], ids=["proxied", "no_proxy"])
+async def test_http_proxy_carries_plain_http_calls_unless_no_proxy_names_the_host(
     proxy: RecordingProxy,
     emulator: GeminiEmulator,
     monkeypatch: pytest.MonkeyPatch,
     transport: Any,
     mode: str,
+    no_proxy: str | None,
 ) -> None:
     monkeypatch.setenv("HTTP_PROXY", proxy.url)
-    client = GeminiVisionClient(
-        api_key="k",
-        base_url=emulator.base_url,
-        transport=transport,
-        retry=RetryPolicy(max_attempts=1),
-    )
-    with pytest.raises(GeminiVisionInvalidRequestError, match="answered by the proxy"):
-        await _call(client, mode)
-    assert len(proxy.seen) == 1
-    assert proxy.seen[0].startswith(f"POST {emulator.base_url}/")
-
-
-@pytest.mark.parametrize("transport", ["lean", "sdk"])
-@pytest.mark.parametrize("mode", ["sync", "async"])
-async def test_no_proxy_sends_loopback_calls_direct(
-    proxy: RecordingProxy,
-    emulator: GeminiEmulator,
-    monkeypatch: pytest.MonkeyPatch,
-    transport: Any,
-    mode: str,
-) -> None:
-    monkeypatch.setenv("HTTP_PROXY", proxy.url)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    client = GeminiVisionClient(
-        api_key="k",
-        base_url=emulator.base_url,
-        transport=transport,
-        retry=RetryPolicy(max_attempts=1),
-    )
-    try:
-        caption = await _call(client, mode)
-    except GeminiVisionError as error:  # pragma: no cover - the assertion below says why
-        pytest.fail(f"the direct call failed: {error!r}")
+    if no_proxy is None:
+        with pytest.raises(GeminiVisionInvalidRequestError, match="answered by the proxy"):
+            await _call(mode, transport, emulator.base_url)
+        assert len(proxy.seen) == 1
+        assert proxy.seen[0].startswith(f"POST {emulator.base_url}/")
+        return
+    monkeypatch.setenv("NO_PROXY", no_proxy)  # the emulator is on loopback: go direct
+    caption = await _call(mode, transport, emulator.base_url)
     assert caption.text
     assert proxy.seen == []

@@ -14,6 +14,8 @@ from langchain_gemini_vision.errors import (
     EmptyResponseError,
     GeminiVisionAPIError,
     GeminiVisionInvalidRequestError,
+    GeminiVisionNotFoundError,
+    GeminiVisionRateLimitError,
     GeminiVisionServerError,
     ResponseBlockedError,
 )
@@ -56,47 +58,29 @@ def _error_event(api: str, code: Any) -> dict[str, Any]:
     return {"error": error}
 
 
-@pytest.mark.parametrize("transport", TRANSPORTS)
-@pytest.mark.parametrize("api", APIS)
-async def test_an_error_event_with_a_string_code_is_a_typed_error(
-    served: ServedGemini, api: str, transport: str
-) -> None:
-    if transport == "sdk" and api == "generate_content":
-        pytest.skip("google-genai reads generateContent error chunks itself (int codes only)")
-    served.reply = sse([_error_event(api, "invalid_request")])
-    client = _client(served, api, transport)
-    with pytest.raises(GeminiVisionInvalidRequestError, match="refused mid-stream") as info:
-        _read(client)
-    assert info.value.code == "invalid_request"
-    with pytest.raises(GeminiVisionInvalidRequestError, match="refused mid-stream"):
-        await _aread(client)
+CODES = [
+    ("invalid_request", GeminiVisionInvalidRequestError),  # the Interactions API's codes
+    ("quota_exceeded", GeminiVisionRateLimitError),
+    (503, GeminiVisionServerError),  # generateContent's
+    ("404", GeminiVisionNotFoundError),
+    ({"nested": True}, GeminiVisionAPIError),  # and whatever else arrives
+    (None, GeminiVisionAPIError),
+]
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
 @pytest.mark.parametrize("api", APIS)
-async def test_an_error_event_with_an_int_code_is_a_typed_error(
-    served: ServedGemini, api: str, transport: str
+@pytest.mark.parametrize(("code", "expected"), CODES, ids=[repr(c[0]) for c in CODES])
+async def test_an_error_event_is_a_typed_error_whatever_its_code(
+    served: ServedGemini, api: str, transport: str, code: Any, expected: type
 ) -> None:
-    served.reply = sse([_error_event(api, 503)])
+    served.reply = sse([_error_event(api, code)])
     client = _client(served, api, transport)
-    with pytest.raises(GeminiVisionServerError, match="refused mid-stream"):
+    with pytest.raises(expected, match="refused mid-stream") as info:
         _read(client)
-    with pytest.raises(GeminiVisionServerError, match="refused mid-stream"):
-        await _aread(client)
-
-
-@pytest.mark.parametrize("transport", TRANSPORTS)
-@pytest.mark.parametrize("api", APIS)
-async def test_an_error_event_with_an_odd_code_is_still_typed(
-    served: ServedGemini, api: str, transport: str
-) -> None:
-    if transport == "sdk":
-        pytest.skip("google-genai validates error events itself")
-    served.reply = sse([_error_event(api, {"nested": True}), _error_event(api, None)])
-    client = _client(served, api, transport)
-    with pytest.raises(GeminiVisionAPIError, match="refused mid-stream"):
-        _read(client)
-    with pytest.raises(GeminiVisionAPIError, match="refused mid-stream"):
+    if isinstance(code, str) and not code.isdigit():
+        assert info.value.code == code
+    with pytest.raises(expected, match="refused mid-stream"):
         await _aread(client)
 
 
