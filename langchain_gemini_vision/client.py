@@ -45,7 +45,7 @@ from langchain_gemini_vision._transport.base import (
     WireRequest,
 )
 from langchain_gemini_vision._transport.files import FileCache
-from langchain_gemini_vision._transport.lean import LeanTransport
+from langchain_gemini_vision._transport.lean import LeanTransport, check_base_url
 from langchain_gemini_vision._transport.retry import (
     RetryPolicy,
     acall_with_retries,
@@ -197,7 +197,9 @@ class GeminiVisionClient:
         project, location = settings.project, settings.location
         # As google-genai: an explicit base_url, else GOOGLE_GEMINI_BASE_URL (the SDK
         # transport reads the variable itself, and gets the same value from here).
-        self.base_url = settings.base_url or (None if use_vertex else env_base_url(vertexai=False))
+        # A malformed URL is a setting error now, not a connection failure retried later.
+        base_url = settings.base_url or (None if use_vertex else env_base_url(vertexai=False))
+        self.base_url = check_base_url(base_url) if base_url is not None else None
         self.api_version = settings.api_version
 
         self._api_key: SecretStr | None = settings.api_key or key_from_env()
@@ -237,8 +239,8 @@ class GeminiVisionClient:
         else:
             from langchain_gemini_vision._transport.sdk import SdkTransport
 
-            self._transport = SdkTransport(self.genai_client)
-        self.files = FileCache(lambda: self.genai_client, retry=self.retry)
+            self._transport = SdkTransport(self.genai_client, secret=self._api_key)
+        self.files = FileCache(lambda: self.genai_client, retry=self.retry, secret=self._api_key)
         self._usage = Usage()
         self._usage_lock = threading.Lock()
         self._own_slots = _Slots(self.max_concurrency)

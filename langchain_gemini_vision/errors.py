@@ -9,8 +9,8 @@ written against ``langchain_core.exceptions`` keeps working::
     ├── ConfigurationError         (ValueError)        missing key, bad option
     │   └── UnknownArgumentError   (TypeError)         a misspelt keyword argument
     ├── GeminiVisionAPIError                           the service said no
-    │   ├── GeminiVisionAuthError          (ModelAuthenticationError) 401/403
-    │   ├── GeminiVisionRateLimitError     (ModelRateLimitError)      429
+    │   ├── GeminiVisionAuthError          (ModelAuthenticationError) key, permission
+    │   ├── GeminiVisionRateLimitError     (ModelRateLimitError)      quota, 429
     │   ├── GeminiVisionTimeoutError       (ModelTimeoutError)        deadline
     │   ├── GeminiVisionConnectionError    (ModelConnectionError)     network
     │   ├── GeminiVisionServerError        (ModelAPIError)            5xx
@@ -25,7 +25,10 @@ written against ``langchain_core.exceptions`` keeps working::
     │       └── BatchJobBusyError                      another program holds it
     └── PartialLoadError                               some images made no document
 
-Messages never contain the API key: see :func:`redact`.
+An API error's class follows what the service says it means (a
+``google.rpc.ErrorInfo`` reason such as ``API_KEY_INVALID``, the status string,
+the Interactions API's error code); the HTTP status decides only when the body
+says nothing more. Messages never contain the API key: see :func:`redact`.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from langchain_core.exceptions import (
     ModelTimeoutError,
     OutputParserException,
 )
+from pydantic import SecretStr
 
 __all__ = [
     "BatchJobBusyError",
@@ -74,13 +78,27 @@ __all__ = [
 # Google API keys have a fixed prefix; anything shaped like one is scrubbed
 # from every message we build, whatever the server echoed back.
 _API_KEY_PATTERN = re.compile(r"AIza[0-9A-Za-z_\-]{20,}")
+# Secrets at least this long are masked wherever they appear; shorter ones as whole words.
+_MIN_ANYWHERE = 12
 
 
-def redact(text: str, *secrets: str | None) -> str:
-    """Return ``text`` with API-key-shaped strings and the given secrets masked."""
+def redact(text: str, *secrets: str | SecretStr | None) -> str:
+    """Return ``text`` with API-key-shaped strings and the given secrets masked.
+
+    A client passes its own key here, whatever its shape: a proxy's key need not
+    look like Google's.
+    """
     for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
+        value = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
+        # The stripped form too: a key read from a file may end in a newline that
+        # an HTTP library's message shows escaped.
+        for form in {value, value.strip()} if value else ():
+            if len(form) >= _MIN_ANYWHERE:
+                text = text.replace(form, "***")
+            elif form:
+                # A short test key ("k") would blank out letters of every word:
+                # mask it only where it stands alone.
+                text = re.sub(rf"(?<![\w-]){re.escape(form)}(?![\w-])", "***", text)
     return _API_KEY_PATTERN.sub("***", text)
 
 
@@ -131,8 +149,12 @@ class GeminiVisionAPIError(GeminiVisionError):
     """The Gemini service answered with an error, or could not be reached.
 
     Attributes:
-        status: The HTTP status code, or ``None`` when no response arrived.
-        code: The API's status string (for example ``"INVALID_ARGUMENT"``).
+        status: The HTTP status code, or ``None`` when no response arrived (or the
+            error came as an event inside a stream).
+        code: The API's status string (``"INVALID_ARGUMENT"``) or the Interactions
+            API's error code (``"invalid_request"``), as the service sent it.
+        reason: The ``google.rpc.ErrorInfo`` reason, when the service gave one
+            (``"API_KEY_INVALID"``).
         message: The service's message, with anything key-shaped redacted.
         retry_after: Seconds the service asked us to wait before retrying, when it said.
     """
@@ -143,10 +165,12 @@ class GeminiVisionAPIError(GeminiVisionError):
         *,
         status: int | None = None,
         code: str | None = None,
+        reason: str | None = None,
         retry_after: float | None = None,
     ) -> None:
         self.status = status
         self.code = code
+        self.reason = reason
         self.retry_after = retry_after
         self.message = redact(message)
         prefix = f"{status} {code or ''}".strip() if status is not None else (code or "")
@@ -154,7 +178,11 @@ class GeminiVisionAPIError(GeminiVisionError):
 
 
 class GeminiVisionAuthError(GeminiVisionAPIError, ModelAuthenticationError):
-    """The API key or credentials were missing, wrong or not allowed (401/403)."""
+    """The API key or credentials were missing, wrong or not allowed.
+
+    401 and 403, and a 400 whose ``ErrorInfo`` reason says so (``API_KEY_INVALID``:
+    live Gemini answers a wrong key with 400 ``INVALID_ARGUMENT``).
+    """
 
 
 class GeminiVisionRateLimitError(GeminiVisionAPIError, ModelRateLimitError):

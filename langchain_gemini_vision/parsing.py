@@ -17,6 +17,10 @@ Pure functions, no I/O:
 * :func:`parse_json_answer` validates captions, comparisons and free answers
   against a pydantic model or a JSON schema.
 
+No value nesting deeper than :data:`MAX_JSON_DEPTH` is ever decoded: ``"[" * 5000``
+is an :class:`~langchain_gemini_vision.errors.OutputParsingError`, found quickly,
+never a ``RecursionError``.
+
 What differs between model generations (wrapper keys, key aliases, mask forms)
 lives in the tables below, not in branches.
 """
@@ -32,6 +36,7 @@ from typing import Any, TypeVar, overload
 
 from pydantic import BaseModel, RootModel, ValidationError
 
+from langchain_gemini_vision._json_depth import MAX_JSON_DEPTH, nesting_exceeds
 from langchain_gemini_vision.errors import OutputParsingError
 from langchain_gemini_vision.geometry import NORMALISED_MAX, BoxXYXY, box_2d_to_xyxy
 from langchain_gemini_vision.masks import (
@@ -48,6 +53,7 @@ __all__ = [
     "LABEL_KEYS",
     "MASK_FORMS",
     "MASK_KEYS",
+    "MAX_JSON_DEPTH",
     "SCORE_KEYS",
     "WRAPPER_KEYS",
     "JsonExtraction",
@@ -228,9 +234,10 @@ def _hits_end(exc: json.JSONDecodeError, text: str, text_end: int) -> bool:
 
 def _decode_at(text: str, pos: int) -> tuple[Any, int] | None:
     try:
-        return _DECODER.raw_decode(text, pos)
+        value, end = _DECODER.raw_decode(text, pos)
     except (ValueError, RecursionError):
         return None
+    return None if nesting_exceeds(text, pos, end) else (value, end)
 
 
 def _salvage_array(text: str, idx: int) -> list[Any]:
@@ -329,6 +336,11 @@ def _join_following_objects(text: str, value: Any, end: int) -> tuple[Any, list[
     return values, [f"joined {len(values)} top-level JSON objects into a list"]
 
 
+def _too_deep(region: str, idx: int) -> tuple[str, Any, int]:
+    """The ``"deep"`` outcome: resume after the run of openers (see :data:`MAX_JSON_DEPTH`)."""
+    return "deep", None, max(idx + 1, _skip(_OPENER_RUN, region, idx))
+
+
 def _decode_candidate(region: str, idx: int, region_end: int) -> tuple[str, Any, int]:
     """Try to decode one value at ``idx``: ``("ok", value, end)``, ``("fail", None, resume)``,
     ``("cut", None, idx)`` (text ran out) or ``("deep", None, resume)`` (absurd nesting).
@@ -342,7 +354,7 @@ def _decode_candidate(region: str, idx: int, region_end: int) -> tuple[str, Any,
     try:
         value, end = _DECODER.raw_decode(window, 0)
     except RecursionError:
-        return "deep", None, max(idx + 1, _skip(_OPENER_RUN, region, idx))
+        return _too_deep(region, idx)
     except json.JSONDecodeError as exc:
         if not _hits_end(exc, window, len(window.rstrip())):
             return "fail", None, max(idx + 1, idx + exc.pos)
@@ -351,18 +363,22 @@ def _decode_candidate(region: str, idx: int, region_end: int) -> tuple[str, Any,
     except ValueError:  # e.g. an integer literal over Python's digit limit
         return "fail", None, idx + 1
     else:
+        if nesting_exceeds(window, 0, end):
+            return _too_deep(region, idx)
         return "ok", value, idx + end
     # The value is longer than the window: decode it in place.
     try:
         value, end = _DECODER.raw_decode(region, idx)
     except RecursionError:
-        return "deep", None, max(idx + 1, _skip(_OPENER_RUN, region, idx))
+        return _too_deep(region, idx)
     except json.JSONDecodeError as exc:
         if _hits_end(exc, region, region_end):
             return "cut", None, idx
         return "fail", None, max(idx + 1, exc.pos)
     except ValueError:
         return "fail", None, idx + 1
+    if nesting_exceeds(region, idx, end):
+        return _too_deep(region, idx)
     return "ok", value, end
 
 
@@ -450,6 +466,9 @@ def extract_json(text: str, *, accept: Callable[[Any], bool] | None = None) -> J
         if found is not None:
             return found
     what = "JSON of the expected shape" if accept is not None else "JSON"
+    opener = _OPENER.search(text)
+    if opener is not None and nesting_exceeds(text, opener.start()):
+        what += f" (it nests deeper than {MAX_JSON_DEPTH} levels)"
     raise OutputParsingError(f"no {what} found in the model's answer", raw_text=text)
 
 

@@ -16,10 +16,12 @@ Five ``BaseTool`` subclasses: :class:`GeminiImageCaptionTool`,
   ``model_dump(mode="json")`` as the artifact (``DetectionResult.model_validate(artifact)``
   rebuilds it). ``return_annotated_image=True`` (detection, segmentation) adds the
   image with the boxes drawn, as an image content block, for Gemini and Anthropic agents;
-* turns errors the model can act on (a bad or missing image reference, a path
-  outside ``reference_dirs``, an unusable answer, a rate limit that outlasted the
-  retries) into a ``ToolException`` returned to the model (``handle_tool_error=True``);
-  programming and configuration errors still raise;
+* turns errors the model can act on (a bad or missing image reference, an expired
+  Files API file, a path outside ``reference_dirs``, a request the service refused as
+  invalid, an unusable answer, a rate limit or outage that outlasted the retries)
+  into a ``ToolException`` returned to the model (``handle_tool_error=True``), with
+  the owner's key masked; what only the owner can fix raises: a refused key or
+  permission, an unknown model, configuration and programming errors;
 * is configured only by its owner: every client setting (model, API, key, retry,
   prompts... as :class:`~langchain_gemini_vision.settings.GeminiVisionSettings`
   lists them), ``reference_dirs``, the store and flags are fields, never tool
@@ -61,9 +63,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from langchain_gemini_vision._client_owner import ClientOwner, warn_renamed
 from langchain_gemini_vision.client import GeminiVisionClient
 from langchain_gemini_vision.errors import (
-    GeminiVisionAPIError,
+    GeminiVisionConnectionError,
+    GeminiVisionInvalidRequestError,
+    GeminiVisionRateLimitError,
+    GeminiVisionServerError,
+    GeminiVisionTimeoutError,
     ImageInputError,
     ResponseError,
+    redact,
 )
 from langchain_gemini_vision.image_store import ImageStore
 from langchain_gemini_vision.images import PreparedImage
@@ -97,8 +104,17 @@ __all__ = [
 LATEST = "latest"
 """The reference that means "the newest image the user sent in this conversation"."""
 
-_RECOVERABLE = (ImageInputError, GeminiVisionAPIError, ResponseError)
-"""Errors the model can act on (OutputParsingError is a ResponseError)."""
+_TRANSIENT = (
+    GeminiVisionRateLimitError,
+    GeminiVisionServerError,
+    GeminiVisionTimeoutError,
+    GeminiVisionConnectionError,
+)
+"""Failures that outlasted the retries: the model can wait, or go on without the tool."""
+_RECOVERABLE = (ImageInputError, ResponseError, GeminiVisionInvalidRequestError, *_TRANSIENT)
+"""Errors the model can act on (OutputParsingError is a ResponseError; an unknown Files
+API name is an ImageInputError). Auth, permission, not-found (the model name) and
+configuration errors are the owner's to fix: they raise."""
 _URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _FILES_NAME = re.compile(r"files/[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _ID_LIKE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
@@ -354,11 +370,14 @@ class _GeminiVisionTool(ReferenceDirs, ClientOwner, BaseTool):
     def _model_dirs(self) -> list[Path]:
         return list(self.reference_dirs or ())
 
-    @staticmethod
-    def _tool_error(error: Exception) -> ToolException:
-        text = str(error)
-        if isinstance(error, GeminiVisionAPIError) and error.status == 429:
+    def _tool_error(self, error: Exception) -> ToolException:
+        # The owner's key, whatever its shape, never reaches the model (an endpoint may echo it).
+        client = self.client
+        text = client.redact(str(error)) if client is not None else redact(str(error), self.api_key)
+        if isinstance(error, GeminiVisionRateLimitError):
             text += " (rate limited; wait before trying again)"
+        elif isinstance(error, _TRANSIENT):
+            text += " (a temporary failure; try again later or go on without this tool)"
         return ToolException(f"{type(error).__name__}: {text}")
 
     def _child_config(

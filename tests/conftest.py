@@ -72,8 +72,11 @@ def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(autouse=True)
 def _clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test sees a real key, model or base URL from the developer's shell."""
+    """No test sees a real key, model, base URL or proxy from the developer's shell."""
     for name in (
+        # Both HTTP stacks honour proxies from the environment, as google-genai does.
+        *(f"{n}_proxy" for n in ("http", "https", "all", "no")),
+        *(f"{n}_PROXY" for n in ("HTTP", "HTTPS", "ALL", "NO")),
         "GEMINI_API_KEY",
         "GOOGLE_API_KEY",
         "GEMINI_VISION_MODEL",

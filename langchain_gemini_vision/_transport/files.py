@@ -3,8 +3,10 @@
 Keyed by the image's sha256. Concurrent requests that need the same upload
 share one (single flight): sync callers on a per-image lock, async callers on
 a per-image ``asyncio.Lock`` of their loop. A 403/404 on a cached file
-(expired or deleted) is handled by the client: it calls :meth:`FileCache.invalidate`
-and resolves again, which uploads once more.
+(expired or deleted) is handled by the client: it calls :meth:`FileCache.invalidate_uri`
+and resolves again, which uploads once more. A Files API name the caller gave
+(``files/abc``) that the service no longer has (files expire after 48 hours) is an
+:class:`ImageInputError` (``not_found``): a bad image reference, not a refused key.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_gemini_vision.errors import GeminiVisionAPIError, ImageInputError
 
-from .errors import reraise_mapped
+from .errors import Secret, reraise_mapped
 from .retry import RetryPolicy, acall_with_retries, call_with_retries
 
 if TYPE_CHECKING:
@@ -69,8 +71,10 @@ class FileCache:
         retry: RetryPolicy,
         poll_interval: float = 0.5,
         max_polls: int = 20,
+        secret: Secret = None,
     ) -> None:
         self._client = client
+        self._secret = secret  # masked in every error text
         self._retry = retry
         self._poll_interval = poll_interval
         self._max_polls = max_polls
@@ -195,7 +199,7 @@ class FileCache:
             try:
                 return call()
             except Exception as exc:
-                reraise_mapped(exc)
+                reraise_mapped(exc, secret=self._secret)
 
         return call_with_retries(attempt, self._retry)
 
@@ -206,7 +210,7 @@ class FileCache:
             try:
                 return await call()
             except Exception as exc:
-                reraise_mapped(exc)
+                reraise_mapped(exc, secret=self._secret)
 
         return await acall_with_retries(attempt, self._retry)
 
@@ -217,11 +221,22 @@ class FileCache:
         return await self._acall(lambda: self._client().aio.files.get(name=name))
 
     def resolve_name(self, name: str) -> CachedFile:
-        """Look up an existing Files API file (``files/abc``) for its URI and MIME type."""
+        """Look up an existing Files API file (``files/abc``) for its URI and MIME type.
+
+        Raises:
+            ImageInputError: ``not_found``: the service has no such file for this key.
+        """
         entry = self._names.get(name)
         if entry is not None and entry.usable(datetime.now(timezone.utc)):
             return entry
-        entry = _cached(self._get(name))
+        try:
+            file = self._get(name)
+        except GeminiVisionAPIError as error:
+            missing = _missing_file(name, error)
+            if missing is None:
+                raise
+            raise missing from error
+        entry = _cached(file)
         with self._guard:
             self._names[name] = entry
         return entry
@@ -231,7 +246,14 @@ class FileCache:
         entry = self._names.get(name)
         if entry is not None and entry.usable(datetime.now(timezone.utc)):
             return entry
-        entry = _cached(await self._aget(name))
+        try:
+            file = await self._aget(name)
+        except GeminiVisionAPIError as error:
+            missing = _missing_file(name, error)
+            if missing is None:
+                raise
+            raise missing from error
+        entry = _cached(file)
         with self._guard:
             self._names[name] = entry
         return entry
@@ -239,3 +261,17 @@ class FileCache:
     def snapshot(self) -> dict[str, Any]:
         """What is cached, for debugging."""
         return {"uploads": self.uploads, "files": len(self._entries), "names": len(self._names)}
+
+
+def _missing_file(name: str, error: GeminiVisionAPIError) -> ImageInputError | None:
+    """A 403/404 without an ``ErrorInfo`` reason on ``files.get`` means "no such file"
+    (the service answers 403 ``PERMISSION_DENIED`` for expired, deleted and unknown
+    files alike); a refused key carries a reason and stays what it is."""
+    if error.status not in (403, 404) or error.reason is not None:
+        return None
+    return ImageInputError(
+        name,
+        "not_found",
+        "the Files API has no such file for this key (files expire 48 hours after "
+        "upload); upload it again or refer to another image",
+    )

@@ -12,6 +12,12 @@ through aiohttp, one session per event loop: with 64 requests in flight,
 httpx2's async pool spent most of the client's CPU re-checking idle
 connections (``has_expired`` ~62 calls per request), about 1.8 ms per request
 against 0.4 ms for aiohttp (see ``benchmarks/README.md``, figure 2).
+
+Both honour ``HTTP(S)_PROXY``/``NO_PROXY`` from the environment, as google-genai's
+own httpx2 client and aiohttp session do (``trust_env=True``). The key is added to
+each request by an httpx2 ``Auth`` flow and an aiohttp client middleware, at send
+time: no header mapping holding it sits in a local variable of any frame a
+traceback keeps (Sentry and rich's ``show_locals`` print those).
 """
 
 from __future__ import annotations
@@ -24,24 +30,28 @@ import sys
 import threading
 import time
 import weakref
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Mapping
+from urllib.parse import urlsplit
 
 import aiohttp
 import httpx2
 from pydantic import SecretStr
 
 from langchain_gemini_vision._version import __version__
-from langchain_gemini_vision.errors import GeminiVisionConnectionError, GeminiVisionError
+from langchain_gemini_vision.errors import (
+    ConfigurationError,
+    GeminiVisionConnectionError,
+    GeminiVisionError,
+)
 
 from .base import ApiName, VisionResponse, WireRequest
 from .errors import error_from_response, reraise_mapped
 from .payloads import (
+    StreamReader,
     generate_content_body,
     interactions_body,
     iter_sse_data,
     read_response,
-    text_delta,
     wire_json,
 )
 
@@ -54,6 +64,67 @@ DEFAULT_API_VERSION = "v1"  # google-genai's default for the Gemini API
 # would load its whole types module (0.5 s, ~60,000 objects the collector then walks).
 _SDK_VERSION = importlib.metadata.version("google-genai")
 _SDK_LABEL = f"google-genai-sdk/{_SDK_VERSION} gl-python/{sys.version.split()[0]}"
+
+
+def check_base_url(url: str) -> str:
+    """``url`` if an HTTP client can send to it; else a :class:`ConfigurationError` saying why.
+
+    Checked when a client is built, so a typo (``http//host``, ``ftp://``, no host)
+    fails at once instead of being retried for seconds as a connection failure.
+    """
+    problem = _base_url_problem(url)
+    if problem is not None:
+        msg = (
+            f"base_url {url!r} cannot be used: {problem}. Give a full URL such as "
+            f"{DEFAULT_BASE_URL!r} or 'http://127.0.0.1:8080'."
+        )
+        raise ConfigurationError(msg)
+    return url
+
+
+def _base_url_problem(url: str) -> str | None:
+    if not isinstance(url, str) or not url.strip():
+        return "it is empty"
+    if any(c.isspace() or not c.isprintable() for c in url):
+        return "it contains spaces or control characters"
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        return "it must start with http:// or https://"
+    if not parts.hostname:
+        return "it names no host"
+    try:
+        _ = parts.port
+    except ValueError:
+        return "its port is not a number from 0 to 65535"
+    if parts.query or parts.fragment:
+        return "a base URL takes no query or fragment"
+    return None
+
+
+class _KeyAuth(httpx2.Auth):
+    """Adds the key to each request as it is sent (see the module docstring)."""
+
+    def __init__(self, key: SecretStr) -> None:
+        self._key = key
+
+    def auth_flow(
+        self, request: httpx2.Request
+    ) -> Generator[httpx2.Request, httpx2.Response, None]:
+        request.headers["x-goog-api-key"] = self._key.get_secret_value()
+        yield request
+
+
+class _KeyMiddleware:
+    """aiohttp's twin of :class:`_KeyAuth`: a client middleware."""
+
+    def __init__(self, key: SecretStr) -> None:
+        self._key = key
+
+    async def __call__(
+        self, request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
+    ) -> aiohttp.ClientResponse:
+        request.headers["x-goog-api-key"] = self._key.get_secret_value()
+        return await handler(request)
 
 
 def _endpoint(base_url: str, api_version: str, api: ApiName, model: str, *, stream: bool) -> str:
@@ -80,7 +151,7 @@ class LeanTransport:
         extra_headers: dict[str, str] | None = None,
     ) -> None:
         self._api_key = api_key
-        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
+        self.base_url = check_base_url(base_url or DEFAULT_BASE_URL).rstrip("/")
         self.api_version = api_version or DEFAULT_API_VERSION
         self.timeout = timeout
         self._limits = httpx2.Limits(
@@ -92,6 +163,7 @@ class LeanTransport:
             "x-goog-api-client": _SDK_LABEL,
             **(extra_headers or {}),
         }
+        self._auth = _KeyAuth(api_key)  # given per request: any sync client sends the key
         self._sync_client: httpx2.Client | None = None
         self._sync_lock = threading.Lock()
         self._max_connections = max_connections
@@ -109,9 +181,9 @@ class LeanTransport:
     # ------------------------------------------------------------------ plumbing
 
     def _request_headers(self, *, stream: bool) -> dict[str, str]:
+        """Every header but the key, which :class:`_KeyAuth` or :class:`_KeyMiddleware` adds."""
         headers = dict(self._headers)
         headers["accept"] = "text/event-stream" if stream else "application/json"
-        headers["x-goog-api-key"] = self._api_key.get_secret_value()
         return headers
 
     def _client(self) -> httpx2.Client:
@@ -127,8 +199,13 @@ class LeanTransport:
         if session is None or session.closed:
             _drop_dead_sessions(self._sessions)
             connector = aiohttp.TCPConnector(limit=self._max_connections or 0)  # 0: no limit
-            # trust_env=False: no proxy from the environment sees the key.
-            session = aiohttp.ClientSession(connector=connector, trust_env=False)
+            # trust_env=True, as google-genai's session and httpx2's client: sync and
+            # async calls take the same proxy (HTTPS_PROXY, NO_PROXY) or none.
+            session = aiohttp.ClientSession(
+                connector=connector,
+                trust_env=True,
+                middlewares=(_KeyMiddleware(self._api_key),),
+            )
             self._sessions[loop] = session
         return session
 
@@ -154,8 +231,8 @@ class LeanTransport:
     def _timeout(timeout: float | None) -> httpx2.Timeout | None:
         return None if timeout is None else httpx2.Timeout(timeout)
 
-    @staticmethod
     def _read(
+        self,
         status: int,
         body: bytes,
         headers: Mapping[str, str],
@@ -165,10 +242,10 @@ class LeanTransport:
         started: float,
     ) -> VisionResponse:
         if status >= 400:
-            raise error_from_response(status, body, headers)
+            raise error_from_response(status, body, headers, secret=self._api_key)
         try:
             data = json.loads(body)
-        except ValueError as exc:  # a cut or garbled body is a transport failure: retry it
+        except (ValueError, RecursionError) as exc:  # cut or garbled: a transport failure
             msg = f"the response body is not JSON ({len(body)} bytes)"
             raise GeminiVisionConnectionError(msg) from exc
         elapsed = time.perf_counter() - started
@@ -189,10 +266,11 @@ class LeanTransport:
                 url,
                 content=content,
                 headers=headers,
+                auth=self._auth,
                 timeout=self._timeout(timeout or self.timeout),
             )
         except Exception as exc:
-            reraise_mapped(exc)
+            reraise_mapped(exc, secret=self._api_key)
         return self._read(
             response.status_code,
             response.content,
@@ -215,51 +293,63 @@ class LeanTransport:
                 body = await response.read()
                 status, response_headers = response.status, response.headers
         except Exception as exc:
-            reraise_mapped(exc)
+            reraise_mapped(exc, secret=self._api_key)
         return self._read(status, body, response_headers, request=request, api=api, started=started)
 
     def stream_text(self, request: WireRequest, api: ApiName) -> Iterator[str]:
         """Yield the answer's text as it arrives (server-sent events)."""
         url, content, headers = self._prepare(request, api, stream=True)
+        reader = StreamReader(api, secret=self._api_key)
         try:
-            with self._client().stream("POST", url, content=content, headers=headers) as response:
+            with self._client().stream(
+                "POST", url, content=content, headers=headers, auth=self._auth
+            ) as response:
                 if response.status_code >= 400:
                     response.read()
                     raise error_from_response(
-                        response.status_code, response.content, response.headers
+                        response.status_code,
+                        response.content,
+                        response.headers,
+                        secret=self._api_key,
                     )
-                yield from _deltas(response.iter_lines(), api)
+                yield from _deltas(response.iter_lines(), reader)
+            reader.finish()
         except GeminiVisionError:
             raise
         except Exception as exc:
-            reraise_mapped(exc)
+            reraise_mapped(exc, secret=self._api_key)
 
     async def astream_text(self, request: WireRequest, api: ApiName) -> AsyncIterator[str]:
         """Async twin of :meth:`stream_text`."""
         url, content, headers = self._prepare(request, api, stream=True)
+        reader = StreamReader(api, secret=self._api_key)
         try:
             async with self._session().post(
                 url, data=content, headers=headers, timeout=self._aiohttp_timeout(None)
             ) as response:
                 if response.status >= 400:
                     raise error_from_response(
-                        response.status, await response.read(), response.headers
+                        response.status,
+                        await response.read(),
+                        response.headers,
+                        secret=self._api_key,
                     )
                 buffered: list[str] = []
                 async for raw in response.content:
-                    buffered.append(raw.decode("utf-8"))
+                    buffered.append(raw.decode("utf-8", "replace"))
                     if raw.strip():
                         continue
                     # A blank line ends an event: hand over what is complete.
-                    for delta in _deltas(buffered, api):
+                    for delta in _deltas(buffered, reader):
                         yield delta
                     buffered = []
-                for delta in _deltas(buffered, api):
+                for delta in _deltas(buffered, reader):
                     yield delta
+            reader.finish()
         except GeminiVisionError:
             raise
         except Exception as exc:
-            reraise_mapped(exc)
+            reraise_mapped(exc, secret=self._api_key)
 
     def close(self) -> None:
         """Close the sync pool, and async sessions whose event loop has ended.
@@ -296,18 +386,9 @@ def _drop_dead_sessions(
             sessions.pop(loop, None)
 
 
-def _deltas(lines: Iterable[str], api: ApiName) -> Iterator[str]:
+def _deltas(lines: Iterable[str], reader: StreamReader) -> Iterator[str]:
     """The answer's text pieces in SSE ``lines``; an error event raises."""
     for event in iter_sse_data(lines):
-        _raise_for_event(event)
-        delta = text_delta(event, api)
+        delta = reader.feed(event)
         if delta:
             yield delta
-
-
-def _raise_for_event(event: dict[str, Any]) -> None:
-    error = event.get("error")
-    if event.get("event_type") == "error" or isinstance(error, dict):
-        body = {"error": error if isinstance(error, dict) else {"message": str(event)}}
-        status = int(body["error"].get("code") or 500)
-        raise error_from_response(status, body, {})

@@ -16,10 +16,16 @@ import mimetypes
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from langchain_gemini_vision.errors import EmptyResponseError, ResponseBlockedError
+from langchain_gemini_vision._json_depth import nesting_exceeds
+from langchain_gemini_vision.errors import (
+    EmptyResponseError,
+    GeminiVisionConnectionError,
+    ResponseBlockedError,
+)
 from langchain_gemini_vision.usage import Usage
 
 from .base import ApiName, ImagePart, VisionResponse, WireRequest
+from .errors import Secret, error_from_event
 
 # Finish reasons (generateContent) and statuses (Interactions) that mean "no usable answer".
 BLOCKING_FINISH_REASONS = frozenset(
@@ -322,13 +328,30 @@ def read_response(
 
 
 def _maybe_json(text: str) -> Any:
+    """The answer as JSON, or ``None``: the task's parser reports what is wrong with it
+    (absurd nesting included, see :mod:`.._json_depth`)."""
     try:
-        return json.loads(text)
-    except ValueError:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
         return None
+    return None if nesting_exceeds(text) else value
 
 
 # --------------------------------------------------------------------------- streaming
+
+
+def _event(payload: str) -> dict[str, Any]:
+    """One event's JSON; anything else means the stream was garbled on the way."""
+    try:
+        value = json.loads(payload)
+    except (ValueError, RecursionError):
+        value = None
+    if nesting_exceeds(payload):
+        value = None
+    if not isinstance(value, dict):
+        msg = f"a streamed event is not a JSON object ({len(payload)} chars)"
+        raise GeminiVisionConnectionError(msg)
+    return value
 
 
 def iter_sse_data(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
@@ -344,9 +367,9 @@ def iter_sse_data(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
             buffer = []
             if payload == "[DONE]":
                 return
-            yield json.loads(payload)
+            yield _event(payload)
     if buffer and "\n".join(buffer) != "[DONE]":
-        yield json.loads("\n".join(buffer))
+        yield _event("\n".join(buffer))
 
 
 def text_delta(event: Mapping[str, Any], api: ApiName) -> str:
@@ -359,6 +382,56 @@ def text_delta(event: Mapping[str, Any], api: ApiName) -> str:
         return ""
     candidates = event.get("candidates") or []
     return _candidate_text(candidates[0]) if candidates else ""
+
+
+def _stream_finish(event: Mapping[str, Any], api: ApiName) -> str | None:
+    """The finish reason (generateContent) or final status (Interactions) an event carries."""
+    if api == "interactions":
+        if event.get("event_type") == "interaction.completed":
+            interaction = event.get("interaction") or {}
+            return str(interaction.get("status") or "") or None
+        if event.get("event_type") == "interaction.status_update":
+            return str(event.get("status") or "") or None
+        return None
+    candidates = event.get("candidates") or []
+    finish = _pick(candidates[0], "finishReason", "finish_reason") if candidates else None
+    return str(finish) if finish else None
+
+
+class StreamReader:
+    """Reads one answer's stream, event by event, the same for both APIs and transports.
+
+    :meth:`feed` gives the text an event adds, and raises on an ``error`` event
+    (whatever the type of its code) or a blocked answer, as a whole answer would;
+    :meth:`finish` raises :class:`EmptyResponseError` when the stream ended without
+    any text (and was not cut at the output limit).
+    """
+
+    def __init__(self, api: ApiName, *, secret: Secret = None) -> None:
+        self._api: ApiName = api
+        self._secret = secret
+        self._pieces: list[str] = []
+        self._truncated = False
+
+    def feed(self, event: Mapping[str, Any]) -> str:
+        """The text ``event`` adds to the answer (empty for bookkeeping events)."""
+        if event.get("event_type") == "error" or isinstance(event.get("error"), Mapping):
+            raise error_from_event(event, secret=self._secret)
+        delta = text_delta(event, self._api)
+        if delta:
+            self._pieces.append(delta)
+        finish = _stream_finish(event, self._api)
+        if finish in BLOCKING_FINISH_REASONS or finish in FAILED_INTERACTION_STATUSES:
+            raise ResponseBlockedError(finish or "", raw_text="".join(self._pieces))
+        if finish in TRUNCATED_FINISH_REASONS or finish in TRUNCATED_INTERACTION_STATUSES:
+            self._truncated = True
+        return delta
+
+    def finish(self) -> None:
+        """Call when the stream ended: no text at all is an empty answer."""
+        if not self._pieces and not self._truncated:
+            msg = "Gemini's stream ended without any text."
+            raise EmptyResponseError(msg, raw_text="")
 
 
 def wire_json(body: Mapping[str, Any], api: ApiName) -> bytes:

@@ -16,13 +16,13 @@ from google import genai
 from google.genai import types
 
 from .base import ApiName, VisionResponse, WireRequest
-from .errors import reraise_mapped
+from .errors import Secret, reraise_mapped
 from .payloads import (
+    StreamReader,
     generate_content_mime_type,
     interactions_content,
     interactions_options,
     read_response,
-    text_delta,
 )
 
 _GC_LEVEL = {
@@ -79,16 +79,20 @@ def _gc_config(request: WireRequest) -> types.GenerateContentConfig:
 
 
 def _dump(obj: Any) -> dict[str, Any]:
-    dumped: dict[str, Any] = obj.model_dump(mode="json", by_alias=True, exclude_none=True)
+    # warnings=False: a value the SDK's own types did not expect (an int error code) is kept.
+    dumped: dict[str, Any] = obj.model_dump(
+        mode="json", by_alias=True, exclude_none=True, warnings=False
+    )
     return dumped
 
 
 class SdkTransport:
     """Calls ``client.interactions.create`` / ``client.models.generate_content``."""
 
-    def __init__(self, client: genai.Client) -> None:
+    def __init__(self, client: genai.Client, *, secret: Secret = None) -> None:
         # Holding the Client keeps its transport open (the SDK closes it on GC).
         self._client = client
+        self._secret = secret  # masked in every error text
 
     def __repr__(self) -> str:
         return "SdkTransport()"
@@ -114,7 +118,7 @@ class SdkTransport:
                     config=_with_timeout(_gc_config(request), timeout),
                 )
         except Exception as exc:
-            reraise_mapped(exc)
+            reraise_mapped(exc, secret=self._secret)
         elapsed = time.perf_counter() - started
         return read_response(_dump(result), api, want_json=want_json, elapsed_s=elapsed)
 
@@ -139,12 +143,13 @@ class SdkTransport:
                     config=_with_timeout(_gc_config(request), timeout),
                 )
         except Exception as exc:
-            reraise_mapped(exc)
+            reraise_mapped(exc, secret=self._secret)
         elapsed = time.perf_counter() - started
         return read_response(_dump(result), api, want_json=want_json, elapsed_s=elapsed)
 
     def stream_text(self, request: WireRequest, api: ApiName) -> Iterator[str]:
         """Yield text deltas through the SDK's streaming calls."""
+        reader = StreamReader(api, secret=self._secret)
         try:
             if api == "interactions":
                 stream: Any = self._client.interactions.create(
@@ -156,24 +161,23 @@ class SdkTransport:
                 if not hasattr(stream, "__iter__"):  # a JSON answer to a stream request
                     yield from _whole_text(stream, api)
                     return
-                for event in stream:
-                    delta = text_delta(_dump(event), api)
-                    if delta:
-                        yield delta
             else:
-                for chunk in self._client.models.generate_content_stream(
+                stream = self._client.models.generate_content_stream(
                     model=request.model,
                     contents=_gc_contents(request),
                     config=_gc_config(request),
-                ):
-                    delta = text_delta(_dump(chunk), api)
-                    if delta:
-                        yield delta
+                )
+            for event in stream:
+                delta = reader.feed(_dump(event))
+                if delta:
+                    yield delta
+            reader.finish()
         except Exception as exc:
-            reraise_mapped(exc)
+            reraise_mapped(exc, secret=self._secret)
 
     async def astream_text(self, request: WireRequest, api: ApiName) -> AsyncIterator[str]:
         """Async twin of :meth:`stream_text`."""
+        reader = StreamReader(api, secret=self._secret)
         try:
             if api == "interactions":
                 stream: Any = await self._client.aio.interactions.create(
@@ -186,22 +190,19 @@ class SdkTransport:
                     for text in _whole_text(stream, api):
                         yield text
                     return
-                async for event in stream:
-                    delta = text_delta(_dump(event), api)
-                    if delta:
-                        yield delta
             else:
-                chunks = await self._client.aio.models.generate_content_stream(
+                stream = await self._client.aio.models.generate_content_stream(
                     model=request.model,
                     contents=_gc_contents(request),
                     config=_gc_config(request),
                 )
-                async for chunk in chunks:
-                    delta = text_delta(_dump(chunk), api)
-                    if delta:
-                        yield delta
+            async for event in stream:
+                delta = reader.feed(_dump(event))
+                if delta:
+                    yield delta
+            reader.finish()
         except Exception as exc:
-            reraise_mapped(exc)
+            reraise_mapped(exc, secret=self._secret)
 
     def close(self) -> None:
         """Nothing to do: the caller's or the client's genai.Client owns the connections."""

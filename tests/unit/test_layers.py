@@ -19,6 +19,7 @@ LAYERS: dict[str, int] = {
     "_text": 0,
     "geometry": 1,
     "tokens": 1,
+    "_json_depth": 1,
     "image_formats": 2,
     "images": 2,
     "_url_safety": 2,
