@@ -198,7 +198,9 @@ class GeminiVisionClient:
         # As google-genai: an explicit base_url, else GOOGLE_GEMINI_BASE_URL (the SDK
         # transport reads the variable itself, and gets the same value from here).
         # A malformed URL is a setting error now, not a connection failure retried later.
-        base_url = settings.base_url or (None if use_vertex else env_base_url(vertexai=False))
+        base_url = settings.base_url
+        if base_url is None and not use_vertex:
+            base_url = env_base_url(vertexai=False)
         self.base_url = check_base_url(base_url) if base_url is not None else None
         self.api_version = settings.api_version
 
