@@ -9,8 +9,10 @@ made), so tests and the benchmark can build the issue's bombs at their real size
 * :func:`gif_frame_flood`: a GIF of millions of 1x1 frames;
 * :func:`png16_bomb`: a 16-bit grey PNG, all zeros (compresses about 500:1);
 * :func:`webp_bomb`: a lossless WEBP whose pixels all cost zero bits (a few dozen bytes);
+* :func:`ico_bomb`: an ICO whose one entry is a large RGBA PNG of zeros;
 * :func:`detection_answer_with_masks`: a detection answer whose items all carry a
-  1x1 PNG mask over the whole image.
+  1x1 PNG mask over the whole image;
+* :func:`serve`: any of them at an http:// URL on loopback, as a model might name it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,11 @@ import base64
 import io
 import json
 import struct
+import threading
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from PIL import Image
 
@@ -28,8 +34,10 @@ __all__ = [
     "exif_bomb_png",
     "exif_orientation_ifd",
     "gif_frame_flood",
+    "ico_bomb",
     "jpeg_segment_flood",
     "png16_bomb",
+    "serve",
     "webp_bomb",
 ]
 
@@ -80,20 +88,31 @@ def gif_frame_flood(frames: int = 4_000_000) -> bytes:
     return gif[:start] + (control + gif[start:-1]) * frames + b"\x3b"
 
 
-def png16_bomb(side: int = 9000, *, orientation: int | None = 6) -> bytes:
-    """A ``side`` x ``side`` 16-bit grey PNG of zeros, with an EXIF orientation."""
-    row = b"\x00" * (1 + 2 * side)
+def _zero_png(side: int, depth: int, colour: int, channels: int, extra: bytes = b"") -> bytes:
+    row = b"\x00" * (1 + side * channels * depth // 8)
     compressor = zlib.compressobj(9)
     idat = b"".join(compressor.compress(row) for _ in range(side)) + compressor.flush()
-    ihdr = struct.pack(">IIBBBBB", side, side, 16, 0, 0, 0, 0)
-    exif = _png_chunk(b"eXIf", exif_orientation_ifd(orientation)) if orientation else b""
+    ihdr = struct.pack(">IIBBBBB", side, side, depth, colour, 0, 0, 0)
     return (
         b"\x89PNG\r\n\x1a\n"
         + _png_chunk(b"IHDR", ihdr)
-        + exif
+        + extra
         + _png_chunk(b"IDAT", idat)
         + _png_chunk(b"IEND", b"")
     )
+
+
+def png16_bomb(side: int = 9000, *, orientation: int | None = 6) -> bytes:
+    """A ``side`` x ``side`` 16-bit grey PNG of zeros, with an EXIF orientation."""
+    exif = _png_chunk(b"eXIf", exif_orientation_ifd(orientation)) if orientation else b""
+    return _zero_png(side, 16, 0, 1, exif)
+
+
+def ico_bomb(side: int = 9000) -> bytes:
+    """An ICO whose directory says 256x256 but whose PNG is ``side`` x ``side`` RGBA."""
+    png = _zero_png(side, 8, 6, 4)
+    entry = struct.pack("<BBBBHHII", 0, 0, 0, 0, 1, 32, len(png), 22)
+    return struct.pack("<HHH", 0, 1, 1) + entry + png
 
 
 class _Bits:
@@ -159,3 +178,28 @@ def detection_answer_with_masks(items: int = 200, label: str = "thing") -> str:
         {"box_2d": [0, 0, 1000, 1000], "label": f"{label} {i}", "mask": mask} for i in range(items)
     ]
     return json.dumps(answer)
+
+
+@contextmanager
+def serve(body: bytes, content_type: str = "image/png") -> Iterator[str]:
+    """Serve ``body`` to every GET on 127.0.0.1 (a thread); yields its URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/photo.png"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -65,7 +65,7 @@ def decoded_sizes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
     real_load = ImageFile.ImageFile.load
 
     def load(self: ImageFile.ImageFile) -> Any:
-        if self.im is None or self.tile:
+        if self.tile:  # not decoded yet
             sizes.append(self.size)
         return real_load(self)
 

@@ -19,6 +19,8 @@ LAYERS: dict[str, int] = {
     "geometry": 1,
     "tokens": 1,
     "image_formats": 2,
+    "decode_budget": 2,
+    "_local_files": 2,
     "images": 2,
     "_url_safety": 2,
     "masks": 2,

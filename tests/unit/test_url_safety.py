@@ -100,9 +100,8 @@ def server() -> Iterator[str]:
     httpd.server_close()
 
 
-@pytest.fixture
-def connects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record every real TCP connect (sync and async) the fetcher makes."""
+def _watch_connects(monkeypatch: pytest.MonkeyPatch, *, refuse: bool) -> list[str]:
+    """Record every TCP connect the fetcher makes (sync and async); ``refuse`` them all."""
     calls: list[str] = []
     sync_connect = httpcore2.SyncBackend.connect_tcp
     async_connect = httpcore2.AnyIOBackend.connect_tcp
@@ -111,17 +110,33 @@ def connects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         self: httpcore2.SyncBackend, host: str, port: int, *a: Any, **k: Any
     ) -> httpcore2.NetworkStream:
         calls.append(host)
+        if refuse:
+            raise httpcore2.ConnectError(f"test: no connection to {host}")
         return sync_connect(self, host, port, *a, **k)
 
     async def arecord(
         self: httpcore2.AnyIOBackend, host: str, port: int, *a: Any, **k: Any
     ) -> httpcore2.AsyncNetworkStream:
         calls.append(host)
+        if refuse:
+            raise httpcore2.ConnectError(f"test: no connection to {host}")
         return await async_connect(self, host, port, *a, **k)
 
     monkeypatch.setattr(httpcore2.SyncBackend, "connect_tcp", record)
     monkeypatch.setattr(httpcore2.AnyIOBackend, "connect_tcp", arecord)
     return calls
+
+
+@pytest.fixture
+def connects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every real TCP connect (sync and async) the fetcher makes."""
+    return _watch_connects(monkeypatch, refuse=False)
+
+
+@pytest.fixture
+def no_connects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every TCP connect the fetcher attempts, and refuse it (nothing leaves)."""
+    return _watch_connects(monkeypatch, refuse=True)
 
 
 # --------------------------------------------------------------------------- addresses
@@ -249,24 +264,6 @@ def test_decimal_ip_spelling_of_loopback_is_refused(connects: list[str]) -> None
         fetch_url("http://2130706433/a.png")
     assert info.value.reason == "blocked_url"
     assert connects == []
-
-
-@pytest.fixture
-def no_connects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record every TCP connect the fetcher attempts, and refuse it (nothing leaves)."""
-    calls: list[str] = []
-
-    def refuse(self: Any, host: str, port: int, *a: Any, **k: Any) -> Any:
-        calls.append(host)
-        raise httpcore2.ConnectError(f"test: no connection to {host}")
-
-    async def arefuse(self: Any, host: str, port: int, *a: Any, **k: Any) -> Any:
-        calls.append(host)
-        raise httpcore2.ConnectError(f"test: no connection to {host}")
-
-    monkeypatch.setattr(httpcore2.SyncBackend, "connect_tcp", refuse)
-    monkeypatch.setattr(httpcore2.AnyIOBackend, "connect_tcp", arefuse)
-    return calls
 
 
 ODD_SPELLINGS = [

@@ -11,9 +11,7 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from threading import Thread
 from typing import Any
 
 import pytest
@@ -24,7 +22,7 @@ from PIL import Image, ImageFile
 from langchain_gemini_vision._url_safety import UrlPolicy
 from langchain_gemini_vision.client import GeminiVisionClient
 from langchain_gemini_vision.testing import GeminiEmulator, Scene
-from langchain_gemini_vision.testing.hostile import png16_bomb
+from langchain_gemini_vision.testing.hostile import png16_bomb, serve
 from langchain_gemini_vision.tools import GeminiImageCaptionTool, GeminiObjectDetectionTool
 
 # A 1x1 GIF: 60 characters of base64, with a '/' in it (so it also "looks like a path").
@@ -102,9 +100,9 @@ def test_item9_a_file_in_an_allowed_folder_is_still_read(
 def test_item8_the_tool_gives_one_answer_for_every_path_outside(
     settings: dict[str, str], tmp_path: Path, scene: Scene
 ) -> None:
-    inside, outside = tmp_path / "inside", tmp_path / "outside"
-    inside.mkdir()
-    outside.mkdir()
+    inside, outside = tmp_path / "allowed", tmp_path / "elsewhere"
+    for folder in (inside, outside):
+        folder.mkdir()
     (outside / "scene.png").write_bytes(scene.data)
     tool = GeminiImageCaptionTool(**settings, allowed_dirs=[inside])
     references = [
@@ -113,8 +111,8 @@ def test_item8_the_tool_gives_one_answer_for_every_path_outside(
         "/etc/no-such-dir/nonexistent.png",
         str(outside / "scene.png"),
         str(outside / "missing.png"),
-        str(inside / ".." / "outside" / "scene.png"),
-        "../outside/scene.png",
+        str(inside / ".." / "elsewhere" / "scene.png"),
+        "../elsewhere/scene.png",
     ]
     answers = set()
     for reference in references:
@@ -128,30 +126,10 @@ def test_item8_the_tool_gives_one_answer_for_every_path_outside(
 # --------------------------------------------------------------------------- 4. bomb by URL
 
 
-class _Bomb(BaseHTTPRequestHandler):
-    body = png16_bomb(9000)
-
-    def log_message(self, format: str, *args: object) -> None:
-        return
-
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "image/png")
-        self.send_header("Content-Length", str(len(self.body)))
-        self.end_headers()
-        self.wfile.write(self.body)
-
-
 @pytest.fixture
 def bomb_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Bomb)
-    thread = Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/photo.png"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(png16_bomb(9000)) as url:
+        yield url
 
 
 def test_item4_detection_tool_refuses_a_bomb_url_in_parallel_calls(
