@@ -336,6 +336,8 @@ def _printable(text: str, limit: int = _LABEL_LIMIT) -> str:
 
 def _open(data: bytes, formats: Sequence[str], label: str, mime: str | None) -> Image.Image:
     """Open headers only, with the decompression-bomb guard on; map every failure."""
+    if not all(f in Image.OPEN for f in formats):
+        Image.init()  # register every plugin: which are loaded depends on import order
     available = [f for f in formats if f in Image.OPEN] or list(formats)
     try:
         img = Image.open(io.BytesIO(data), formats=available)

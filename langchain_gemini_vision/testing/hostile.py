@@ -109,9 +109,10 @@ def png16_bomb(side: int = 9000, *, orientation: int | None = 6) -> bytes:
 
 
 def ico_bomb(side: int = 9000) -> bytes:
-    """An ICO whose directory says 256x256 but whose PNG is ``side`` x ``side`` RGBA."""
+    """An ICO of one ``side`` x ``side`` RGBA PNG; its directory says at most 256x256."""
     png = _zero_png(side, 8, 6, 4)
-    entry = struct.pack("<BBBBHHII", 0, 0, 0, 0, 1, 32, len(png), 22)
+    listed = side if side < 256 else 0  # 0 means 256
+    entry = struct.pack("<BBBBHHII", listed, listed, 0, 0, 1, 32, len(png), 22)
     return struct.pack("<HHH", 0, 1, 1) + entry + png
 
 

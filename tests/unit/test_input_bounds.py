@@ -21,7 +21,7 @@ import pytest
 from PIL import GifImagePlugin, Image, ImageFile, JpegImagePlugin
 
 from langchain_gemini_vision import image_formats, images, masks, parsing
-from langchain_gemini_vision.errors import ImageInputError
+from langchain_gemini_vision.errors import ConfigurationError, ImageInputError
 from langchain_gemini_vision.images import load_image
 from langchain_gemini_vision.parsing import parse_detections
 from langchain_gemini_vision.testing.hostile import (
@@ -29,6 +29,7 @@ from langchain_gemini_vision.testing.hostile import (
     exif_bomb_png,
     exif_orientation_ifd,
     gif_frame_flood,
+    ico_bomb,
     jpeg_segment_flood,
     png16_bomb,
     webp_bomb,
@@ -297,3 +298,39 @@ def test_item5_mask_budget_is_a_setting() -> None:
     refused = parse_detections(polygon, resolution_wh=(100, 100), max_mask_bytes=100)
     assert refused.detections[0].mask is None
     assert any("max_mask_bytes" in w for w in refused.warnings)
+
+
+def test_item4_ico_is_measured_by_the_picture_it_embeds(no_decode: list[str]) -> None:
+    """Pillow decodes an ICO's picture while opening it: the size is read first."""
+    with pytest.raises(ImageInputError) as info:
+        load_image(ico_bomb(9000))
+    assert info.value.reason == "too_large"
+    assert "9000x9000" in info.value.detail
+
+
+def test_item4_small_icons_still_convert() -> None:
+    prepared = load_image(ico_bomb(64))
+    assert (prepared.width, prepared.height) == (64, 64)
+    assert prepared.converted_from == "image/x-icon"
+
+
+@pytest.mark.parametrize("value", [0, -1])
+def test_item4_a_bad_budget_is_a_configuration_error(value: int) -> None:
+    with pytest.raises(ConfigurationError):
+        load_image(png16_bomb(8), max_decode_bytes=value)
+    with pytest.raises(ConfigurationError):
+        images.DecodeBudget(value)
+
+
+async def test_item4_async_loading_takes_the_same_budget() -> None:
+    with pytest.raises(ImageInputError) as info:
+        await images.aload_image(png16_bomb(64), max_decode_bytes=10_000)
+    assert "max_decode_bytes=10000" in info.value.detail
+
+
+def test_item1_pil_image_from_an_exif_bomb_reads_only_the_orientation() -> None:
+    opened = Image.open(io.BytesIO(exif_bomb_png(long_values=1_000_000)))
+    prepared, peak = traced_peak(lambda: load_image(opened))
+    assert prepared.exif_orientation == 6
+    assert (prepared.width, prepared.height) == (40, 50)
+    assert peak < 8_000_000, peak  # the tag's values as Python ints: over 36 MB
