@@ -350,7 +350,7 @@ def largest_embedded_size(data: bytes) -> tuple[int, int] | None:
 # --------------------------------------------------------------------------- EXIF
 
 _EXIF_ORIENTATION = 0x0112
-_TIFF_SHORT = 3
+_TIFF_INTEGER = {3: "H", 4: "I"}  # SHORT (the standard's), LONG (some writers)
 
 
 def exif_orientation(raw: bytes | None) -> int | None:
@@ -380,9 +380,9 @@ def exif_orientation(raw: bytes | None) -> int | None:
             return None
         tag, kind, values = struct.unpack_from(f"{order}HHI", raw, entry)
         if tag == _EXIF_ORIENTATION:
-            if kind != _TIFF_SHORT or values != 1:
+            if kind not in _TIFF_INTEGER or values != 1:
                 return None
-            (value,) = struct.unpack_from(f"{order}H", raw, entry + 8)
+            (value,) = struct.unpack_from(order + _TIFF_INTEGER[kind], raw, entry + 8)
             return value if 2 <= value <= 8 else None
     return None
 

@@ -106,6 +106,8 @@ def test_item1_orientation_parser_reads_ifd0_only() -> None:
     assert image_formats.exif_orientation(b"Exif\x00\x00" + ifd) == 8  # the JPEG APP1 form
     big_endian = b"MM\x00*" + struct.pack(">IH", 8, 1) + struct.pack(">HHIHH", 0x0112, 3, 1, 3, 0)
     assert image_formats.exif_orientation(big_endian + b"\x00" * 4) == 3
+    as_long = b"II*\x00" + struct.pack("<IH", 8, 1) + struct.pack("<HHII", 0x0112, 4, 1, 5)
+    assert image_formats.exif_orientation(as_long + b"\x00" * 4) == 5
     for bad in (b"", b"II*\x00", ifd[:12], b"II*\x00\xff\xff\xff\x7f", b"\x00" * 40):
         assert image_formats.exif_orientation(bad) is None
     assert image_formats.exif_orientation(exif_orientation_ifd(1)) is None  # 1 means upright

@@ -109,6 +109,7 @@ def _renameat2() -> Any:
     return getattr(libc, "renameat2", None)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(_renameat2() is None, reason="needs Linux renameat2(RENAME_EXCHANGE)")
 def test_item7_race_with_a_swapping_thread_never_reads_outside(tree: dict[str, Path]) -> None:
     """An attacker swaps ``allowed/sub`` with a symlink to the outside folder in a loop."""
