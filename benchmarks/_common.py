@@ -33,6 +33,7 @@ FIGURES: dict[str, str] = {
     "8": "fig8_loader_memory",
     "9": "fig9_batch_jobs",
     "10": "fig10_emulator_concurrency",
+    "11": "fig11_input_bombs",
 }
 
 __all__ = [

@@ -12,6 +12,9 @@ web page, so it is treated as hostile:
   unspecified addresses are refused, in every spelling (IPv4-mapped, IPv4-compatible,
   6to4, Teredo and NAT64 embeddings of IPv4 are unwrapped); cloud metadata endpoints are
   refused even with ``allow_private=True``;
+* a host that is an IPv4 address in any spelling but the dotted quad (``134744072``,
+  ``0x08080808``, ``010.010.010.010``, ``8.8.2056``: the resolver turns them all into
+  addresses) is refused, public or not: other parsers read such hosts differently;
 * redirects are followed by hand and every hop is checked again;
 * the body is streamed and the download stops as soon as it passes ``max_bytes``,
   whatever ``Content-Length`` said; ``timeout`` bounds every network step and the
@@ -25,6 +28,7 @@ environment is used (a proxy would connect on our behalf, unchecked).
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import time
 from collections.abc import Iterable
@@ -64,6 +68,8 @@ _METADATA_ADDRESSES = frozenset(
 )
 _METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata.goog", "metadata"})
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# The URL standard's "ends in a number": such a host is an IPv4 address, however spelt.
+_NUMERIC_LABEL = re.compile(r"[0-9]+|0x[0-9a-f]*")
 _SHARED = ipaddress.ip_network("100.64.0.0/10")
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -231,6 +237,13 @@ def _check_url(url: str, policy: UrlPolicy, source: str) -> tuple[str, str, int]
         literal = None
     if literal is not None:
         check_address(host, policy, source=source)
+    elif _NUMERIC_LABEL.fullmatch(host.rsplit(".", 1)[-1]):
+        raise ImageInputError(
+            source,
+            "blocked_url",
+            f"{host!r} is an IPv4 address in an unusual spelling (decimal, octal, hex or "
+            "fewer than four parts); write it as a dotted quad like 8.8.8.8",
+        )
     return scheme, host, port if port is not None else (443 if scheme == "https" else 80)
 
 

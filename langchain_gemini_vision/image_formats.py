@@ -2,20 +2,42 @@
 
 The type its magic numbers announce (:func:`sniff_mime_type`), where the picture
 ends (:func:`trim_to_image`: truncated files are refused, trailing bytes dropped),
-a PNG's size from its header (:func:`png_size`) and the decompression-bomb check on
-a declared size (:func:`check_pixels`). :mod:`.images` builds on these.
+a PNG's size from its header (:func:`png_size`), a JPEG's segment count before
+Pillow walks them (:func:`check_jpeg_segments`), the EXIF orientation read from
+IFD0 alone (:func:`exif_orientation`) and the decompression-bomb check on a
+declared size (:func:`check_pixels`). :mod:`.images` builds on these.
 """
 
 from __future__ import annotations
 
 import re
+import struct
 import zlib
 
 from PIL import Image
 
 from langchain_gemini_vision.errors import ImageInputError
 
-__all__ = ["UNSUPPORTED_TYPES", "check_pixels", "png_size", "sniff_mime_type", "trim_to_image"]
+__all__ = [
+    "MAX_EXIF_BYTES",
+    "MAX_JPEG_SEGMENTS",
+    "UNSUPPORTED_TYPES",
+    "check_jpeg_segments",
+    "check_pixels",
+    "exif_orientation",
+    "largest_embedded_size",
+    "png_size",
+    "sniff_mime_type",
+    "trim_to_image",
+]
+
+MAX_EXIF_BYTES = 1024 * 1024
+"""EXIF bytes looked at for the orientation: IFD0's table (at most 65,535 entries of 12
+bytes) sits near the start; an orientation placed further in is ignored."""
+MAX_JPEG_SEGMENTS = 4096
+"""Most marker segments a JPEG may hold. Pillow reads and keeps every segment before
+the first scan, one Python step each (20 million empty comments: 36 s and 1.5 GB);
+a photo has a few dozen, a progressive one a few hundred at most."""
 
 _HEIC_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"})
 _HEIF_BRANDS = frozenset({b"mif1", b"msf1", b"heif", b"mif2"})
@@ -98,10 +120,16 @@ UNSUPPORTED_TYPES = {
 # --------------------------------------------------------------------------- structure
 
 
-def _jpeg_end(data: bytes) -> int | None:
-    """Offset just past the first image's EOI marker, or ``None`` if it never ends."""
+def _jpeg_walk(data: bytes, label: str, *, to_end: bool) -> int | None:
+    """Offset just past the first image's EOI marker (``to_end``) or at its first SOS
+    marker; ``None`` if the image never gets there.
+
+    Raises:
+        ImageInputError: ``too_large`` past :data:`MAX_JPEG_SEGMENTS` segments.
+    """
     n = len(data)
     pos = 2
+    segments = 0
     while pos < n:
         if data[pos] != 0xFF:  # junk between segments: decoders skip it
             pos = data.find(b"\xff", pos)
@@ -117,6 +145,16 @@ def _jpeg_end(data: bytes) -> int | None:
             return pos
         if marker == 0x01 or 0xD0 <= marker <= 0xD8:
             continue
+        segments += 1
+        if segments > MAX_JPEG_SEGMENTS:
+            raise ImageInputError(
+                label,
+                "too_large",
+                f"the JPEG holds more than {MAX_JPEG_SEGMENTS} marker segments "
+                "(a photo has a few dozen); refused before reading them",
+            )
+        if marker == 0xDA and not to_end:
+            return pos - 2
         if pos + 2 > n:
             return None
         length = int.from_bytes(data[pos : pos + 2], "big")
@@ -131,6 +169,15 @@ def _jpeg_end(data: bytes) -> int | None:
                 return None
             pos = match.start()
     return None
+
+
+def check_jpeg_segments(data: bytes, label: str) -> None:
+    """Count the segments before the first scan, as Pillow's ``open`` will walk them.
+
+    Raises:
+        ImageInputError: ``too_large`` past :data:`MAX_JPEG_SEGMENTS` segments.
+    """
+    _jpeg_walk(data, label, to_end=False)
 
 
 def _png_header_error(label: str, why: str) -> ImageInputError:
@@ -161,12 +208,12 @@ def _png_walk(data: bytes, label: str) -> tuple[int, bytes | None] | None:
             return None
         if not seen_idat and kind != b"IDAT":
             crc = int.from_bytes(data[end - 4 : end], "big")
-            if zlib.crc32(data[pos + 4 : end - 4]) != crc:
+            if zlib.crc32(memoryview(data)[pos + 4 : end - 4]) != crc:
                 raise _png_header_error(
                     label, f"the {kind.decode('latin-1')} chunk's checksum does not match"
                 )
         if kind == b"eXIf" and exif is None:
-            exif = data[pos + 8 : pos + 8 + length]
+            exif = data[pos + 8 : pos + 8 + min(length, MAX_EXIF_BYTES)]
         elif kind == b"IDAT":
             seen_idat = True
         elif kind == b"IEND":
@@ -228,7 +275,7 @@ def trim_to_image(data: bytes, mime: str, label: str) -> tuple[bytes, bytes | No
         # Walking the entropy-coded data costs as much as base64-encoding it.
         return data, None
     if mime == "image/jpeg":
-        end = _jpeg_end(data)
+        end = _jpeg_walk(data, label, to_end=True)
         what = "no end-of-image marker (FFD9): the JPEG is truncated"
     elif mime == "image/png":
         walked = _png_walk(data, label)
@@ -240,6 +287,104 @@ def trim_to_image(data: bytes, mime: str, label: str) -> tuple[bytes, bytes | No
     if end is None:
         raise ImageInputError(label, "corrupted", what)
     return (data[:end] if end < len(data) else data), exif
+
+
+# --------------------------------------------------------------------------- icons
+
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_JP2_MAGIC = b"\x00\x00\x00\x0cjP  \r\n\x87\n"
+
+
+def _embedded_size(data: bytes, offset: int, *, bitmaps: bool) -> tuple[int, int]:
+    """Size a PNG, JPEG 2000 or (``bitmaps``) DIB at ``offset`` declares; (0, 0) if none."""
+    head = data[offset : offset + 256]
+    if head.startswith(_PNG_MAGIC) and len(head) >= 24:
+        return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    if head.startswith(_JP2_MAGIC):
+        at = head.find(b"ihdr")
+        if at >= 0 and len(head) >= at + 12:
+            return int.from_bytes(head[at + 8 : at + 12], "big"), int.from_bytes(
+                head[at + 4 : at + 8], "big"
+            )
+        return (0, 0)
+    if bitmaps and len(head) >= 12:
+        header = int.from_bytes(head[0:4], "little")
+        if header == 12:  # BITMAPCOREHEADER
+            return int.from_bytes(head[4:6], "little"), int.from_bytes(head[6:8], "little") // 2
+        if header >= 40:
+            width = abs(int.from_bytes(head[4:8], "little", signed=True))
+            return width, abs(int.from_bytes(head[8:12], "little", signed=True)) // 2
+    return (0, 0)
+
+
+def largest_embedded_size(data: bytes) -> tuple[int, int] | None:
+    """The largest picture an icon container (ICO, ICNS) holds, read from the headers of
+    the pictures themselves; ``None`` for any other file.
+
+    Pillow decodes an ICO's largest picture while *opening* it, at the size its embedded
+    PNG or bitmap declares whatever the directory says (a 300 KB ICO holding a
+    9000x9000 PNG took 674 MB), so the size must be known before ``Image.open``.
+    """
+    sizes: list[tuple[int, int]] = []
+    if data[:4] in (b"\x00\x00\x01\x00", b"\x00\x00\x02\x00") and len(data) >= 6:
+        count = int.from_bytes(data[4:6], "little")
+        for index in range(count):
+            entry = 6 + 16 * index
+            if entry + 16 > len(data):
+                break
+            offset = int.from_bytes(data[entry + 12 : entry + 16], "little")
+            sizes.append(_embedded_size(data, offset, bitmaps=True))
+    elif data.startswith(b"icns"):
+        pos = 8
+        while pos + 8 <= len(data):
+            length = int.from_bytes(data[pos + 4 : pos + 8], "big")
+            sizes.append(_embedded_size(data, pos + 8, bitmaps=False))
+            if length < 8:
+                break
+            pos += length
+    else:
+        return None
+    return max(sizes, key=lambda wh: wh[0] * wh[1], default=(0, 0))
+
+
+# --------------------------------------------------------------------------- EXIF
+
+_EXIF_ORIENTATION = 0x0112
+_TIFF_INTEGER = {3: "H", 4: "I"}  # SHORT (the standard's), LONG (some writers)
+
+
+def exif_orientation(raw: bytes | None) -> int | None:
+    """The EXIF orientation 2..8 of a TIFF-structured EXIF block; ``None`` otherwise.
+
+    Only IFD0's entry table is read, within the first :data:`MAX_EXIF_BYTES` of the
+    block, never the value of another tag: a block holding one tag with millions of
+    values costs nothing, where Pillow's ``getexif`` would build them all (a 40 MB
+    ``eXIf`` chunk: 19 s and 2.4 GB). Accepts the JPEG APP1 form (``Exif\\0\\0`` first).
+    Malformed blocks give ``None``: the image is kept, its orientation ignored.
+    """
+    if not raw:
+        return None
+    if raw.startswith(b"Exif\x00\x00"):
+        raw = raw[6:]
+    raw = raw[:MAX_EXIF_BYTES]
+    order = {b"II": "<", b"MM": ">"}.get(raw[:2])
+    if order is None or len(raw) < 8:
+        return None
+    (ifd,) = struct.unpack_from(f"{order}I", raw, 4)
+    if ifd < 8 or ifd + 2 > len(raw):
+        return None
+    (count,) = struct.unpack_from(f"{order}H", raw, ifd)
+    for index in range(count):
+        entry = ifd + 2 + 12 * index
+        if entry + 12 > len(raw):
+            return None
+        tag, kind, values = struct.unpack_from(f"{order}HHI", raw, entry)
+        if tag == _EXIF_ORIENTATION:
+            if kind not in _TIFF_INTEGER or values != 1:
+                return None
+            (value,) = struct.unpack_from(order + _TIFF_INTEGER[kind], raw, entry + 8)
+            return value if 2 <= value <= 8 else None
+    return None
 
 
 # --------------------------------------------------------------------------- pixels

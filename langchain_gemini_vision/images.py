@@ -14,9 +14,17 @@ LangChain image content blocks. What it guarantees:
 * any other raster format Pillow reads safely (GIF's first frame, BMP, TIFF, ICO,
   ...) and CMYK JPEGs are converted to 8-bit RGB/RGBA PNG (``converted_from`` says
   from what); 16-bit PNGs stay as they are (they are PNG);
-* an EXIF orientation other than 1 is applied, so the model sees the image upright;
+* an EXIF orientation other than 1 is applied, so the model sees the image upright
+  (only IFD0's orientation tag is read, never the rest of the EXIF);
   ``width``/``height`` describe what is sent, ``original_*`` the upright image before
   any downscale, so a normalised box maps straight back onto the original;
+* every decode is bounded in memory before it starts (:mod:`.decode_budget`): an
+  estimate from the header over ``max_decode_bytes`` is refused (a JPEG is decoded at
+  1/2, 1/4 or 1/8 size instead when that fits), and concurrent decodes share one
+  :class:`~langchain_gemini_vision.decode_budget.DecodeBudget`; only a GIF's first
+  frame is read, and a JPEG's marker segments are counted before Pillow walks them;
+* local files are read only inside ``allowed_dirs`` when given, opened so that the
+  file read is the file checked (:mod:`._local_files`);
 * every failure is an :class:`~langchain_gemini_vision.errors.ImageInputError` with a
   reason; no Pillow or OS exception escapes.
 """
@@ -31,27 +39,42 @@ import io
 import math
 import os
 import re
-import stat
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path, PurePath
 from typing import Any, Literal
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ConfigDict, computed_field, model_validator
 
+from langchain_gemini_vision._local_files import (
+    is_within,
+    outside_allowed_dirs,
+    read_local_file,
+)
 from langchain_gemini_vision._url_safety import (
     UrlPolicy,
     afetch_url,
     fetch_url,
     url_label,
 )
+from langchain_gemini_vision.decode_budget import (
+    DEFAULT_MAX_DECODE_BYTES,
+    SHARED_DECODE_BUDGET,
+    DecodeBudget,
+    check_decode_cost,
+    decode_cost,
+)
 from langchain_gemini_vision.errors import ConfigurationError, ImageInputError
 from langchain_gemini_vision.image_formats import (
     UNSUPPORTED_TYPES,
+    check_jpeg_segments,
     check_pixels,
+    exif_orientation,
+    largest_embedded_size,
     png_size,
     sniff_mime_type,
     trim_to_image,
@@ -60,15 +83,18 @@ from langchain_gemini_vision.profiles import DEFAULT_INLINE_LIMIT_BYTES
 
 __all__ = [
     "DEFAULT_INLINE_LIMIT_BYTES",
+    "DEFAULT_MAX_DECODE_BYTES",
     "DEFAULT_MAX_FILE_BYTES",
     "MAX_IMAGES_PER_REQUEST",
     "SUPPORTED_MIME_TYPES",
+    "DecodeBudget",
     "ImageSource",
     "PreparedImage",
     "aload_image",
     "aload_images",
     "base64_size",
     "fit_inline_budget",
+    "is_image_data",
     "load_image",
     "load_images",
     "sniff_mime_type",
@@ -88,6 +114,20 @@ ImageSource = Any
 """Anything :func:`load_image` accepts (see its docstring)."""
 
 _EXIF_ORIENTATION = 0x0112
+# Orientation tag -> the transposition that makes the image upright (as ImageOps does).
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+_JPEG_DRAFT_SCALES = (1, 2, 4, 8)
+# Decoders that fill a buffer of their own before Pillow copies it into the image.
+_OWN_BUFFER_DECODERS = frozenset({"WEBP", "HEIF", "AVIF"})
+_STRIP_PIXELS = 1 << 18  # pixels converted at once from 16/32-bit grey
 _JPEG_QUALITY = 95
 _LABEL_LIMIT = 80
 _ACCEPTED = "Gemini image understanding accepts PNG, JPEG, WEBP, HEIC and HEIF"
@@ -240,6 +280,8 @@ class _Options:
     url_policy: UrlPolicy | None
     inline_limit_bytes: int
     max_file_bytes: int
+    max_decode_bytes: int = DEFAULT_MAX_DECODE_BYTES
+    decode_budget: DecodeBudget = SHARED_DECODE_BUDGET
 
 
 def _options(
@@ -251,12 +293,18 @@ def _options(
     url_policy: UrlPolicy | None,
     inline_limit_bytes: int,
     max_file_bytes: int,
+    max_decode_bytes: int = DEFAULT_MAX_DECODE_BYTES,
+    decode_budget: DecodeBudget | None = None,
 ) -> _Options:
     for name, value in (("max_side", max_side), ("max_pixels", max_pixels)):
         if value is not None and (isinstance(value, bool) or int(value) != value or value <= 0):
             raise ConfigurationError(f"{name} must be a positive integer, got {value!r}")
-    if inline_limit_bytes <= 0 or max_file_bytes <= 0:
-        raise ConfigurationError("inline_limit_bytes and max_file_bytes must be positive")
+    if inline_limit_bytes <= 0 or max_file_bytes <= 0 or max_decode_bytes <= 0:
+        raise ConfigurationError(
+            "inline_limit_bytes, max_file_bytes and max_decode_bytes must be positive"
+        )
+    if decode_budget is not None and not isinstance(decode_budget, DecodeBudget):
+        raise ConfigurationError(f"decode_budget must be a DecodeBudget, got {decode_budget!r}")
     dirs: tuple[str, ...] | None = None
     if allowed_dirs is not None:
         if isinstance(allowed_dirs, (str, PurePath)):
@@ -270,6 +318,8 @@ def _options(
         url_policy=url_policy,
         inline_limit_bytes=inline_limit_bytes,
         max_file_bytes=max_file_bytes,
+        max_decode_bytes=max_decode_bytes,
+        decode_budget=decode_budget or SHARED_DECODE_BUDGET,
     )
 
 
@@ -286,6 +336,8 @@ def _printable(text: str, limit: int = _LABEL_LIMIT) -> str:
 
 def _open(data: bytes, formats: Sequence[str], label: str, mime: str | None) -> Image.Image:
     """Open headers only, with the decompression-bomb guard on; map every failure."""
+    if not all(f in Image.OPEN for f in formats):
+        Image.init()  # register every plugin: which are loaded depends on import order
     available = [f for f in formats if f in Image.OPEN] or list(formats)
     try:
         img = Image.open(io.BytesIO(data), formats=available)
@@ -324,61 +376,84 @@ def _not_an_image(data: bytes, label: str) -> ImageInputError:
     )
 
 
-def _decode(img: Image.Image, label: str) -> Image.Image:
-    """Decode pixels (first frame), mapping every failure to ``corrupted``."""
+@contextmanager
+def _pixel_step(label: str, done: str) -> Iterator[None]:
+    """Map what Pillow raises on hostile pixels to ``too_large`` or ``corrupted``."""
     try:
-        if getattr(img, "n_frames", 1) > 1:
-            img.seek(0)
-        img.load()
+        yield
     except Image.DecompressionBombError as exc:
         raise ImageInputError(label, "too_large", f"decompression bomb refused: {exc}") from exc
     except MemoryError as exc:
-        raise ImageInputError(label, "too_large", "not enough memory to decode") from exc
+        raise ImageInputError(
+            label, "too_large", f"not enough memory: it cannot be {done}"
+        ) from exc
+    except ImageInputError:
+        raise
     except Exception as exc:
         raise ImageInputError(
-            label, "corrupted", f"the image cannot be decoded: {type(exc).__name__}: {exc}"
+            label, "corrupted", f"the image cannot be {done}: {type(exc).__name__}: {exc}"
         ) from exc
+
+
+def _decode(img: Image.Image, label: str) -> Image.Image:
+    """Decode pixels (the first frame only: ``n_frames`` would walk every frame of a
+    GIF), mapping every failure to ``corrupted``."""
+    with _pixel_step(label, "decoded"):
+        img.load()
     return img
 
 
-def _orientation_from_exif(raw: bytes | None) -> int | None:
-    if not raw:
-        return None
-    try:
-        exif = Image.Exif()
-        exif.load(raw)
-        value = exif.get(_EXIF_ORIENTATION)
-    except Exception:  # malformed EXIF: ignore orientation, keep the image
-        return None
-    return value if isinstance(value, int) and 2 <= value <= 8 else None
-
-
 def _orientation(img: Image.Image, png_exif: bytes | None) -> int | None:
-    """EXIF orientation 2..8, read from the header only; ``None`` otherwise."""
-    if img.format == "PNG":
-        # PngImageFile.getexif() would decode the image to look for a late eXIf.
-        return _orientation_from_exif(png_exif or img.info.get("exif"))
-    try:
-        value = img.getexif().get(_EXIF_ORIENTATION)
-    except Exception:
-        return None
-    return value if isinstance(value, int) and 2 <= value <= 8 else None
+    """EXIF orientation 2..8 from the raw EXIF block, IFD0 only; ``None`` otherwise.
+
+    Never ``getexif()``: it parses every tag (and on a PNG decodes the image to find
+    a late ``eXIf``). A TIFF's own tags were read by Pillow's ``open``.
+    """
+    if img.format == "TIFF":
+        value = getattr(img, "tag_v2", {}).get(_EXIF_ORIENTATION)
+        return value if isinstance(value, int) and 2 <= value <= 8 else None
+    raw = png_exif or img.info.get("exif")
+    return exif_orientation(raw) if isinstance(raw, bytes) else None
+
+
+def _upright(size: tuple[int, int], orientation: int | None) -> tuple[int, int]:
+    """The size once ``orientation`` is applied (5-8 swap the sides)."""
+    return (size[1], size[0]) if orientation is not None and orientation >= 5 else size
+
+
+def _transpose(img: Image.Image, orientation: int, label: str) -> Image.Image:
+    with _pixel_step(label, "turned upright (EXIF orientation)"):
+        return img.transpose(_UPRIGHT[orientation])
+
+
+def _wide_to_rgb(img: Image.Image) -> Image.Image:
+    """16/32-bit grey or float to 8-bit RGB, a strip of rows at a time.
+
+    Values over 255 are scaled (high byte), floats up to 1.0 stretched to 255; no
+    full-size wide copy is made (an int64 copy of a 9000x9000 image is 648 MB).
+    """
+    high = img.getextrema()[1]  # one band: (min, max)
+    top = float(high) if isinstance(high, (int, float)) else 0.0
+    width, height = img.size
+    out = Image.new("RGB", img.size)
+    rows = max(1, _STRIP_PIXELS // width)
+    for y in range(0, height, rows):
+        strip = np.asarray(img.crop((0, y, width, min(height, y + rows))))
+        if img.mode == "F":
+            eight = np.clip(strip * 255.0 if top <= 1.0 else strip, 0, 255).astype(np.uint8)
+        elif img.mode == "I":  # 32-bit: may be negative or past 16 bits
+            eight = np.clip(strip >> 8 if top > 255 else strip, 0, 255).astype(np.uint8)
+        else:  # 16-bit: the high byte, or the value itself when all fit in 8 bits
+            eight = (strip >> 8 if top > 255 else strip).astype(np.uint8)
+        out.paste(Image.fromarray(eight, mode="L"), (0, y))
+    return out
 
 
 def _to_8bit(img: Image.Image) -> Image.Image:
     """RGB or RGBA, 8 bits per channel, from any Pillow mode."""
     mode = img.mode
     if mode.startswith("I;16") or mode in ("I", "F"):
-        array = np.asarray(img)
-        if mode == "F":
-            top = float(array.max()) if array.size else 0.0
-            scaled = array * 255.0 if top <= 1.0 else array
-            eight = np.clip(scaled, 0, 255).astype(np.uint8)
-        else:
-            wide = array.astype(np.int64)
-            top = int(wide.max()) if wide.size else 0
-            eight = np.clip(wide >> 8 if top > 255 else wide, 0, 255).astype(np.uint8)
-        return Image.fromarray(eight, mode="L").convert("RGB")
+        return _wide_to_rgb(img)
     has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in img.info
     if has_alpha:
         return img if mode == "RGBA" else img.convert("RGBA")
@@ -418,16 +493,10 @@ def _target_size(width: int, height: int, opts: _Options) -> tuple[int, int] | N
 
 
 def _resize(img: Image.Image, size: tuple[int, int], label: str) -> Image.Image:
-    try:
+    with _pixel_step(label, "resized"):
         if img.mode not in ("RGB", "RGBA", "L", "LA"):
             img = _to_8bit(img)
         return img.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
-    except MemoryError as exc:
-        raise ImageInputError(label, "too_large", "not enough memory to resize") from exc
-    except Exception as exc:
-        raise ImageInputError(
-            label, "corrupted", f"the image cannot be resized: {type(exc).__name__}: {exc}"
-        ) from exc
 
 
 # --------------------------------------------------------------------------- bytes
@@ -485,36 +554,103 @@ def _prepare_bytes(data: bytes, label: str, opts: _Options) -> PreparedImage:
     return _convert_other(data, mime, label, opts)
 
 
+def _fit_decode(
+    img: Image.Image,
+    label: str,
+    opts: _Options,
+    *,
+    orientation: int | None,
+    to_png: bool,
+    declared: tuple[int, int] | None = None,
+) -> tuple[int, tuple[int, int] | None]:
+    """Choose how to decode ``img`` within ``opts.max_decode_bytes``: the estimate, and
+    the upright size to resize the decoded pixels to (``None``: send them as they are).
+
+    A JPEG is decoded at 1/2, 1/4 or 1/8 size (DCT scaling, Pillow's draft mode) when
+    that still covers the size to send, or when the full size would not fit the
+    budget (it is then sent at that size, ``downscaled``). Any other format is
+    decoded whole or refused. ``declared`` overrides the header's size (a container
+    whose embedded picture is larger than it says).
+
+    Raises:
+        ImageInputError: ``too_large``: over the budget at every size it can decode at.
+    """
+    full = declared or img.size
+    mode = img.mode
+    wanted = _target_size(*_upright(full, orientation), opts)
+
+    def cost(scale: int) -> tuple[int, tuple[int, int] | None]:
+        decoded = (-(-full[0] // scale), -(-full[1] // scale))
+        out = _target_size(*_upright(decoded, orientation), opts)
+        estimate = decode_cost(
+            decoded,
+            mode,
+            decoder_copy=img.format in _OWN_BUFFER_DECODERS,
+            turn=orientation is not None,
+            full_copy=mode not in ("RGB", "RGBA", "L", "LA"),
+            out=out,
+            out_copy=to_png and mode not in ("RGB", "RGBA"),
+        )
+        return estimate, out
+
+    def covers(scale: int) -> bool:  # decoding at 1/scale still gives what is sent
+        if wanted is None:
+            return scale == 1
+        width, height = _upright((full[0] // scale, full[1] // scale), orientation)
+        return width >= wanted[0] and height >= wanted[1]
+
+    scales = _JPEG_DRAFT_SCALES if img.format == "JPEG" else (1,)
+    first = max((s for s in scales if covers(s)), default=1)
+    candidates = [s for s in scales if s >= first]
+    for scale in candidates:
+        estimate, out = cost(scale)
+        if estimate <= opts.max_decode_bytes:
+            break
+    what = f"{full[0]}x{full[1]} {mode} {img.format or 'image'}"
+    if scale > 1:
+        what += f" (even at 1/{scale} size)"
+    check_decode_cost(estimate, opts.max_decode_bytes, what, label)
+    if scale > 1:
+        img.draft(mode, (full[0] // scale, full[1] // scale))
+    return estimate, out
+
+
 def _prepare_web_format(data: bytes, mime: str, label: str, opts: _Options) -> PreparedImage:
     """PNG, JPEG, WEBP: pass through untouched unless something must change."""
     data, png_exif = trim_to_image(data, mime, label)
     if mime == "image/png":
         size = png_size(data, label)
-        if _orientation_from_exif(png_exif) is None and _target_size(*size, opts) is None:
+        if exif_orientation(png_exif) is None and _target_size(*size, opts) is None:
             return _finish(data, mime=mime, label=label, size=size, original=size, opts=opts)
+    elif mime == "image/jpeg":
+        check_jpeg_segments(data, label)
     img = _open(data, [_PASS_THROUGH_FORMATS[mime]], label, mime)
     with img:
         orientation = _orientation(img, png_exif)
         cmyk = mime == "image/jpeg" and img.mode == "CMYK"
-        upright = img.size if orientation in (None, 2, 3, 4) else (img.size[1], img.size[0])
+        upright = _upright(img.size, orientation)
         target = _target_size(*upright, opts)
         if orientation is None and target is None and not cmyk:
             return _finish(
                 data, mime=mime, label=label, size=img.size, original=img.size, opts=opts
             )
-        # Something must change: decode once, fix, re-encode.
+        # Something must change: decode once (within the budget), fix, re-encode.
         icc = None if cmyk else img.info.get("icc_profile")
-        pixels = _decode(img, label)
-        if orientation is not None:
-            pixels = _transpose(pixels, label)
-        if cmyk:
-            pixels = pixels.convert("RGB")
-        if target is not None:
-            pixels = _resize(pixels, target, label)
         out_format: Literal["PNG", "JPEG"] = "JPEG" if mime == "image/jpeg" and not cmyk else "PNG"
-        if out_format == "PNG":
-            pixels = _to_8bit(pixels)
-        encoded = _encode(pixels, out_format, icc)
+        estimate, target = _fit_decode(
+            img, label, opts, orientation=orientation, to_png=out_format == "PNG"
+        )
+        with opts.decode_budget.reserve(estimate, label):
+            pixels = _decode(img, label)
+            if orientation is not None:
+                pixels = _transpose(pixels, orientation, label)
+            if cmyk:
+                pixels = pixels.convert("RGB")
+            if target is not None:
+                pixels = _resize(pixels, target, label)
+            if out_format == "PNG":
+                pixels = _to_8bit(pixels)
+            encoded = _encode(pixels, out_format, icc)
         out_mime = "image/jpeg" if out_format == "JPEG" else "image/png"
         return _finish(
             encoded,
@@ -525,38 +661,39 @@ def _prepare_web_format(data: bytes, mime: str, label: str, opts: _Options) -> P
             opts=opts,
             converted_from=mime if out_mime != mime else None,
             exif_orientation=orientation,
-            downscaled=target is not None,
+            downscaled=pixels.size != upright,
         )
-
-
-def _transpose(img: Image.Image, label: str) -> Image.Image:
-    try:
-        turned = ImageOps.exif_transpose(img)
-    except Exception as exc:
-        raise ImageInputError(
-            label, "corrupted", f"the EXIF orientation cannot be applied: {exc}"
-        ) from exc
-    return turned if turned is not None else img
 
 
 def _convert_other(data: bytes, mime: str | None, label: str, opts: _Options) -> PreparedImage:
     """Formats Gemini does not take: decode the first frame, send PNG."""
+    embedded = largest_embedded_size(data)
+    if embedded is not None:  # ICO decodes at open: measure what it embeds first
+        what = f"{embedded[0]}x{embedded[1]} picture inside a {mime or 'container'}"
+        check_decode_cost(decode_cost(embedded, "RGBA"), opts.max_decode_bytes, what, label)
     img = _open(data, _CONVERTIBLE_FORMATS, label, mime)
     with img:
         source_mime = mime or Image.MIME.get(img.format or "", None) or "image/unknown"
         if img.format == "AVIF" or source_mime == "image/avif":
             source_mime = "image/avif"
         icc = img.info.get("icc_profile") if img.mode != "CMYK" else None
-        pixels = _decode(img, label)
         orientation = _orientation(img, None)
-        if orientation is not None:
-            pixels = _transpose(pixels, label)
-        pixels = _to_8bit(pixels)
-        upright = pixels.size
-        target = _target_size(*upright, opts)
-        if target is not None:
-            pixels = _resize(pixels, target, label)
-        encoded = _encode(pixels, "PNG", icc)
+        declared = None
+        if embedded is not None and embedded[0] * embedded[1] > img.width * img.height:
+            declared = embedded
+        estimate, _ = _fit_decode(
+            img, label, opts, orientation=orientation, to_png=True, declared=declared
+        )
+        with opts.decode_budget.reserve(estimate, label):
+            pixels = _decode(img, label)
+            if orientation is not None:
+                pixels = _transpose(pixels, orientation, label)
+            pixels = _to_8bit(pixels)
+            upright = pixels.size
+            target = _target_size(*upright, opts)
+            if target is not None:
+                pixels = _resize(pixels, target, label)
+            encoded = _encode(pixels, "PNG", icc)
     return _finish(
         encoded,
         mime="image/png",
@@ -601,8 +738,10 @@ def _prepare_heif(data: bytes, mime: str, label: str, opts: _Options) -> Prepare
         target = _target_size(*size, opts)
         if target is None:
             return _finish(data, mime=mime, label=label, size=size, original=size, opts=opts)
-        pixels = _resize(_to_8bit(_decode(img, label)), target, label)
-        encoded = _encode(pixels, "PNG", None)
+        estimate, _ = _fit_decode(img, label, opts, orientation=None, to_png=True)
+        with opts.decode_budget.reserve(estimate, label):
+            pixels = _resize(_to_8bit(_decode(img, label)), target, label)
+            encoded = _encode(pixels, "PNG", None)
     return _finish(
         encoded,
         mime="image/png",
@@ -623,9 +762,13 @@ def _from_pil(img: Image.Image, opts: _Options) -> PreparedImage:
     check_pixels(img.size, label)
     try:
         img.load()
-        value = img.getexif().get(_EXIF_ORIENTATION)
-        orientation = value if isinstance(value, int) and 2 <= value <= 8 else None
-        upright = _transpose(img, label) if orientation is not None else img
+        raw = img.info.get("exif")
+        if isinstance(raw, bytes):  # the file's EXIF: read the one tag, not all of them
+            orientation = exif_orientation(raw)
+        else:  # set in memory by the caller
+            value = img.getexif().get(_EXIF_ORIENTATION)
+            orientation = value if isinstance(value, int) and 2 <= value <= 8 else None
+        upright = _transpose(img, orientation, label) if orientation is not None else img
         buffer = io.BytesIO()
         _to_8bit(upright).save(buffer, "PNG", compress_level=6)
     except ImageInputError:
@@ -690,77 +833,7 @@ def _read_path(path: str | PurePath, opts: _Options) -> tuple[bytes, str]:
     label = _printable(raw)
     if "\x00" in raw:
         raise ImageInputError(label, "invalid_reference", "the path contains a NUL byte")
-    real = os.path.realpath(Path(raw).expanduser())
-    if opts.allowed_dirs is not None and not any(
-        _is_within(real, allowed) for allowed in opts.allowed_dirs
-    ):
-        raise ImageInputError(
-            label,
-            "outside_allowed_dirs",
-            "the file (after resolving symlinks) is outside the allowed directories",
-        )
-    try:
-        info = Path(real).stat()
-    except FileNotFoundError as exc:
-        raise ImageInputError(label, "not_found", "no such file") from exc
-    except OSError as exc:
-        raise ImageInputError(label, "not_found", f"cannot access the file: {exc}") from exc
-    _check_regular(info, label, opts)
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
-    flags |= getattr(os, "O_BINARY", 0)
-    try:
-        fd = os.open(real, flags)
-    except FileNotFoundError as exc:
-        raise ImageInputError(label, "not_found", "no such file") from exc
-    except OSError as exc:
-        raise ImageInputError(label, "not_found", f"cannot open the file: {exc}") from exc
-    try:
-        opened = os.fstat(fd)
-        _check_regular(opened, label, opts)  # the file we opened, not the one we checked
-        chunks: list[bytes] = []
-        total = 0
-        # One read of the size stat reports (no join of megabyte chunks); the loop
-        # still catches a file that grew, and pseudo-files that report size 0.
-        first = min(max(opened.st_size, 1 << 16), opts.max_file_bytes + 1)
-        while True:
-            chunk = os.read(
-                fd, first if not chunks else min(1 << 20, opts.max_file_bytes + 1 - total)
-            )
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-            if total > opts.max_file_bytes:
-                raise ImageInputError(
-                    label, "too_large", f"the file is over the {opts.max_file_bytes}-byte limit"
-                )
-    except OSError as exc:
-        raise ImageInputError(label, "not_found", f"cannot read the file: {exc}") from exc
-    finally:
-        os.close(fd)
-    return (chunks[0] if len(chunks) == 1 else b"".join(chunks)), label
-
-
-def _check_regular(info: os.stat_result, label: str, opts: _Options) -> None:
-    if stat.S_ISDIR(info.st_mode):
-        raise ImageInputError(label, "not_an_image", "this is a directory, not an image file")
-    if not stat.S_ISREG(info.st_mode):
-        raise ImageInputError(
-            label, "not_an_image", "not a regular file (a FIFO, socket or device)"
-        )
-    if info.st_size > opts.max_file_bytes:
-        raise ImageInputError(
-            label,
-            "too_large",
-            f"the file is {info.st_size} bytes, over the {opts.max_file_bytes}-byte limit",
-        )
-
-
-def _is_within(path: str, directory: str) -> bool:
-    try:
-        return os.path.commonpath([path, directory]) == directory
-    except ValueError:  # different drives on Windows
-        return False
+    return read_local_file(raw, label, opts.allowed_dirs, opts.max_file_bytes), label
 
 
 # --------------------------------------------------------------------------- strings
@@ -789,6 +862,16 @@ def _decode_base64(text: str, label: str, *, strict: bool) -> bytes | None:
                 label, "invalid_reference", f"the base64 payload is malformed: {exc}"
             ) from exc
         return None
+
+
+def is_image_data(text: str) -> bool:
+    """Whether ``text`` is base64 (standard or URL-safe, padded or not) of a file with a
+    known signature: image data, never a reference to one, however short."""
+    compact = "".join(text.split())
+    if len(compact) < 8 or not _BASE64.fullmatch(compact):
+        return False
+    decoded = _decode_base64(compact[:4096], "base64", strict=False)
+    return decoded is not None and sniff_mime_type(decoded) is not None
 
 
 def _from_data_uri(uri: str, opts: _Options) -> PreparedImage:
@@ -871,9 +954,21 @@ def _from_string(text: str, opts: _Options) -> PreparedImage | _Download | tuple
         candidate = Path(text).expanduser()
         if os.path.lexists(candidate):
             return _read_path(text, opts)
+    # A path outside is answered as such whether it exists or not (no oracle), unless
+    # it is base64 of an image.
+    outside = (
+        opts.allowed_dirs is not None
+        and _looks_like_path(text)
+        and not any(
+            is_within(os.path.realpath(Path(text).expanduser()), allowed)
+            for allowed in opts.allowed_dirs
+        )
+    )
     if len(stripped) >= 16:
         decoded = _decode_base64(stripped, "base64 string", strict=False)
-        if decoded is not None and (sniff_mime_type(decoded) or len(stripped) >= 64):
+        if decoded is not None and (
+            sniff_mime_type(decoded) or (len(stripped) >= 64 and not outside)
+        ):
             label = f"base64 string ({len(stripped)} chars)"
             if len(decoded) > opts.max_file_bytes:
                 raise ImageInputError(
@@ -881,13 +976,8 @@ def _from_string(text: str, opts: _Options) -> PreparedImage | _Download | tuple
                 )
             return decoded, label
     label = _printable(text)
-    if opts.allowed_dirs is not None and _looks_like_path(text):
-        # Say "outside" before "missing": do not reveal what exists elsewhere.
-        real = os.path.realpath(Path(text).expanduser())
-        if not any(_is_within(real, allowed) for allowed in opts.allowed_dirs):
-            raise ImageInputError(
-                label, "outside_allowed_dirs", "the path is outside the allowed directories"
-            )
+    if outside:
+        raise outside_allowed_dirs(label)
     if _looks_like_path(text):
         raise ImageInputError(label, "not_found", "no such file")
     raise ImageInputError(
@@ -1040,6 +1130,8 @@ def load_image(
     url_policy: UrlPolicy | None = None,
     inline_limit_bytes: int = DEFAULT_INLINE_LIMIT_BYTES,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    max_decode_bytes: int = DEFAULT_MAX_DECODE_BYTES,
+    decode_budget: DecodeBudget | None = None,
 ) -> PreparedImage:
     """Turn one image source into a :class:`PreparedImage`.
 
@@ -1053,7 +1145,9 @@ def load_image(
             "file_id": ...}`` or ``{"type": "image_url", "image_url": {"url": ...}}``);
             or a ``PreparedImage`` (returned unchanged). Strings are read as: URL
             schemes and ``files/<id>`` first, then an existing path, then base64.
-        allowed_dirs: When given, local files must resolve (symlinks followed) inside one.
+        allowed_dirs: When given, local files must resolve (symlinks followed) inside one,
+            and are opened from that folder down without following any symlink, so a
+            folder swapped for a symlink after the check cannot lead outside.
         max_side: Downscale (LANCZOS) so neither side exceeds this.
         max_pixels: Downscale so width x height does not exceed this.
         fetch: Download ``http(s)`` URLs (through the URL-safety policy) to measure,
@@ -1064,6 +1158,11 @@ def load_image(
         inline_limit_bytes: An image whose base64 alone exceeds this is marked
             ``needs_upload``.
         max_file_bytes: Largest file, byte string or payload accepted.
+        max_decode_bytes: Most memory decoding one image may need (estimated from its
+            header, before decoding). A JPEG over it is decoded at 1/2, 1/4 or 1/8 size
+            (``downscaled``); anything else over it is refused (``too_large``).
+        decode_budget: What all concurrent decodes may hold at once; the process-wide
+            :data:`~langchain_gemini_vision.decode_budget.SHARED_DECODE_BUDGET` by default.
 
     Raises:
         ImageInputError: for every bad input, with ``reason`` saying why.
@@ -1077,6 +1176,8 @@ def load_image(
         url_policy=url_policy,
         inline_limit_bytes=inline_limit_bytes,
         max_file_bytes=max_file_bytes,
+        max_decode_bytes=max_decode_bytes,
+        decode_budget=decode_budget,
     )
     result = _safe_dispatch(source, opts)
     if isinstance(result, _Download):
@@ -1095,6 +1196,8 @@ async def aload_image(
     url_policy: UrlPolicy | None = None,
     inline_limit_bytes: int = DEFAULT_INLINE_LIMIT_BYTES,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    max_decode_bytes: int = DEFAULT_MAX_DECODE_BYTES,
+    decode_budget: DecodeBudget | None = None,
 ) -> PreparedImage:
     """Async :func:`load_image`: file and pixel work in a thread, downloads async."""
     opts = _options(
@@ -1105,6 +1208,8 @@ async def aload_image(
         url_policy=url_policy,
         inline_limit_bytes=inline_limit_bytes,
         max_file_bytes=max_file_bytes,
+        max_decode_bytes=max_decode_bytes,
+        decode_budget=decode_budget,
     )
     result = await asyncio.to_thread(_safe_dispatch, source, opts)
     if isinstance(result, _Download):
@@ -1139,6 +1244,8 @@ def load_images(
     url_policy: UrlPolicy | None = None,
     inline_limit_bytes: int = DEFAULT_INLINE_LIMIT_BYTES,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    max_decode_bytes: int = DEFAULT_MAX_DECODE_BYTES,
+    decode_budget: DecodeBudget | None = None,
 ) -> list[PreparedImage]:
     """:func:`load_image` for each source, in order; at most 3,600 sources."""
     items = _as_list(sources)
@@ -1152,6 +1259,8 @@ def load_images(
             url_policy=url_policy,
             inline_limit_bytes=inline_limit_bytes,
             max_file_bytes=max_file_bytes,
+            max_decode_bytes=max_decode_bytes,
+            decode_budget=decode_budget,
         )
         for item in items
     ]
@@ -1167,6 +1276,8 @@ async def aload_images(
     url_policy: UrlPolicy | None = None,
     inline_limit_bytes: int = DEFAULT_INLINE_LIMIT_BYTES,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    max_decode_bytes: int = DEFAULT_MAX_DECODE_BYTES,
+    decode_budget: DecodeBudget | None = None,
     concurrency: int = 8,
 ) -> list[PreparedImage]:
     """Async :func:`load_images`: up to ``concurrency`` sources at a time, order kept."""
@@ -1184,6 +1295,8 @@ async def aload_images(
                 url_policy=url_policy,
                 inline_limit_bytes=inline_limit_bytes,
                 max_file_bytes=max_file_bytes,
+                max_decode_bytes=max_decode_bytes,
+                decode_budget=decode_budget,
             )
 
     return list(await asyncio.gather(*(one(item) for item in items)))

@@ -15,7 +15,10 @@ Decoders:
 * :func:`rasterize_polygon` draws 0-1000 polygons (3.x, Robotics-ER) on a
   box-local canvas.
 
-Both raise :class:`MaskDecodeError`, which the parser turns into a warning.
+Both raise :class:`MaskDecodeError`, which the parser turns into a warning; both
+take ``max_bytes`` and refuse, before allocating, a mask whose box-local array would
+be larger (the parser gives each answer :data:`DEFAULT_MAX_MASK_BYTES` for all its
+masks: 200 tiny maps over a 4000x3000 image's full box would otherwise hold 2.4 GB).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from langchain_gemini_vision.geometry import NORMALISED_MAX, xyxy_to_pixel_bound
 
 __all__ = [
     "DEFAULT_MASK_THRESHOLD",
+    "DEFAULT_MAX_MASK_BYTES",
     "Mask",
     "MaskDecodeError",
     "decode_png_mask",
@@ -46,6 +50,11 @@ __all__ = [
 
 DEFAULT_MASK_THRESHOLD = 127
 """Google's midpoint: probability-map values above it are foreground."""
+
+DEFAULT_MAX_MASK_BYTES = 128 * 1024 * 1024
+"""Box-local mask bytes one answer may decode (one byte a pixel): ten full-image masks
+of a 12 MP photo, or hundreds of object-sized ones. Masks past it are not decoded
+(box kept, warning)."""
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 # A data-URI prefix for any image type; Gemini sends ``data:image/png;base64,``.
@@ -57,6 +66,14 @@ _PIL_DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, Image.Decompre
 
 class MaskDecodeError(ValueError):
     """A mask value could not be decoded (internal: the parser reports it as a warning)."""
+
+
+def _check_mask_bytes(width: int, height: int, max_bytes: int | None) -> None:
+    if max_bytes is not None and width * height > max_bytes:
+        raise MaskDecodeError(
+            f"its {width}x{height} box needs {width * height} bytes, more than the "
+            f"{max(max_bytes, 0)} left of the answer's mask budget (max_mask_bytes)"
+        )
 
 
 class _RLE(BaseModel):
@@ -476,6 +493,8 @@ def decode_png_mask(
     box_xyxy_px: Sequence[float],
     resolution_wh: tuple[int, int],
     threshold: int = DEFAULT_MASK_THRESHOLD,
+    *,
+    max_bytes: int | None = None,
 ) -> Mask:
     """Decode a Gemini PNG probability map into a box-local :class:`Mask`.
 
@@ -488,9 +507,11 @@ def decode_png_mask(
         box_xyxy_px: The detection's pixel box in the original image; the map fills it.
         resolution_wh: ``(width, height)`` of the original image.
         threshold: Values above it are foreground (127: Google's midpoint).
+        max_bytes: Refuse, before decoding, a box of more pixels than this.
 
     Raises:
-        MaskDecodeError: Not base64, not a PNG, or an image PIL cannot read.
+        MaskDecodeError: Not base64, not a PNG, an image PIL cannot read, or a box
+            over ``max_bytes``.
 
     Example:
         >>> import numpy as np
@@ -509,6 +530,7 @@ def decode_png_mask(
     if not data.startswith(PNG_MAGIC):
         raise MaskDecodeError("mask is not a PNG (missing PNG signature)")
     x0, y0, x1, y1 = xyxy_to_pixel_bounds(box_xyxy_px, resolution_wh)
+    _check_mask_bytes(x1 - x0, y1 - y0, max_bytes)
     try:
         with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
             if image.width * image.height > _MAX_PNG_PIXELS:
@@ -580,6 +602,8 @@ def rasterize_polygon(
     points_xy_0_1000: Any,
     resolution_wh: tuple[int, int],
     box_xyxy_px: Sequence[float] | None = None,
+    *,
+    max_bytes: int | None = None,
 ) -> Mask:
     """Rasterise a polygon normalised to 0-1000 into a box-local :class:`Mask`.
 
@@ -593,7 +617,7 @@ def rasterize_polygon(
 
     Raises:
         MaskDecodeError: Not a list of numbers, fewer than 3 vertices, an odd flat list,
-            or non-finite values.
+            non-finite values, or a canvas of more pixels than ``max_bytes``.
 
     Example:
         >>> rasterize_polygon([[0, 0], [500, 0], [500, 500], [0, 500]], (100, 100)).bbox_xyxy
@@ -622,6 +646,7 @@ def rasterize_polygon(
     y0 = min(math.floor(min(ys)), height - 1)
     x1 = min(math.floor(max(xs)) + 1, width)
     y1 = min(math.floor(max(ys)) + 1, height)
+    _check_mask_bytes(x1 - x0, y1 - y0, max_bytes)
     canvas = Image.new("1", (x1 - x0, y1 - y0), 0)
     draw = ImageDraw.Draw(canvas)
     for poly in pixel_polys:

@@ -41,6 +41,7 @@ from langchain_gemini_vision.errors import OutputParsingError
 from langchain_gemini_vision.geometry import NORMALISED_MAX, BoxXYXY, box_2d_to_xyxy
 from langchain_gemini_vision.masks import (
     DEFAULT_MASK_THRESHOLD,
+    DEFAULT_MAX_MASK_BYTES,
     Mask,
     MaskDecodeError,
     decode_png_mask,
@@ -50,6 +51,7 @@ from langchain_gemini_vision.results import Detection
 
 __all__ = [
     "BOX_KEYS",
+    "DEFAULT_MAX_ITEMS",
     "LABEL_KEYS",
     "MASK_FORMS",
     "MASK_KEYS",
@@ -93,6 +95,10 @@ MASK_KEYS: tuple[str, ...] = ("mask", "segmentation", "segmentation_mask", "poly
 
 DEFAULT_LABEL = "object"
 
+DEFAULT_MAX_ITEMS = 1000
+"""Items of one detection answer parsed; the rest are dropped with a warning (the
+Gemini guide's prompts ask for a few dozen; a hostile answer can hold millions)."""
+
 _SEG_TOKEN_MARKERS = ("<start_of_mask>", "<seg_")
 
 
@@ -106,8 +112,9 @@ class MaskForm:
     """Which generation produces it."""
     matches: Callable[[Any], bool]
     """Whether a ``mask`` value has this form."""
-    decode: Callable[[Any, BoxXYXY, tuple[int, int], int], Mask]
-    """``(value, box_xyxy_px, resolution_wh, threshold) -> Mask``; raises ``MaskDecodeError``."""
+    decode: Callable[[Any, BoxXYXY, tuple[int, int], int, int], Mask]
+    """``(value, box_xyxy_px, resolution_wh, threshold, max_bytes) -> Mask``; raises
+    ``MaskDecodeError`` (also for a mask of more than ``max_bytes``)."""
 
 
 def _is_seg_tokens(value: Any) -> bool:
@@ -122,16 +129,22 @@ def _is_flat_list(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and not isinstance(value[0], (list, dict))
 
 
-def _decode_seg_tokens(value: Any, box: BoxXYXY, resolution_wh: tuple[int, int], _: int) -> Mask:
+def _decode_seg_tokens(
+    value: Any, box: BoxXYXY, resolution_wh: tuple[int, int], _: int, __: int
+) -> Mask:
     raise MaskDecodeError("segmentation tokens not decodable (<start_of_mask><seg_N>...)")
 
 
-def _decode_png(value: Any, box: BoxXYXY, resolution_wh: tuple[int, int], threshold: int) -> Mask:
-    return decode_png_mask(value, box, resolution_wh, threshold=threshold)
+def _decode_png(
+    value: Any, box: BoxXYXY, resolution_wh: tuple[int, int], threshold: int, max_bytes: int
+) -> Mask:
+    return decode_png_mask(value, box, resolution_wh, threshold=threshold, max_bytes=max_bytes)
 
 
-def _decode_polygon(value: Any, box: BoxXYXY, resolution_wh: tuple[int, int], _: int) -> Mask:
-    return rasterize_polygon(value, resolution_wh, box_xyxy_px=box)
+def _decode_polygon(
+    value: Any, box: BoxXYXY, resolution_wh: tuple[int, int], _: int, max_bytes: int
+) -> Mask:
+    return rasterize_polygon(value, resolution_wh, box_xyxy_px=box, max_bytes=max_bytes)
 
 
 #: Mask forms, tried in order on the value of a mask key.
@@ -619,17 +632,22 @@ def _parse_mask(
     box: BoxXYXY,
     resolution_wh: tuple[int, int],
     threshold: int,
+    *,
+    budget: list[int],
     warn: Callable[[str], None],
 ) -> Mask | None:
+    """Decode one mask; ``budget[0]``, the mask bytes the answer has left, is spent."""
     if any(value is empty or value == empty for empty in _EMPTY_MASK_VALUES):
         return None
     for form in MASK_FORMS:
         if form.matches(value):
             try:
-                return form.decode(value, box, resolution_wh, threshold)
+                mask = form.decode(value, box, resolution_wh, threshold, budget[0])
             except MaskDecodeError as exc:
                 warn(f"mask ({form.name}) not used, box kept: {exc}")
                 return None
+            budget[0] -= mask.local.nbytes
+            return mask
     warn(f"mask of unrecognised form ({type(value).__name__}) not used, box kept")
     return None
 
@@ -639,6 +657,7 @@ def _parse_item(
     *,
     resolution_wh: tuple[int, int],
     threshold: int,
+    mask_budget: list[int],
     warn: Callable[[str], None],
 ) -> Detection:
     if not isinstance(item, dict):
@@ -658,7 +677,9 @@ def _parse_item(
     mask_key = _first_key(keys, MASK_KEYS)
     if mask_key is not None:
         used.add(mask_key)
-        mask = _parse_mask(item[mask_key], box, resolution_wh, threshold, warn)
+        mask = _parse_mask(
+            item[mask_key], box, resolution_wh, threshold, budget=mask_budget, warn=warn
+        )
     extra = {k: v for k, v in item.items() if k not in used}
     return Detection(label=label, box_2d=box_2d, box=box, score=score, mask=mask, extra=extra)
 
@@ -670,6 +691,8 @@ def parse_detections(
     mask_threshold: int = DEFAULT_MASK_THRESHOLD,
     expect_masks: bool = False,
     truncated_hint: bool = False,
+    max_items: int = DEFAULT_MAX_ITEMS,
+    max_mask_bytes: int = DEFAULT_MAX_MASK_BYTES,
 ) -> ParsedDetections:
     """Read Gemini's detection or segmentation answer.
 
@@ -688,6 +711,9 @@ def parse_detections(
         mask_threshold: PNG probability maps are foreground above this value.
         expect_masks: Warn about detections that came without a usable mask.
         truncated_hint: The service said the output limit was hit (``MAX_TOKENS``).
+        max_items: Items parsed; the rest are dropped with a warning.
+        max_mask_bytes: Box-local mask bytes decoded for the whole answer (one a
+            pixel); masks past it are not decoded (box kept, warning).
 
     Returns:
         :class:`ParsedDetections`; an empty list only for an explicit empty answer.
@@ -719,9 +745,13 @@ def parse_detections(
             "the answer was cut off before its first complete object", raw_text=text
         )
 
+    if len(items) > max_items:
+        warnings.append(f"kept the first {max_items} of {len(items)} items (max_items={max_items})")
+        items = items[:max_items]
     detections: list[Detection] = []
     seen: set[tuple[str, tuple[float, float, float, float]]] = set()
     dropped: list[str] = []
+    mask_budget = [max_mask_bytes]
     for index, item in enumerate(items):
 
         def warn(message: str, index: int = index) -> None:
@@ -729,7 +759,11 @@ def parse_detections(
 
         try:
             detection = _parse_item(
-                item, resolution_wh=(width, height), threshold=mask_threshold, warn=warn
+                item,
+                resolution_wh=(width, height),
+                threshold=mask_threshold,
+                mask_budget=mask_budget,
+                warn=warn,
             )
         except _DroppedItem as exc:
             dropped.append(f"item {index}: {exc}")

@@ -10,7 +10,9 @@ Five ``BaseTool`` subclasses: :class:`GeminiImageCaptionTool`,
   path only inside ``reference_dirs`` (by default no local file is readable), and
   ``"latest"`` (the newest image a user sent in the agent's conversation) when
   ``allow_latest_image=True``. ``data:`` URIs and base64 are refused with a
-  message telling the model to use an image id;
+  message telling the model to use an image id: a reference that names a local
+  file must look like a path in an allowed folder and is only ever read as a file,
+  and anything that decodes as an image is image data, at any length;
 * answers with ``response_format="content_and_artifact"``: a short text for the
   model (``DetectionResult.summary()``, the caption, ...) and the typed result's
   ``model_dump(mode="json")`` as the artifact (``DetectionResult.model_validate(artifact)``
@@ -61,6 +63,7 @@ from langchain_core.tools.base import ToolExceptionHandlerOutput
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from langchain_gemini_vision._client_owner import ClientOwner, warn_renamed
+from langchain_gemini_vision._local_files import names_path_within, outside_allowed_dirs
 from langchain_gemini_vision.client import GeminiVisionClient
 from langchain_gemini_vision.errors import (
     GeminiVisionConnectionError,
@@ -73,7 +76,7 @@ from langchain_gemini_vision.errors import (
     redact,
 )
 from langchain_gemini_vision.image_store import ImageStore
-from langchain_gemini_vision.images import PreparedImage
+from langchain_gemini_vision.images import PreparedImage, is_image_data
 from langchain_gemini_vision.results import (
     Caption,
     DetectionResult,
@@ -319,7 +322,7 @@ class _GeminiVisionTool(ReferenceDirs, ClientOwner, BaseTool):
             return "url", ref
         if _FILES_NAME.fullmatch(ref):
             return "url", ref
-        if len(ref) >= 100 and _BASE64_LIKE.fullmatch(ref):
+        if is_image_data(ref) or (len(ref) >= 100 and _BASE64_LIKE.fullmatch(ref)):
             raise ImageInputError(
                 f"base64-like string ({len(ref)} chars)", "invalid_reference", _USE_ID_HINT
             )
@@ -344,7 +347,11 @@ class _GeminiVisionTool(ReferenceDirs, ClientOwner, BaseTool):
                 "outside_allowed_dirs",
                 "this tool does not read local files; refer to the image by its id or URL",
             )
-        return "path", ref
+        # Refused without touching the disk unless it names a path in an allowed folder;
+        # a Path is only ever read as a file (never as base64 or a URL).
+        if not names_path_within(ref, self.reference_dirs):
+            raise outside_allowed_dirs(ref[:80])
+        return "path", Path(ref)
 
     def _resolve(self, reference: str, runtime: Any, *, need_pixels: bool = False) -> Any:
         """A source the client may load: never a model-chosen path outside ``reference_dirs``."""

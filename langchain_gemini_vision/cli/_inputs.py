@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import os
 import re
 from pathlib import Path
 
@@ -27,6 +28,8 @@ IMAGE_SUFFIXES = frozenset(
 """File endings picked from folders and globs (a file named explicitly is always tried)."""
 
 _REMOTE = re.compile(r"\A(?:https?://|gs://|data:|files/)", re.IGNORECASE)
+_URL = re.compile(r"\A(?:https?://|gs://)", re.IGNORECASE)
+_DOT_SLASH = ("./", ".\\")
 _GLOB_CHARS = re.compile(r"[*?\[]")
 
 
@@ -39,10 +42,27 @@ def is_remote(source: str) -> bool:
     return bool(_REMOTE.match(source))
 
 
+def _local(path: str | Path) -> str:
+    """``path`` as a source that is read as a file: ``./`` in front of a relative path
+    that would otherwise read as a Files API name or a data URI."""
+    text = str(path)
+    return os.path.join(os.curdir, text) if is_remote(text) else text  # noqa: PTH118
+
+
+def _is_remote_argument(argument: str) -> bool:
+    """URLs are remote; ``files/...`` and ``data:...`` only when no such local path exists
+    (the user names their own files first); ``./...`` never."""
+    if argument.startswith(_DOT_SLASH):
+        return False
+    if _URL.match(argument):
+        return True
+    return is_remote(argument) and not os.path.lexists(Path(argument).expanduser())
+
+
 def _folder_images(folder: Path, recursive: bool) -> list[str]:
     pattern = "**/*" if recursive else "*"
     return sorted(
-        str(path)
+        _local(path)
         for path in folder.glob(pattern)
         if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES
     )
@@ -51,8 +71,9 @@ def _folder_images(folder: Path, recursive: bool) -> list[str]:
 def expand_sources(arguments: list[str], *, recursive: bool = False) -> list[str]:
     """Expand the arguments, in order, into one source per image.
 
-    * URLs (``http(s)://``), ``gs://`` URIs, ``data:`` URIs and ``files/<id>`` names stay as
-      they are;
+    * URLs (``http(s)://``) and ``gs://`` URIs stay as they are; so do ``data:`` URIs and
+      ``files/<id>`` names, unless a local path of that name exists (the user's own file
+      wins; ``./files/...`` is always a path);
     * a folder gives its image files (by extension, sorted; ``recursive`` goes into subfolders);
     * a glob pattern (``*``, ``?``, ``[``; ``**`` for subfolders) gives the matching image files;
     * any other argument must be an existing file (its type is checked when it is loaded).
@@ -64,7 +85,7 @@ def expand_sources(arguments: list[str], *, recursive: bool = False) -> list[str
     """
     sources: list[str] = []
     for argument in arguments:
-        if is_remote(argument):
+        if _is_remote_argument(argument):
             sources.append(argument)
             continue
         path = Path(argument).expanduser()
@@ -75,10 +96,10 @@ def expand_sources(arguments: list[str], *, recursive: bool = False) -> list[str
                 raise InputError(f"No images found in folder '{argument}'{hint}.")
             sources.extend(found)
         elif path.exists():
-            sources.append(str(path))
+            sources.append(_local(path))
         elif _GLOB_CHARS.search(argument):
             matches = sorted(
-                name
+                _local(name)
                 for name in glob.glob(str(path), recursive=True)  # noqa: PTH207 - user patterns may be absolute or use ~
                 if Path(name).is_file() and Path(name).suffix.lower() in IMAGE_SUFFIXES
             )

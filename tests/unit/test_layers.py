@@ -21,6 +21,8 @@ LAYERS: dict[str, int] = {
     "tokens": 1,
     "_json_depth": 1,
     "image_formats": 2,
+    "decode_budget": 2,
+    "_local_files": 2,
     "images": 2,
     "_url_safety": 2,
     "masks": 2,

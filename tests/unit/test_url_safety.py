@@ -100,9 +100,8 @@ def server() -> Iterator[str]:
     httpd.server_close()
 
 
-@pytest.fixture
-def connects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record every real TCP connect (sync and async) the fetcher makes."""
+def _watch_connects(monkeypatch: pytest.MonkeyPatch, *, refuse: bool) -> list[str]:
+    """Record every TCP connect the fetcher makes (sync and async); ``refuse`` them all."""
     calls: list[str] = []
     sync_connect = httpcore2.SyncBackend.connect_tcp
     async_connect = httpcore2.AnyIOBackend.connect_tcp
@@ -111,17 +110,33 @@ def connects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         self: httpcore2.SyncBackend, host: str, port: int, *a: Any, **k: Any
     ) -> httpcore2.NetworkStream:
         calls.append(host)
+        if refuse:
+            raise httpcore2.ConnectError(f"test: no connection to {host}")
         return sync_connect(self, host, port, *a, **k)
 
     async def arecord(
         self: httpcore2.AnyIOBackend, host: str, port: int, *a: Any, **k: Any
     ) -> httpcore2.AsyncNetworkStream:
         calls.append(host)
+        if refuse:
+            raise httpcore2.ConnectError(f"test: no connection to {host}")
         return await async_connect(self, host, port, *a, **k)
 
     monkeypatch.setattr(httpcore2.SyncBackend, "connect_tcp", record)
     monkeypatch.setattr(httpcore2.AnyIOBackend, "connect_tcp", arecord)
     return calls
+
+
+@pytest.fixture
+def connects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every real TCP connect (sync and async) the fetcher makes."""
+    return _watch_connects(monkeypatch, refuse=False)
+
+
+@pytest.fixture
+def no_connects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every TCP connect the fetcher attempts, and refuse it (nothing leaves)."""
+    return _watch_connects(monkeypatch, refuse=True)
 
 
 # --------------------------------------------------------------------------- addresses
@@ -249,6 +264,49 @@ def test_decimal_ip_spelling_of_loopback_is_refused(connects: list[str]) -> None
         fetch_url("http://2130706433/a.png")
     assert info.value.reason == "blocked_url"
     assert connects == []
+
+
+ODD_SPELLINGS = [
+    ("http://134744072/a.png", "decimal-8.8.8.8"),
+    ("http://0x08080808/a.png", "hex-8.8.8.8"),
+    ("http://010.010.010.010/a.png", "octal-8.8.8.8"),
+    ("http://0x8.0x8.0x8.0x8/a.png", "dotted-hex"),
+    ("http://8.8.2056/a.png", "three-part"),
+    ("http://8.526344/a.png", "two-part"),
+    ("http://08.8.8.8/a.png", "leading-zero"),
+    ("http://1.2.3.4.5/a.png", "five-part"),
+    ("http://0x/a.png", "bare-hex-prefix"),
+]
+
+
+@pytest.mark.parametrize(("url", "_kind"), ODD_SPELLINGS, ids=[k for _, k in ODD_SPELLINGS])
+def test_item10_odd_spellings_of_public_addresses_are_refused(
+    url: str, _kind: str, no_connects: list[str]
+) -> None:
+    with pytest.raises(ImageInputError) as info:
+        fetch_url(url)
+    assert info.value.reason == "blocked_url"
+    assert "spelling" in info.value.detail
+    assert no_connects == []
+
+
+async def test_item10_odd_spellings_are_refused_async(no_connects: list[str]) -> None:
+    with pytest.raises(ImageInputError) as info:
+        await afetch_url("http://0x08080808/a.png")
+    assert info.value.reason == "blocked_url"
+    assert no_connects == []
+
+
+def test_item10_odd_spellings_are_refused_in_redirects(server: str, connects: list[str]) -> None:
+    with pytest.raises(ImageInputError) as info:
+        fetch_url(f"{server}/redirect?to=http://134744072/a.png", LOCAL)
+    assert info.value.reason == "blocked_url"
+    assert connects == ["127.0.0.1"]  # only the local server
+
+
+def test_item10_canonical_addresses_and_numeric_looking_names_still_pass() -> None:
+    for url in ("http://8.8.8.8/a.png", "http://[2001:4860:4860::8888]/", "http://a1.example/"):
+        assert _url_safety._check_url(url, UrlPolicy(), "t")[1]
 
 
 # --------------------------------------------------------------------------- positive path
