@@ -3,8 +3,8 @@
 Keyed by the image's sha256. Concurrent requests that need the same upload
 share one (single flight): sync callers on a per-image lock, async callers on
 a per-image ``asyncio.Lock`` of their loop. A 403/404 on a cached file
-(expired or deleted) is handled by the client: it calls :meth:`FileCache.invalidate`
-and resolves again, which uploads once more.
+(expired or deleted) is handled by the client: it calls
+:meth:`FileCache.invalidate_uri` and resolves again, which uploads once more.
 """
 
 from __future__ import annotations
