@@ -292,3 +292,14 @@ def test_noise_and_smooth_gradients_have_no_objects(quality: int | None) -> None
         buffer = io.BytesIO()
         image.save(buffer, fmt, **({"quality": quality} if quality else {}))
         assert analyse_image(buffer.getvalue()).objects == ()
+
+
+def test_small_shapes_in_small_images_are_found_exactly() -> None:
+    """Shapes of 12-20 px in a 160x120 image: each found, with its drawn box."""
+    from langchain_gemini_vision.testing import make_scene
+
+    for index in range(50):
+        scene = make_scene(160, 120, objects=1 + index % 3, seed=1000 + index)
+        analysis = analyse_image(scene.data)
+        found = sorted((o.label, o.box) for o in analysis.objects)
+        assert found == sorted((o.label, o.box) for o in scene.objects), index
