@@ -30,6 +30,7 @@ applies to every cassette of both folders.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -225,6 +226,7 @@ class ReadableYaml:
 
     @staticmethod
     def serialize(cassette: dict[str, Any]) -> str:
+        cassette = copy.deepcopy(cassette)  # vcrpy hands over its own response dicts
         for interaction in cassette["interactions"]:
             request, response = interaction["request"], interaction["response"]
             request["body"] = _readable(request["body"])
