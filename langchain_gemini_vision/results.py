@@ -482,7 +482,8 @@ class VisualAnswer(BaseModel):
     text: str
     """The model's text."""
     data: Any = None
-    """Parsed JSON (a schema's answer, or a model instance dumped to plain data)."""
+    """The structured answer: ``None`` without a schema; the parsed JSON for a JSON-schema
+    dict; an instance of the model for a pydantic model class (validated)."""
     model: str = ""
     """The model that answered."""
     usage: Usage = Field(default_factory=Usage)

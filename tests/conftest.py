@@ -1,73 +1,52 @@
-"""Shared test configuration: cassettes, scrubbing and a clean environment.
+"""Shared test configuration: a clean environment, and how cassettes are recorded.
 
-Cassettes live in the top-level ``cassettes/`` folder, one folder per test
-module. Replay is the default (``--record-mode=none`` in pyproject); recording
-is ``--record-mode=once`` with the emulator or a live key (see README).
+Cassettes live in ``cassettes/emulator/`` (recorded from the local emulator) and
+``cassettes/live/`` (recorded from live Gemini), one folder per test module; see
+:mod:`tests.recording` for what is scrubbed and normalised. Replay is the default
+(``--record-mode=none`` in pyproject); README says how to re-record.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
-CASSETTE_ROOT = Path(__file__).resolve().parent.parent / "cassettes"
-PLACEHOLDER = "PLACEHOLDER"
+from tests.recording import ReadableYaml
+
+if TYPE_CHECKING:
+    from vcr import VCR
 
 # Recording against live Gemini: GEMINI_VISION_LIVE=1 with a key in the
 # environment. Read once here, before the autouse fixture below hides it.
 LIVE = os.environ.get("GEMINI_VISION_LIVE") == "1"
 LIVE_KEY = (os.environ.get("GEMINI_API_KEY") or os.environ.get("GOOGLE_API_KEY")) if LIVE else None
+# Where live recordings are sent: Google's endpoint unless a proxy is named.
+LIVE_BASE_URL = os.environ.get("GEMINI_VISION_LIVE_BASE_URL") if LIVE else None
+
+
+def recording(config: pytest.Config) -> bool:
+    """Whether this run records cassettes (any ``--record-mode`` but ``none``)."""
+    return (config.getoption("--record-mode", default=None) or "none") != "none"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Against live Gemini, skip the tests that assert what only the emulator promises."""
+    """Against live Gemini: skip what only the emulator promises; let recordings out."""
     if not LIVE:
         return
     skip = pytest.mark.skip(reason="asserts emulator-only behaviour (ground truth of drawn scenes)")
     for item in items:
         if "emulator_only" in item.keywords:
             item.add_marker(skip)
+        elif recording(config) and item.get_closest_marker("vcr"):
+            # The run's socket guard allows loopback only; a live recording must reach Gemini.
+            item.add_marker(pytest.mark.enable_socket)
 
 
-def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
-    # Keep the emulator's identification header so nobody mistakes a cassette
-    # for live Gemini traffic; drop cookies and anything else identifying.
-    headers = response.get("headers", {})
-    for name in list(headers):
-        if name.lower() in {"set-cookie", "x-goog-api-key", "authorization"}:
-            del headers[name]
-    return response
-
-
-@pytest.fixture(scope="session")
-def vcr_config() -> dict[str, Any]:
-    """The vcrpy configuration for every cassette-backed test.
-
-    ``record_mode`` is deliberately absent so the command line decides.
-    """
-    return {
-        "filter_headers": [
-            ("x-goog-api-key", PLACEHOLDER),
-            ("authorization", PLACEHOLDER),
-            ("x-goog-user-project", PLACEHOLDER),
-        ],
-        "filter_query_parameters": [("key", PLACEHOLDER)],
-        # Several calls share POST /v1/interactions: the body tells them apart.
-        "match_on": ["method", "path", "body"],
-        "decode_compressed_response": True,
-        "before_record_response": _scrub_response,
-        "allow_playback_repeats": False,
-    }
-
-
-@pytest.fixture(scope="module")
-def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
-    """Store cassettes by absolute path: ``cassettes/<test module>/``."""
-    module = request.module.__name__.rsplit(".", 1)[-1]
-    return str(CASSETTE_ROOT / module)
+def pytest_recording_configure(config: pytest.Config, vcr: VCR) -> None:
+    """Store cassettes with readable JSON bodies (under vcrpy's own ``yaml`` name)."""
+    vcr.register_serializer("yaml", ReadableYaml)
 
 
 @pytest.fixture(autouse=True)

@@ -6,8 +6,12 @@
 * :func:`analyse_image`: the emulator's pixel analysis, for direct use.
 * :data:`DIALECTS` / :func:`dialect_for`: how each model generation formats answers.
 
-Pytest fixtures live in :mod:`langchain_gemini_vision.testing.pytest_plugin`.
-Needs the ``testing`` extra (aiohttp, scipy).
+Pytest fixtures live in :mod:`langchain_gemini_vision.testing.pytest_plugin`,
+registered as a pytest plugin when the package is installed.
+
+The ``testing`` extra (``pip install 'langchain-gemini-vision[testing]'``) brings
+scipy, for the emulator's pixel analysis, and pytest and pytest-asyncio, for its
+fixtures. Scenes (:func:`make_scene`) need only the core dependencies.
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
 """The named colours and shape words the scene generator draws and the emulator reads.
 
 One table shared by :mod:`.scenes` (which paints with these exact values) and
-:mod:`.vision` (which maps every pixel to the nearest of them). The colours are
-at least ~110 apart in RGB, so JPEG artefacts (a few units) never flip a
-flat-coloured pixel to a neighbour.
+:mod:`.vision` (which names each shape it finds by the perceptually nearest of them,
+so a user's ``(205, 45, 40)`` is red). The colours are at least ~110 apart in RGB.
 """
 
 from __future__ import annotations

@@ -1,14 +1,16 @@
 """Pytest fixtures for the local Gemini emulator.
 
-Use them from a ``conftest.py``::
-
-    pytest_plugins = ["langchain_gemini_vision.testing.pytest_plugin"]
-
-or register the module as a plugin (``-p langchain_gemini_vision.testing.pytest_plugin``).
+Installing the package registers this module as a pytest plugin (its ``pytest11``
+entry point), so every pytest run in the environment loads it, other projects'
+included. It therefore imports nothing but pytest at load time: the emulator, which
+needs the ``testing`` extra (``pip install 'langchain-gemini-vision[testing]'``), is
+imported when one of its fixtures is first used, and a fixture used without the extra
+fails with a message naming it.
 
 Fixtures:
     ``gemini_emulator``: a fresh emulator per test, on a background thread.
-    ``async_gemini_emulator``: a fresh emulator on the test's event loop.
+    ``async_gemini_emulator``: a fresh emulator on the test's event loop (needs
+        pytest-asyncio, which the extra brings; works in its strict and auto modes).
     ``gemini_emulator_session``: one emulator for the whole session (reset its
         faults and stats yourself if a test changes them).
     ``gemini_emulator_client``: a ``google.genai.Client`` pointed at
@@ -17,43 +19,46 @@ Fixtures:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
-import pytest_asyncio
-
-from .emulator import GeminiEmulator
 
 if TYPE_CHECKING:
     from google import genai
 
+    from .emulator import GeminiEmulator
+
 __all__ = [
-    "async_gemini_emulator",
+    "emulator_class",
     "gemini_emulator",
     "gemini_emulator_client",
     "gemini_emulator_session",
 ]
 
+_INSTALL = "pip install 'langchain-gemini-vision[testing]'"
+
+
+def emulator_class(fixture: str) -> type[GeminiEmulator]:
+    """The emulator, imported on first use; a clear failure when the extra is missing."""
+    try:
+        from .emulator import GeminiEmulator
+    except ImportError as exc:
+        pytest.fail(f"the {fixture} fixture needs the testing extra ({exc}): {_INSTALL}", False)
+    return GeminiEmulator
+
 
 @pytest.fixture
 def gemini_emulator() -> Iterator[GeminiEmulator]:
     """A running emulator for one test (background thread, free loopback port)."""
-    with GeminiEmulator() as emulator:
+    with emulator_class("gemini_emulator")() as emulator:
         yield emulator
 
 
 @pytest.fixture(scope="session")
 def gemini_emulator_session() -> Iterator[GeminiEmulator]:
     """One running emulator shared by the session."""
-    with GeminiEmulator() as emulator:
-        yield emulator
-
-
-@pytest_asyncio.fixture
-async def async_gemini_emulator() -> AsyncIterator[GeminiEmulator]:
-    """A running emulator on the test's own event loop."""
-    async with GeminiEmulator() as emulator:
+    with emulator_class("gemini_emulator_session")() as emulator:
         yield emulator
 
 
@@ -68,3 +73,30 @@ def gemini_emulator_client(gemini_emulator: GeminiEmulator) -> Iterator[genai.Cl
     )
     yield client
     client.close()
+
+
+class _WithoutPytestAsyncio:
+    """Stands in for ``async_gemini_emulator`` when pytest-asyncio is not active."""
+
+    @pytest.fixture(name="async_gemini_emulator")
+    def async_gemini_emulator(self) -> None:
+        """Fails: an emulator on the test's event loop needs pytest-asyncio."""
+        pytest.fail(
+            "the async_gemini_emulator fixture needs pytest-asyncio, which the testing "
+            f"extra brings: {_INSTALL}",
+            False,
+        )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Add ``async_gemini_emulator``, made with pytest-asyncio when that plugin is active."""
+    active = any(
+        getattr(plugin, "__name__", None) == "pytest_asyncio.plugin"
+        for plugin in config.pluginmanager.get_plugins()
+    )
+    if active:
+        from . import _pytest_asyncio
+
+        config.pluginmanager.register(_pytest_asyncio, "gemini_emulator_async")
+    else:
+        config.pluginmanager.register(_WithoutPytestAsyncio(), "gemini_emulator_async")

@@ -1,18 +1,24 @@
 """The emulator's "model": reads flat-coloured shapes straight from the pixels.
 
-Deterministic, no learning: every answer the emulator gives is computed here.
+Deterministic, no learning: every answer the emulator gives is computed here. It
+reads the scene generator's images and the simple test images users draw themselves
+(colours near the palette's, anti-aliased edges, any plain background, JPEG).
 
 1. Decode the image *as received* (EXIF orientation is not applied: Gemini's
    boxes refer to the pixel frame it was sent, so a client that forgets to
    transpose gets visibly wrong boxes). Large images are analysed on a copy of
    at most 1024 px a side; normalised coordinates do not change.
-2. Map each pixel to the nearest palette colour (a 32-level RGB lookup table;
-   pixels far from every colour stay unknown), find the background as the most
-   common colour along the border.
-3. Per colour: morphological opening (drops 1-2 px JPEG fringes and noise),
-   connected components, drop tiny ones (< 30 px or < 0.1 % of the image),
-   grow each back by 2 px inside its colour, reject non-flat ones (noise), and
-   classify by fill ratio (area / box area) and aspect ratio.
+2. Cut the image into flat regions: pixels joined where no colour step separates
+   them (edges are where the colour changes across one or two pixels). A region's
+   uniformity is its own: the mean distance of its pixels to its own mean colour.
+   The background is the uniform region (or regions of its colour) holding at least
+   half of the border.
+3. Shapes are the other uniform regions (pieces of one colour close together taken
+   as one): each is grown back over its edge band up to the middle of the blend,
+   kept if large enough, filled, uniform, convex and standing on flat surroundings
+   (noise and photographs are neither), classified by fill ratio and aspect ratio,
+   and named by the palette colour nearest to its mean colour (CIEDE2000, see
+   :mod:`._colors`).
 """
 
 from __future__ import annotations
@@ -20,9 +26,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Final, Literal
 
 import numpy as np
@@ -30,8 +35,11 @@ from numpy.typing import NDArray
 from PIL import Image
 from scipy import ndimage
 from scipy.optimize import linear_sum_assignment
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import ConvexHull, QhullError
 
-from ._palette import COLOR_NAMES, PALETTE, Shape
+from ._colors import color_name
+from ._palette import Shape
 
 __all__ = [
     "Change",
@@ -42,16 +50,26 @@ __all__ = [
     "analyse_image",
     "at_position",
     "caption",
+    "color_name",
     "compare",
     "describe_position",
     "object_phrase",
 ]
 
 _MAX_SIDE: Final = 1024
-_UNKNOWN: Final = 255
-_COLOR_TOLERANCE: Final = 100.0  # RGB distance beyond which a pixel is no palette colour
-_FLATNESS_LIMIT: Final = 20.0  # mean RGB distance to the named colour inside a shape
-# (flat shapes: 0-6 even at JPEG quality 50; grainy photos and noise: 40+)
+_STEP: Final = 24  # largest channel change across a pixel inside a flat region
+_WIDE_STEP: Final = 32  # ... and across five pixels
+# (JPEG's ripples inside a flat shape: under 16 at quality 50; an edge: 40+)
+_SPREAD_LIMIT: Final = 12.0  # mean RGB distance to its own mean colour inside a shape
+# (flat shapes: 0-6 even at JPEG quality 50; grainy photos and noise: 20+)
+_SAME_COLOR: Final = 24.0  # RGB distance under which two flat regions are one colour
+_MAX_PIECES: Final = 512  # uniform regions considered as (parts of) shapes, largest first
+_SAMPLE: Final = 20_000  # pixels of a region its colour and spread are measured on
+_GROW: Final = 8  # pixels of edge taken back into a shape (anti-aliasing, JPEG smear)
+_RING: Final = (2, 5)  # the surroundings of a shape: this many pixels out from its outline
+_FLAT_SURROUNDINGS: Final = 0.5  # share of them that must be flat for a drawn shape
+# (drawn shapes: 0.67+ even at JPEG quality 50; uniform patches of photographs: 0.41 at most)
+_SOLIDITY: Final = 0.9  # pixels / pixel centres in their convex hull (drawn: 0.97+ unless JPEG 50)
 _MOVE_THRESHOLD: Final = 0.05  # centroid shift, as a fraction of the image, that counts as moved
 
 try:  # HEIC/HEIF decoding when the optional extra is installed.
@@ -215,18 +233,6 @@ def _frame(data: bytes) -> tuple[NDArray[np.uint8], int, int]:
     return np.asarray(rgb, dtype=np.uint8), width, height
 
 
-@lru_cache(maxsize=1)
-def _color_lut() -> NDArray[np.uint8]:
-    centres = np.arange(32, dtype=np.float32) * 8 + 4
-    grid = np.stack(np.meshgrid(centres, centres, centres, indexing="ij"), axis=-1)
-    palette = np.array([PALETTE[c] for c in COLOR_NAMES], dtype=np.float32)
-    dist = np.linalg.norm(grid[..., None, :] - palette, axis=-1)
-    lut = dist.argmin(axis=-1).astype(np.uint8)
-    lut[dist.min(axis=-1) > _COLOR_TOLERANCE] = _UNKNOWN
-    result: NDArray[np.uint8] = lut
-    return result
-
-
 def _classify(area: int, width: int, height: int) -> Shape | None:
     fill = area / float(width * height)
     aspect = width / float(height)
@@ -240,60 +246,250 @@ def _classify(area: int, width: int, height: int) -> Shape | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Regions:
+    """The image cut into flat regions: 4-connected pixels with no colour step between them.
+
+    Attributes:
+        labels: Region number per pixel; 0 on edges (a step to a neighbour).
+        sizes: Pixels per region (index 0: edge pixels).
+        colors: Mean RGB colour per region.
+        spreads: Mean RGB distance of a region's pixels to its mean colour (``inf``
+            for regions too small to matter, which are not measured).
+        slices: Bounding slices per region (``slices[i - 1]`` for region ``i``).
+    """
+
+    labels: NDArray[np.int32]
+    sizes: NDArray[np.int64]
+    colors: NDArray[np.float64]
+    spreads: NDArray[np.float64]
+    slices: list[tuple[slice, slice] | None]
+
+
+def _edges(pixels: NDArray[np.uint8]) -> NDArray[np.bool_]:
+    """Pixels across which the colour changes, along a row or a column.
+
+    A pixel is an edge when its two neighbours differ by more than :data:`_STEP`, or the
+    pixels two away on either side by more than :data:`_WIDE_STEP`: a blend spread over
+    two pixels (anti-aliasing) or four (JPEG's half-resolution colour) counts in full.
+    """
+    edge = np.zeros(pixels.shape[:2], dtype=bool)
+    for channel in range(3):
+        plane = np.ascontiguousarray(pixels[..., channel])
+        for span, limit in ((1, _STEP), (2, _WIDE_STEP)):
+            for after, before, middle in (
+                (plane[:, 2 * span :], plane[:, : -2 * span], edge[:, span:-span]),
+                (plane[2 * span :], plane[: -2 * span], edge[span:-span]),
+            ):
+                step = np.maximum(after, before)
+                step -= np.minimum(after, before)  # |after - before| in uint8
+                np.logical_or(middle, step > limit, out=middle)
+    return edge
+
+
+def _regions(pixels: NDArray[np.uint8], min_size: int) -> _Regions:
+    labels, count = ndimage.label(~_edges(pixels))
+    sizes = np.bincount(labels.ravel(), minlength=count + 1)
+    slices = ndimage.find_objects(labels)
+    colors = np.full((count + 1, 3), np.nan)
+    spreads = np.full(count + 1, np.inf)
+    # Colour and spread only where they matter: regions large enough to be a shape or
+    # a background, each measured on at most _SAMPLE of its pixels.
+    for region in np.nonzero(sizes >= min_size)[0].tolist():
+        where = slices[region - 1] if region else None
+        if where is None:
+            continue
+        values = pixels[where][labels[where] == region][:: max(1, sizes[region] // _SAMPLE)]
+        mean = values.mean(axis=0)
+        colors[region] = mean
+        spreads[region] = float(np.linalg.norm(values - mean, axis=1).mean())
+    return _Regions(labels, sizes, colors, spreads, slices)
+
+
+def _background(regions: _Regions) -> NDArray[np.float64] | None:
+    """The colour of the flat region(s) holding most of the border, if they hold half of it."""
+    labels = regions.labels
+    border = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    counts = np.bincount(border, minlength=len(regions.sizes))
+    counts[0] = 0
+    dominant = int(counts.argmax())
+    if dominant == 0 or regions.spreads[dominant] > _SPREAD_LIMIT:
+        return None
+    color: NDArray[np.float64] = regions.colors[dominant]
+    alike = np.linalg.norm(regions.colors - color, axis=1) <= _SAME_COLOR  # NaN: False
+    if int(counts[alike].sum()) < border.size // 2:
+        return None
+    return color
+
+
+def _cores(
+    regions: _Regions, background: NDArray[np.float64] | None, min_core: int
+) -> list[list[int]]:
+    """Uniform regions that are not background, joined when alike in colour and near.
+
+    JPEG's ripples can cut one shape's flat inside into pieces: pieces of one colour
+    within reach of each other's growth are handled together.
+    """
+    candidates = np.nonzero((regions.sizes >= min_core) & (regions.spreads <= _SPREAD_LIMIT))[0]
+    candidates = candidates[candidates > 0]
+    if background is not None:
+        distance = np.linalg.norm(regions.colors[candidates] - background, axis=1)
+        candidates = candidates[distance > _SAME_COLOR]
+    # A drawing has a few dozen; a photograph may have thousands: keep the largest.
+    candidates = candidates[np.argsort(-regions.sizes[candidates], kind="stable")][:_MAX_PIECES]
+    if candidates.size == 0:
+        return []
+    boxes = np.array(
+        [(s[0].start, s[0].stop, s[1].start, s[1].stop) for s in _slices(regions, candidates)]
+    )
+    reach = 2 * _GROW
+    near = (boxes[:, None, 0] < boxes[None, :, 1] + reach) & (
+        boxes[None, :, 0] < boxes[:, None, 1] + reach
+    )
+    near &= (boxes[:, None, 2] < boxes[None, :, 3] + reach) & (
+        boxes[None, :, 2] < boxes[:, None, 3] + reach
+    )
+    colors = regions.colors[candidates]
+    alike = np.linalg.norm(colors[:, None] - colors[None], axis=-1) <= _SAME_COLOR
+    count, which = connected_components(near & alike, directed=False)
+    return [candidates[which == k].tolist() for k in range(count)]
+
+
+def _slices(regions: _Regions, members: Iterable[int]) -> list[tuple[slice, slice]]:
+    found = [regions.slices[r - 1] for r in members]
+    return [s for s in found if s is not None]
+
+
+def _window(regions: _Regions, group: list[int], margin: int) -> tuple[slice, slice]:
+    boxes = _slices(regions, group)
+    rows = slice(min(b[0].start for b in boxes), max(b[0].stop for b in boxes))
+    cols = slice(min(b[1].start for b in boxes), max(b[1].stop for b in boxes))
+    return _expand((rows, cols), margin, regions.labels.shape)
+
+
+def _expand(
+    region: tuple[slice, slice], margin: int, shape: tuple[int, ...]
+) -> tuple[slice, slice]:
+    rows, cols = region
+    return (
+        slice(max(rows.start - margin, 0), min(rows.stop + margin, shape[0])),
+        slice(max(cols.start - margin, 0), min(cols.stop + margin, shape[1])),
+    )
+
+
+def _grown(
+    window: NDArray[np.uint8],
+    local: NDArray[np.int32],
+    core: NDArray[np.bool_],
+    color: NDArray[np.float64],
+    around: NDArray[np.float64] | None,
+) -> NDArray[np.bool_]:
+    """The core grown back over the edges around it, up to the middle of each blend.
+
+    Edges between two flat regions (anti-aliasing, JPEG's smear of colour) go to the
+    nearer side: within :data:`_GROW` pixels of the core, every edge pixel nearer to
+    this colour than to what surrounds it is taken back.
+    """
+    if around is None:  # no background: what surrounds it is its flat neighbourhood
+        ring = (local > 0) & ~core
+        around = np.median(window[ring], axis=0) if ring.any() else None
+    nearer = local == 0
+    if around is not None:
+        values = window[nearer].astype(np.float64)
+        to_color = np.linalg.norm(values - color, axis=1)
+        nearer[nearer] = to_color < np.linalg.norm(values - around, axis=1)
+    square = np.ones((3, 3), dtype=bool)
+    grown: NDArray[np.bool_] = ndimage.binary_dilation(
+        core, square, iterations=_GROW, mask=core | nearer
+    )
+    return grown
+
+
+def _drawn(
+    whole: NDArray[np.bool_],
+    local: NDArray[np.int32],
+    window: NDArray[np.uint8],
+    regions: _Regions,
+    background: NDArray[np.float64] | None,
+) -> bool:
+    """Whether a uniform piece looks drawn: convex, and standing on flat surroundings.
+
+    A patch of sky or shadow in a photograph can be as uniform as a drawn shape, but
+    its outline is ragged and what lies around it is texture; drawn shapes (circles,
+    squares, rectangles, triangles) are convex and sit on a background or on other
+    flat shapes.
+    """
+    square = np.ones((3, 3), dtype=bool)
+    inner, outer = _RING
+    ring = ndimage.binary_dilation(whole, square, iterations=outer)
+    ring &= ~ndimage.binary_dilation(whole, square, iterations=inner)
+    if ring.any():
+        owners = local[ring]
+        flat = (owners > 0) & (regions.spreads[owners] <= _SPREAD_LIMIT)
+        if background is not None:  # JPEG's ringing makes edges of a flat background
+            flat |= np.linalg.norm(window[ring] - background, axis=1) <= _SAME_COLOR
+        if float(flat.mean()) < _FLAT_SURROUNDINGS:
+            return False
+    return int(whole.sum()) / _lattice_points_in_hull(whole) >= _SOLIDITY
+
+
+def _lattice_points_in_hull(mask: NDArray[np.bool_]) -> float:
+    """Pixel centres inside the convex hull of a mask's pixel centres (Pick's theorem).
+
+    A convex shape, however small and jagged its pixels, fills its hull: the ratio
+    of its pixels to this count is about 1 at any size.
+    """
+    rows, cols = np.nonzero(mask & ~ndimage.binary_erosion(mask, np.ones((3, 3), dtype=bool)))
+    points = np.stack([cols, rows], axis=1)
+    try:
+        hull = ConvexHull(points)
+    except QhullError:
+        return float(len(points))  # a line of pixels: all of it is its hull
+    corners = points[hull.vertices]
+    steps = np.abs(corners - np.roll(corners, 1, axis=0))
+    on_boundary = int(np.gcd(steps[:, 0], steps[:, 1]).sum())
+    return float(hull.volume) + on_boundary / 2 + 1
+
+
 def _components(
-    pixels: NDArray[np.uint8], quantised: NDArray[np.uint8], background: int | None
+    pixels: NDArray[np.uint8], regions: _Regions, background: NDArray[np.float64] | None
 ) -> list[VisualObject]:
-    height, width = quantised.shape
+    height, width = regions.labels.shape
     min_area = max(30, int(0.001 * width * height))
     square = np.ones((3, 3), dtype=bool)
     found: list[VisualObject] = []
-    for index in np.unique(quantised):
-        if index in (_UNKNOWN, background):
-            continue
-        colour_mask = quantised == index
-        if int(colour_mask.sum()) < min_area:
-            continue
-        opened = ndimage.binary_opening(colour_mask, structure=square)
-        labels, _ = ndimage.label(opened, structure=square)
+    for group in _cores(regions, background, max(12, min_area // 4)):
+        ys, xs = _window(regions, group, _GROW + _RING[1] + 1)
+        local, window = regions.labels[ys, xs], pixels[ys, xs]
+        color = np.average(regions.colors[group], axis=0, weights=regions.sizes[group])
+        grown = _grown(window, local, np.isin(local, group), color, background)
+        labels, _ = ndimage.label(grown, structure=square)
         for number, region in enumerate(ndimage.find_objects(labels), start=1):
             if region is None:
                 continue
-            y_slice, x_slice = region
-            ys = slice(max(y_slice.start - 3, 0), min(y_slice.stop + 3, height))
-            xs = slice(max(x_slice.start - 3, 0), min(x_slice.stop + 3, width))
-            local = labels[ys, xs] == number
-            if int(local.sum()) < min_area:
+            piece = labels[region] == number
+            area = int(piece.sum())
+            if area < min_area:
                 continue
-            grown = ndimage.binary_dilation(local, structure=square, iterations=2)
-            # JPEG smears thin tips and corners (chroma subsampling) into other
-            # named colours: within 2 px, take back every pixel nearer to this
-            # colour than to the background, which puts the edge at the midpoint.
-            window = pixels[ys, xs].astype(np.float32)
-            named = np.array(PALETTE[COLOR_NAMES[int(index)]], dtype=np.float32)
-            nearer = colour_mask[ys, xs] | (quantised[ys, xs] == _UNKNOWN)
-            if background is not None:
-                behind = np.array(PALETTE[COLOR_NAMES[background]], dtype=np.float32)
-                to_named = np.linalg.norm(window - named, axis=-1)
-                nearer |= to_named < np.linalg.norm(window - behind, axis=-1)
-            grown &= nearer
-            rows, cols = np.nonzero(grown)
-            ly0, ly1, lx0, lx1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
-            mask = grown[ly0:ly1, lx0:lx1]
-            area = int(mask.sum())
-            interior = ndimage.binary_erosion(mask, structure=square, iterations=2)
+            interior = ndimage.binary_erosion(piece, structure=square, iterations=2)
             if int(interior.sum()) < area // 4:
                 continue  # thin or ragged: not a filled shape
-            sample = window[ly0:ly1, lx0:lx1][interior]
-            if float(np.linalg.norm(sample - named, axis=1).mean()) > _FLATNESS_LIMIT:
+            sample = window[region][interior].astype(np.float64)
+            own = sample.mean(axis=0)
+            if float(np.linalg.norm(sample - own, axis=1).mean()) > _SPREAD_LIMIT:
                 continue  # grainy: a photo or noise, not a flat shape
-            shape = _classify(area, int(lx1 - lx0), int(ly1 - ly0))
+            near = _expand(region, _RING[1] + 1, labels.shape)
+            if not _drawn(labels[near] == number, local[near], window[near], regions, background):
+                continue  # a uniform patch of a photograph
+            rows, cols = region
+            shape = _classify(area, cols.stop - cols.start, rows.stop - rows.start)
             if shape is None:
                 continue
-            x0, y0 = xs.start + int(lx0), ys.start + int(ly0)
-            box = (x0, y0, xs.start + int(lx1), ys.start + int(ly1))
-            cy, cx = (float(v) for v in ndimage.center_of_mass(mask))
+            x0, y0 = xs.start + cols.start, ys.start + rows.start
+            box = (x0, y0, xs.start + cols.stop, ys.start + rows.stop)
+            cy, cx = (float(v) for v in ndimage.center_of_mass(piece))
             centroid = ((x0 + cx + 0.5) / width, (y0 + cy + 0.5) / height)
-            found.append(VisualObject(COLOR_NAMES[int(index)], shape, box, mask, area, centroid))
+            found.append(VisualObject(color_name(own), shape, box, piece, area, centroid))
     # Reading order: bands of a sixth of the height, then left to right.
     found.sort(key=lambda o: (int(o.centroid[1] * 6), o.centroid[0]))
     return found
@@ -306,23 +502,17 @@ def analyse_image(data: bytes) -> ImageAnalysis:
         ImageDecodeError: The bytes do not decode as an image.
     """
     pixels, width, height = _frame(data)
-    lut = _color_lut()
-    quantised = lut[pixels[..., 0] >> 3, pixels[..., 1] >> 3, pixels[..., 2] >> 3]
-    border = np.concatenate([quantised[0], quantised[-1], quantised[:, 0], quantised[:, -1]])
-    known = border[border != _UNKNOWN]
-    background: int | None = None
-    if known.size >= border.size // 2:
-        counts = np.bincount(known, minlength=len(COLOR_NAMES))
-        if counts.max() >= border.size // 2:
-            background = int(counts.argmax())
-    objects = _components(pixels, quantised, background)
-    frame_height, frame_width = quantised.shape
+    frame_height, frame_width = pixels.shape[:2]
+    min_area = max(30, int(0.001 * frame_width * frame_height))
+    regions = _regions(pixels, max(12, min_area // 4))
+    background = _background(regions)
+    objects = _components(pixels, regions, background)
     return ImageAnalysis(
         width=width,
         height=height,
         frame_width=frame_width,
         frame_height=frame_height,
-        background=COLOR_NAMES[background] if background is not None else None,
+        background=color_name(background) if background is not None else None,
         objects=tuple(objects),
         sha256=hashlib.sha256(data).hexdigest(),
     )

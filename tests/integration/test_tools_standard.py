@@ -1,7 +1,8 @@
 """LangChain's standard integration tests for every tool, replayed from cassettes.
 
-The cassettes (``cassettes/test_tools_standard/``) were recorded from the local
-emulator; every response carries its ``x-emulator`` header. Re-record with
+The cassettes (``cassettes/emulator/test_tools_standard/``) were recorded from the
+local emulator; every response carries its ``x-emulator`` header
+(``tests/unit/test_cassette_hygiene.py`` checks them). Re-record with
 ``pytest tests/integration/test_tools_standard.py --record-mode=rewrite``.
 """
 
@@ -12,7 +13,6 @@ from typing import Any
 import pytest
 from langchain_core.tools import BaseTool
 from langchain_tests.integration_tests import ToolsIntegrationTests
-from vcr.serializers import yamlserializer
 
 from langchain_gemini_vision.image_store import ImageStore
 from langchain_gemini_vision.tools import (
@@ -22,7 +22,6 @@ from langchain_gemini_vision.tools import (
     GeminiImageSegmentationTool,
     GeminiObjectDetectionTool,
 )
-from tests.conftest import CASSETTE_ROOT, LIVE
 
 from .conftest import asset
 
@@ -107,18 +106,3 @@ class TestQATool(_Base):
     @property
     def tool_invoke_params_example(self) -> dict[str, Any]:
         return {"images": ["scene"], "question": "How many shapes are there?"}
-
-
-@pytest.mark.skipif(LIVE, reason="live cassettes do not carry the emulator header")
-def test_every_cassette_was_recorded_from_the_emulator() -> None:
-    folder = CASSETTE_ROOT / "test_tools_standard"
-    cassettes = sorted(folder.glob("*.yaml"))
-    assert len(cassettes) == 5 * 4  # five tools, four network tests each
-    for path in cassettes:
-        data = yamlserializer.deserialize(path.read_text())
-        assert data["interactions"], path.name
-        for interaction in data["interactions"]:
-            headers = {k.lower(): v for k, v in interaction["response"]["headers"].items()}
-            assert "x-emulator" in headers, path.name
-            request_headers = {k.lower(): v for k, v in interaction["request"]["headers"].items()}
-            assert request_headers.get("x-goog-api-key") in (None, ["PLACEHOLDER"]), path.name

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import io
-import time
 import tracemalloc
 from contextlib import AbstractContextManager
 from contextlib import nullcontext as does_not_raise
@@ -347,10 +346,12 @@ def test_pydantic_rejects_inconsistent_payload() -> None:
 # -- cost: box-local vs one full-size array per mask ---------------------------
 
 
-def test_box_local_decoding_is_faster_and_smaller_than_full_size_paste() -> None:
-    """The issue's budget: >= 3x faster and >= 10x less peak memory on a 4000x3000 image.
+def test_box_local_decoding_matches_full_size_paste_in_far_less_memory() -> None:
+    """The same pixels as the cookbook's full-size paste, in >= 10x less peak memory.
 
     25 masks rather than 100 keep the test's own footprint modest; the ratio is per mask.
+    Speed is not asserted here (a test must not time itself): benchmark figure 7
+    measures both time and peak memory on 100 masks (``python -m benchmarks --only 7``).
     """
     width, height = 4000, 3000
     disk = Image.new("L", (256, 256), 0)
@@ -381,19 +382,16 @@ def test_box_local_decoding_is_faster_and_smaller_than_full_size_paste() -> None
             out.append(full > 127)
         return out
 
-    def measure(fn: Any) -> tuple[float, int, Any]:
+    def measure(fn: Any) -> tuple[int, Any]:
         tracemalloc.start()
-        start = time.perf_counter()
         result = fn()
-        elapsed = time.perf_counter() - start
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-        return elapsed, peak, result
+        return peak, result
 
-    fast_s, fast_peak, masks = measure(box_local)
-    slow_s, slow_peak, fulls = measure(full_size)
+    fast_peak, masks = measure(box_local)
+    slow_peak, fulls = measure(full_size)
     # Same pixels either way.
     assert all(np.array_equal(m.to_full(), f) for m, f in zip(masks[:3], fulls[:3], strict=True))
     del fulls
     assert slow_peak >= 10 * fast_peak, (slow_peak, fast_peak)
-    assert slow_s >= 3 * fast_s, (slow_s, fast_s)

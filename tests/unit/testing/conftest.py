@@ -10,8 +10,8 @@ from google import genai
 from google.genai import interactions
 
 from langchain_gemini_vision.testing import GeminiEmulator
+from langchain_gemini_vision.testing._pytest_asyncio import async_gemini_emulator
 from langchain_gemini_vision.testing.pytest_plugin import (
-    async_gemini_emulator,
     gemini_emulator,
     gemini_emulator_client,
     gemini_emulator_session,
