@@ -1,13 +1,14 @@
 """`GeminiVisionClient`: the key, concurrency, usage and the tasks, built from one settings object.
 
-Its settings (:class:`~langchain_gemini_vision.settings.GeminiVisionSettings`) are
-fixed for its life: a client with other settings is another client. It builds at most one google-genai ``Client`` and keeps it for its whole life (the
-SDK closes its transport when that object is garbage-collected). With the default
-lean transport that happens lazily, when something first needs it (a Files API or
-Batch API call, or reading :attr:`GeminiVisionClient.genai_client`), so a client that
-only sends inline images never imports google-genai; with
-``transport="sdk"`` at construction; a ``genai_client=`` passed in is used as is.
-It offers every task the same call, sync and async: :meth:`GeminiVisionClient.generate`.
+Its settings (:class:`~langchain_gemini_vision.settings.GeminiVisionSettings`) are fixed
+for its life: a client with other settings is another client. It builds at most one
+google-genai ``Client`` and keeps it for its whole life (the SDK closes its transport
+when that object is garbage-collected). With the default lean transport that happens
+lazily, when something first needs it (a Files API or Batch API call, or reading
+:attr:`GeminiVisionClient.genai_client`), so a client that only sends inline images
+never imports google-genai; with ``transport="sdk"`` at construction; a
+``genai_client=`` passed in is used as is. It offers every task the same call, sync and
+async: :meth:`GeminiVisionClient.generate`.
 
 Example:
     >>> from langchain_gemini_vision import GeminiVisionClient

@@ -9,10 +9,10 @@
 Pytest fixtures live in :mod:`langchain_gemini_vision.testing.pytest_plugin`,
 registered as a pytest plugin when the package is installed.
 
-The ``testing`` extra (``pip install 'langchain-gemini-vision[testing]'``) brings
-scipy, for the emulator's pixel analysis, typing-extensions, for reading the
-SDK's request types (the emulator checks bodies against them), and pytest
-and pytest-asyncio, for its fixtures. Scenes (:func:`make_scene`) need only the core dependencies.
+The ``testing`` extra (``pip install 'langchain-gemini-vision[testing]'``) brings scipy,
+for the emulator's pixel analysis, typing-extensions, for reading the SDK's request
+types (the emulator checks bodies against them), and pytest and pytest-asyncio, for its
+fixtures. Scenes (:func:`make_scene`) need only the core dependencies.
 """
 
 from __future__ import annotations
