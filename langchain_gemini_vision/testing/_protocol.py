@@ -30,6 +30,9 @@ __all__ = [
     "sniff_mime_type",
 ]
 
+# The emulator's own copy of what Gemini takes (the client's is images.SUPPORTED_MIME_TYPES),
+# kept apart on purpose: the server judges what a client sends, so a slip in the client's
+# list must not be mirrored by the server that tests it (a test checks the two agree).
 SUPPORTED_IMAGE_TYPES: Final = frozenset(
     {"image/png", "image/jpeg", "image/webp", "image/heic", "image/heif"}
 )
@@ -148,7 +151,13 @@ def get_key(mapping: Any, snake: str, default: Any = None) -> Any:
 
 
 def sniff_mime_type(data: bytes) -> str | None:
-    """The image MIME type from magic numbers, or ``None``."""
+    """The image MIME type from magic numbers, or ``None``.
+
+    The emulator's own copy of the magic numbers (the client's is
+    :func:`langchain_gemini_vision.image_formats.sniff_mime_type`), kept apart on
+    purpose: the server infers the type of what a client sent without the client's
+    code, as Gemini does (a test checks both read real images alike).
+    """
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         return "image/png"
     if data.startswith(b"\xff\xd8\xff"):
@@ -225,6 +234,8 @@ FileResolver = Callable[[str, str], tuple[bytes, str]]
 
 
 def _decode_base64(value: Any, where: str) -> bytes:
+    """The bytes of a request's base64 field, read as the API reads them: the emulator's
+    own copy, kept apart from the client's decoder on purpose (see :func:`sniff_mime_type`)."""
     if not isinstance(value, str):
         raise bad_request(f"Invalid value at '{where}' (TYPE_BYTES): expected a base64 string")
     # The API takes standard and URL-safe alphabets alike.

@@ -45,6 +45,7 @@ SHARED = {
 # The library's logic the server keeps its own copy of, and where.
 OWN_COPIES = {
     "SUPPORTED_IMAGE_TYPES": "_protocol.py",
+    "_decode_base64": "_protocol.py",
     "sniff_mime_type": "_protocol.py",
 }
 
