@@ -28,9 +28,10 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from ._api_errors import ApiError, bad_request
 from ._emulator_analyses import AnalysisCache
 from ._emulator_http import json_response, now, page, timestamp
-from ._protocol import SUPPORTED_IMAGE_TYPES, ApiError, FileResolver, bad_request, get_key
+from ._protocol import SUPPORTED_IMAGE_TYPES, FileResolver, get_key
 from .faults import Stats
 from .vision import ImageAnalysis, ImageDecodeError
 

@@ -27,18 +27,19 @@ from aiohttp import web
 from langchain_gemini_vision.profiles import MediaResolution
 from langchain_gemini_vision.tokens import estimate_image_tokens
 
+from ._api_errors import ApiError, bad_request
 from ._emulator_files import FilesApi
 from ._emulator_http import FAULT, json_response, now, parse_json, timestamp
 from ._protocol import (
-    ApiError,
     ImagePart,
     ModelCall,
-    bad_request,
     dumps,
     parse_generate_content,
     parse_interaction,
 )
-from .answers import build_answer, choose_task, fill_schema, parse_query, schema_mask_kind
+from ._schema_fill import fill_schema
+from ._schemas import schema_mask_kind
+from .answers import build_answer, choose_task, parse_query
 from .dialects import Dialect, dialect_for, render_text, resolve_mask_form
 from .vision import ImageAnalysis, ImageDecodeError
 

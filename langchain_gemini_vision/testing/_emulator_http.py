@@ -14,7 +14,8 @@ from typing import Any, Final, TypeVar
 
 from aiohttp import web
 
-from ._protocol import ApiError, bad_request, dumps
+from ._api_errors import ApiError, bad_request
+from ._protocol import dumps
 from .faults import Fault
 
 __all__ = [

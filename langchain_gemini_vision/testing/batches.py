@@ -53,17 +53,11 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from ._api_errors import ApiError, bad_request, check_schema
 from ._emulator_files import JSONL_MIME_TYPES
 from ._emulator_generation import GenerationApi, generate_content_reply
 from ._emulator_http import VERSION, page, parse_json, timestamp
-from ._protocol import (
-    ApiError,
-    FileResolver,
-    bad_request,
-    check_schema,
-    get_key,
-    parse_generate_content,
-)
+from ._protocol import FileResolver, get_key, parse_generate_content
 
 __all__ = ["JSONL_MIME_TYPES", "BatchService", "batches_of", "mount_batches"]
 

@@ -59,12 +59,12 @@ from aiohttp import web
 from langchain_gemini_vision._version import __version__
 from langchain_gemini_vision.profiles import DEFAULT_INLINE_LIMIT_BYTES
 
+from ._api_errors import ApiError, bad_request
 from ._emulator_analyses import AnalysisCache
 from ._emulator_cli import parse_args, serve_until_interrupted
 from ._emulator_files import PendingUpload, StoredFile
 from ._emulator_generation import GenerationApi
 from ._emulator_http import FAULT, VERSION, error_response
-from ._protocol import ApiError, bad_request
 from .batches import mount_batches
 from .faults import Fault, FaultInjector, Stats
 from .request_schema import load_request_schemas

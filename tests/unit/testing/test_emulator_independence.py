@@ -22,19 +22,18 @@ from langchain_gemini_vision.testing import _protocol
 
 TESTING = Path(__file__).resolve().parents[3] / "langchain_gemini_vision" / "testing"
 
-# The server side of the kit: what answers requests (scenes, hostile images and the
-# pytest plugin are the test side and may use the client freely).
-SERVER_MODULES = (
-    "_colors.py",
-    "_palette.py",
-    "_protocol.py",
-    "answers.py",
-    "batches.py",
-    "dialects.py",
-    "emulator.py",
-    "faults.py",
-    "request_schema.py",
-    "vision.py",
+# The test side of the kit: what tests call (scenes, hostile images, fixtures, a mock
+# transport for the client); every other module of the kit is the server.
+TEST_SIDE = frozenset(
+    {
+        "__init__.py",
+        "_lazy_emulator.py",
+        "_pytest_asyncio.py",
+        "hostile.py",
+        "mock_transport.py",
+        "pytest_plugin.py",
+        "scenes.py",
+    }
 )
 # What the server shares with the library, and why it may.
 SHARED = {
@@ -51,9 +50,7 @@ OWN_COPIES = {
 
 
 def _server_files() -> list[Path]:
-    found = [TESTING / name for name in SERVER_MODULES]
-    found += list(TESTING.glob("_emulator*.py"))  # the emulator's own parts
-    return sorted(p for p in found if p.exists())
+    return sorted(p for p in TESTING.glob("*.py") if p.name not in TEST_SIDE)
 
 
 def _library_imports(path: Path) -> set[str]:
