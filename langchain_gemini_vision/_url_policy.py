@@ -25,6 +25,7 @@ import ipaddress
 import re
 import time
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 from langchain_gemini_vision._text import short_label
@@ -287,7 +288,7 @@ class Download:
     """The decisions of one download, for a fetcher that only does the I/O.
 
     Built from the URL (made ASCII and checked), it says what to ask for next
-    (:attr:`url`, :meth:`timeouts`) and judges what comes back: each answer's status
+    (:meth:`request`) and judges what comes back: each answer's status
     and headers (:meth:`follow`: a redirect hop, an error status, a length over the
     cap), each chunk of the body (:meth:`take`: the size cap and the deadline).
 
@@ -306,10 +307,17 @@ class Download:
         self._hops = 0
         self._body = bytearray()
 
-    def timeouts(self) -> dict[str, float]:
-        """httpcore's timeouts for the next request: each step within what is left."""
+    def request(self) -> dict[str, Any]:
+        """The next request, as httpcore's ``stream`` takes it: the URL, the headers, and
+        timeouts that keep each step within what is left of the whole download."""
         left = max(0.001, min(self.policy.timeout, self._deadline - time.monotonic()))
-        return {"connect": left, "read": left, "write": left, "pool": left}
+        timeouts = {"connect": left, "read": left, "write": left, "pool": left}
+        return {
+            "method": "GET",
+            "url": self.url,
+            "headers": REQUEST_HEADERS,
+            "extensions": {"timeout": timeouts},
+        }
 
     def follow(self, status: int, headers: list[tuple[bytes, bytes]]) -> bool:
         """Judge an answer's head: ``True`` when it redirects (:attr:`url` is then the

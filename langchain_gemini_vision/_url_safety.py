@@ -30,7 +30,6 @@ import httpcore2
 
 from langchain_gemini_vision._url_policy import (
     DEFAULT_MAX_DOWNLOAD_BYTES,
-    REQUEST_HEADERS,
     Download,
     UrlPolicy,
     check_address,
@@ -192,12 +191,7 @@ def fetch_url(url: str, policy: UrlPolicy | None = None) -> tuple[bytes, str | N
     with httpcore2.ConnectionPool(network_backend=backend, max_connections=1, retries=0) as pool:
         while True:
             with _mapped_errors(download.source):  # noqa: SIM117 - afetch_url's twin, line for line
-                with pool.stream(
-                    "GET",
-                    download.url,
-                    headers=REQUEST_HEADERS,
-                    extensions={"timeout": download.timeouts()},
-                ) as response:
+                with pool.stream(**download.request()) as response:
                     if download.follow(response.status, response.headers):
                         continue
                     for chunk in response.iter_stream():
@@ -214,12 +208,7 @@ async def afetch_url(url: str, policy: UrlPolicy | None = None) -> tuple[bytes, 
     ) as pool:
         while True:
             with _mapped_errors(download.source):
-                async with pool.stream(
-                    "GET",
-                    download.url,
-                    headers=REQUEST_HEADERS,
-                    extensions={"timeout": download.timeouts()},
-                ) as response:
+                async with pool.stream(**download.request()) as response:
                     if download.follow(response.status, response.headers):
                         continue
                     async for chunk in response.aiter_stream():

@@ -41,30 +41,12 @@ def load_image(source: ImageSource, **options: Unpack[ImageOptions]) -> Prepared
             "file_id": ...}`` or ``{"type": "image_url", "image_url": {"url": ...}}``);
             or a ``PreparedImage`` (returned unchanged). Strings are read as: URL
             schemes and ``files/<id>`` first, then an existing path, then base64.
-        **options: Keyword arguments, all optional (:class:`~.options.ImageOptions`):
-
-            * ``allowed_dirs``: When given, local files must resolve (symlinks followed)
-              inside one, and are opened from that folder down without following any
-              symlink, so a folder swapped for a symlink after the check cannot lead
-              outside. Default ``None``: any path.
-            * ``max_side``: Downscale (LANCZOS) so neither side exceeds this.
-            * ``max_pixels``: Downscale so width x height does not exceed this.
-            * ``fetch``: Download ``http(s)`` URLs (through the URL-safety policy) to
-              measure, convert or downscale them. Without it (the default), URLs are
-              passed to Gemini as they are (``transport="uri"``, type and size unknown).
-              ``gs://`` and Files API references are never downloaded.
-            * ``url_policy``: The download policy (default :class:`UrlPolicy()`).
-            * ``inline_limit_bytes``: An image whose base64 alone exceeds this is marked
-              ``needs_upload`` (default: the profiles' inline limit).
-            * ``max_file_bytes``: Largest file, byte string or payload accepted
-              (default 100 MiB).
-            * ``max_decode_bytes``: Most memory decoding one image may need (estimated
-              from its header, before decoding). A JPEG over it is decoded at 1/2, 1/4
-              or 1/8 size (``downscaled``); anything else over it is refused
-              (``too_large``).
-            * ``decode_budget``: What all concurrent decodes may hold at once; the
-              process-wide :data:`~langchain_gemini_vision.decode_budget.SHARED_DECODE_BUDGET`
-              by default.
+        **options: How to load, all optional, each documented on
+            :class:`~langchain_gemini_vision.images.ImageOptions`: ``allowed_dirs``
+            (where local files may be read), ``max_side`` and ``max_pixels``
+            (downscale), ``fetch`` and ``url_policy`` (download URLs, safely),
+            ``inline_limit_bytes``, ``max_file_bytes``, ``max_decode_bytes`` and
+            ``decode_budget`` (the bounds).
 
     Raises:
         ImageInputError: for every bad input, with ``reason`` saying why.

@@ -32,17 +32,36 @@ DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024
 
 class ImageOptions(TypedDict, total=False):
     """The keyword arguments of :func:`~langchain_gemini_vision.images.load_image`,
-    :func:`~langchain_gemini_vision.images.load_images` and their async twins."""
+    :func:`~langchain_gemini_vision.images.load_images` and their async twins; all
+    optional, each documented here once."""
 
     allowed_dirs: Iterable[str | PurePath] | None
+    """When given, local files must resolve (symlinks followed) inside one, and are
+    opened from that folder down without following any symlink, so a folder swapped for
+    a symlink after the check cannot lead outside. Default ``None``: any path."""
     max_side: int | None
+    """Downscale (LANCZOS) so neither side exceeds this."""
     max_pixels: int | None
+    """Downscale so width x height does not exceed this."""
     fetch: bool
+    """Download ``http(s)`` URLs (through the URL-safety policy) to measure, convert or
+    downscale them. Without it (the default), URLs are passed to Gemini as they are
+    (``transport="uri"``, type and size unknown). ``gs://`` and Files API references
+    are never downloaded."""
     url_policy: UrlPolicy | None
+    """The download policy (default ``UrlPolicy()``)."""
     inline_limit_bytes: int
+    """An image whose base64 alone exceeds this is marked ``needs_upload`` (default:
+    the profiles' inline limit)."""
     max_file_bytes: int
+    """Largest file, byte string or payload accepted (default 100 MiB)."""
     max_decode_bytes: int
+    """Most memory decoding one image may need (estimated from its header, before
+    decoding). A JPEG over it is decoded at 1/2, 1/4 or 1/8 size (``downscaled``);
+    anything else over it is refused (``too_large``)."""
     decode_budget: DecodeBudget | None
+    """What all concurrent decodes may hold at once; the process-wide
+    :data:`~langchain_gemini_vision.decode_budget.SHARED_DECODE_BUDGET` by default."""
 
 
 @dataclass(frozen=True)

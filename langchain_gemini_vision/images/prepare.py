@@ -94,6 +94,31 @@ def _finish(
     )
 
 
+def _as_png(
+    encoded: bytes,
+    pixels: Image.Image,
+    label: str,
+    opts: LoadOptions,
+    *,
+    original: tuple[int, int],
+    source_mime: str,
+    downscaled: bool,
+    orientation: int | None = None,
+) -> PreparedImage:
+    """A picture decoded and sent as PNG: another format converted, or a HEIF resized."""
+    return _finish(
+        encoded,
+        mime="image/png",
+        label=label,
+        size=pixels.size,
+        original=original,
+        opts=opts,
+        converted_from=source_mime,
+        exif_orientation=orientation,
+        downscaled=downscaled,
+    )
+
+
 def prepare_bytes(data: bytes, label: str, opts: LoadOptions) -> PreparedImage:
     """The core: bytes in any format -> a prepared inline image."""
     if not data:
@@ -197,16 +222,15 @@ def _convert_other(data: bytes, mime: str | None, label: str, opts: LoadOptions)
             if target is not None:
                 pixels = resize(pixels, target, label)
             encoded = encode(pixels, "PNG", icc)
-    return _finish(
+    return _as_png(
         encoded,
-        mime="image/png",
-        label=label,
-        size=pixels.size,
+        pixels,
+        label,
+        opts,
         original=upright,
-        opts=opts,
-        converted_from=source_mime,
-        exif_orientation=orientation,
+        source_mime=source_mime,
         downscaled=target is not None,
+        orientation=orientation,
     )
 
 
@@ -245,16 +269,7 @@ def _prepare_heif(data: bytes, mime: str, label: str, opts: LoadOptions) -> Prep
         with opts.decode_budget.reserve(estimate, label):
             pixels = resize(to_8bit(decode_pixels(img, label)), target, label)
             encoded = encode(pixels, "PNG", None)
-    return _finish(
-        encoded,
-        mime="image/png",
-        label=label,
-        size=pixels.size,
-        original=size,
-        opts=opts,
-        converted_from=mime,
-        downscaled=True,
-    )
+    return _as_png(encoded, pixels, label, opts, original=size, source_mime=mime, downscaled=True)
 
 
 def from_pil(img: Image.Image, opts: LoadOptions) -> PreparedImage:

@@ -14,34 +14,9 @@ Pure functions, no I/O, one module per kind of answer:
 
 from __future__ import annotations
 
-from langchain_gemini_vision.parsing.answers import parse_json_answer
-from langchain_gemini_vision.parsing.detections import (
-    BOX_KEYS,
-    DEFAULT_MAX_ITEMS,
-    LABEL_KEYS,
-    MASK_FORMS,
-    MASK_KEYS,
-    SCORE_KEYS,
-    WRAPPER_KEYS,
-    MaskForm,
-    ParsedDetections,
-    parse_detections,
-)
-from langchain_gemini_vision.parsing.json_text import MAX_JSON_DEPTH, JsonExtraction, extract_json
+from langchain_gemini_vision.parsing import answers, detections, json_text
+from langchain_gemini_vision.parsing.answers import *  # noqa: F403 - the package's face
+from langchain_gemini_vision.parsing.detections import *  # noqa: F403
+from langchain_gemini_vision.parsing.json_text import *  # noqa: F403
 
-__all__ = [
-    "BOX_KEYS",
-    "DEFAULT_MAX_ITEMS",
-    "LABEL_KEYS",
-    "MASK_FORMS",
-    "MASK_KEYS",
-    "MAX_JSON_DEPTH",
-    "SCORE_KEYS",
-    "WRAPPER_KEYS",
-    "JsonExtraction",
-    "MaskForm",
-    "ParsedDetections",
-    "extract_json",
-    "parse_detections",
-    "parse_json_answer",
-]
+__all__ = json_text.__all__ + detections.__all__ + answers.__all__

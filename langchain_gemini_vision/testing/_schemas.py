@@ -8,6 +8,7 @@ choice and the dialects read from it; :mod:`._schema_fill` writes answers into i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, Final, Literal
 
 __all__ = [
@@ -76,45 +77,33 @@ def properties(schema: dict[str, Any]) -> dict[str, Any]:
     return props if isinstance(props, dict) else {}
 
 
-def schema_property_names(schema: Any) -> set[str]:
-    """Every property name anywhere in the schema (lower-case), following refs."""
-    names: set[str] = set()
+def _properties_anywhere(schema: Any) -> Iterator[tuple[str, Any]]:
+    """Every ``(lower-case name, sub-schema)`` anywhere in the schema, depth first."""
     seen: set[int] = set()
 
-    def walk(node: Any) -> None:
+    def walk(node: Any) -> Iterator[tuple[str, Any]]:
         resolved = resolve(node, schema)
         if id(resolved) in seen or not resolved:
             return
         seen.add(id(resolved))
         for name, sub in properties(resolved).items():
-            names.add(str(name).lower())
-            walk(sub)
+            yield str(name).lower(), sub
+            yield from walk(sub)
         items = resolved.get("items")
         if isinstance(items, dict):
-            walk(items)
+            yield from walk(items)
 
-    walk(schema)
-    return names
+    return walk(schema)
+
+
+def schema_property_names(schema: Any) -> set[str]:
+    """Every property name anywhere in the schema (lower-case), following refs."""
+    return {name for name, _ in _properties_anywhere(schema)}
 
 
 def schema_mask_kind(schema: Any) -> Literal["string", "array"] | None:
     """What the schema's ``mask`` property wants: a PNG string or a polygon array."""
-    found: list[Literal["string", "array"]] = []
-    seen: set[int] = set()
-
-    def walk(node: Any) -> None:
-        resolved = resolve(node, schema)
-        if id(resolved) in seen or not resolved:
-            return
-        seen.add(id(resolved))
-        for name, sub in properties(resolved).items():
-            if str(name).lower() in ("mask", "segmentation", "polygon"):
-                kind = type_of(resolve(sub, schema))
-                found.append("array" if kind == "array" else "string")
-            walk(sub)
-        items = resolved.get("items")
-        if isinstance(items, dict):
-            walk(items)
-
-    walk(schema)
-    return found[0] if found else None
+    for name, sub in _properties_anywhere(schema):
+        if name in ("mask", "segmentation", "polygon"):
+            return "array" if type_of(resolve(sub, schema)) == "array" else "string"
+    return None
