@@ -11,78 +11,28 @@ needs it, or that two modules are really one idea split in two.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[2] / "langchain_gemini_vision"
-ROOT = PACKAGE.name
-
-
-def _module_name(path: Path) -> str:
-    parts = [ROOT, *path.relative_to(PACKAGE).with_suffix("").parts]
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def _modules() -> dict[str, Path]:
-    return {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
-
-
-def _is_type_checking(test: ast.expr) -> bool:
-    if isinstance(test, ast.Name):
-        return test.id == "TYPE_CHECKING"
-    return isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-
-
-def _runtime_imports(tree: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
-    """Every import statement that can run: anywhere but under ``if TYPE_CHECKING:``."""
-    for node in ast.iter_child_nodes(tree):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            yield node
-        elif isinstance(node, ast.If) and _is_type_checking(node.test):
-            for branch in node.orelse:
-                yield from _runtime_imports(branch)
-        else:
-            yield from _runtime_imports(node)
-
-
-def _resolve(module: str, is_package: bool, node: ast.ImportFrom) -> str:
-    if node.level == 0:
-        return node.module or ""
-    base = module.split(".") if is_package else module.split(".")[:-1]
-    base = base[: len(base) - (node.level - 1)]
-    return ".".join([*base, node.module] if node.module else base)
+from tests.unit._imports import ROOT, import_nodes, imported_modules, modules, resolve
 
 
 def _targets(module: str, path: Path, known: dict[str, Path]) -> set[str]:
-    """The package's modules that importing ``module`` runs directly."""
+    """The package's modules that importing ``module`` runs: each one imported, and the
+    packages on the way to it (``import a.b.c`` runs ``a/b``'s ``__init__``), except
+    those ``module`` already sits in."""
     found: set[str] = set()
-    for node in _runtime_imports(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        else:
-            source = _resolve(module, path.name == "__init__.py", node)
-            names = [
-                f"{source}.{alias.name}" if f"{source}.{alias.name}" in known else source
-                for alias in node.names
-            ]
-        for imported in names:
-            if imported != ROOT and not imported.startswith(ROOT + "."):
-                continue
-            name = imported
-            while name not in known:  # ``import a.b.c`` of a name inside a module
-                name = name.rsplit(".", 1)[0]
-            # The packages on the way run too, except those ``module`` already sits in.
-            parts = name.split(".")
-            for depth in range(2, len(parts) + 1):
-                step = ".".join(parts[:depth])
-                if step != module and not module.startswith(step + "."):
-                    found.add(step)
+    for name in imported_modules(module, path, known, runtime_only=True):
+        parts = name.split(".")
+        for depth in range(2, len(parts) + 1):
+            step = ".".join(parts[:depth])
+            if step != module and not module.startswith(step + "."):
+                found.add(step)
     return found
 
 
 def import_graph() -> dict[str, set[str]]:
     """Module -> the package's modules its runtime imports run."""
-    known = _modules()
+    known = modules()
     return {name: _targets(name, path, known) for name, path in known.items()}
 
 
@@ -121,7 +71,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return sorted(found)
 
 
-def test_the_detector_finds_a_circle_through_a_function_level_import(tmp_path: Path) -> None:
+def test_the_detector_finds_a_circle_through_a_function_level_import() -> None:
     """The checker itself: a circle closed only inside a function is still a circle."""
     graph = {
         f"{ROOT}.a": {f"{ROOT}.b"},
@@ -132,11 +82,11 @@ def test_the_detector_finds_a_circle_through_a_function_level_import(tmp_path: P
     assert cycles(graph) == [[f"{ROOT}.a", f"{ROOT}.b", f"{ROOT}.c"]]
     source = "def f():\n    from . import a\n"
     tree = ast.parse(source)
-    (node,) = list(_runtime_imports(tree))
+    (node,) = list(import_nodes(tree, runtime_only=True))
     assert isinstance(node, ast.ImportFrom)
-    assert _resolve(f"{ROOT}.cli.app", False, node) == f"{ROOT}.cli"
+    assert resolve(f"{ROOT}.cli.app", False, node) == f"{ROOT}.cli"
     hidden = ast.parse("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import x\n")
-    assert [type(n).__name__ for n in _runtime_imports(hidden)] == ["ImportFrom"]
+    assert [type(n).__name__ for n in import_nodes(hidden, runtime_only=True)] == ["ImportFrom"]
 
 
 def test_the_graph_sees_relative_and_function_level_imports() -> None:
