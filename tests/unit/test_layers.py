@@ -9,6 +9,7 @@ and may import any of its modules.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -166,6 +167,19 @@ def test_every_top_level_module_has_a_layer() -> None:
     names = {_parts(name)[0] for name in KNOWN if _parts(name)}
     missing = sorted(n for n in names if n not in LAYERS and n != "py")
     assert not missing, f"add these to LAYERS (and ARCHITECTURE.md): {missing}"
+
+
+def test_the_architecture_table_matches_the_tree() -> None:
+    """ARCHITECTURE.md's table names every top-level module and subpackage, and nothing else."""
+    text = (PACKAGE.parent / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    table = "\n".join(line for line in text.splitlines() if line.startswith("| "))
+    named = set(re.findall(r"`([A-Za-z_][A-Za-z0-9_]*)(?:\.py|/)`", table))
+    tree = {p.stem for p in PACKAGE.glob("*.py")} | {
+        p.parent.name for p in PACKAGE.glob("*/__init__.py")
+    }
+    tree -= {"__init__", "py"}
+    assert tree - named == set(), f"add to ARCHITECTURE.md's table: {sorted(tree - named)}"
+    assert named - tree == set(), f"no longer in the tree: {sorted(named - tree)}"
 
 
 def test_every_module_of_a_subpackage_has_a_layer() -> None:
