@@ -35,6 +35,7 @@ __all__ = [
     "DEFAULT_MAX_DOWNLOAD_BYTES",
     "REQUEST_HEADERS",
     "Download",
+    "IPAddress",
     "UrlPolicy",
     "ascii_url",
     "check_address",

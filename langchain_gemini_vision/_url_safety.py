@@ -31,6 +31,7 @@ import httpcore2
 from langchain_gemini_vision._url_policy import (
     DEFAULT_MAX_DOWNLOAD_BYTES,
     Download,
+    IPAddress,
     UrlPolicy,
     check_address,
     check_addresses,
@@ -40,6 +41,7 @@ from langchain_gemini_vision.errors import ImageInputError
 
 __all__ = [
     "DEFAULT_MAX_DOWNLOAD_BYTES",
+    "IPAddress",
     "UrlPolicy",
     "afetch_url",
     "check_address",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from langchain_gemini_vision.parsing import answers, detections, json_text
 from langchain_gemini_vision.parsing.answers import *  # noqa: F403 - the package's face
+from langchain_gemini_vision.parsing.answers import ModelT as ModelT
 from langchain_gemini_vision.parsing.detections import *  # noqa: F403
 from langchain_gemini_vision.parsing.json_text import *  # noqa: F403
 

@@ -31,6 +31,7 @@ from langchain_gemini_vision.results import Detection
 
 __all__ = [
     "BOX_KEYS",
+    "DEFAULT_LABEL",
     "DEFAULT_MAX_ITEMS",
     "LABEL_KEYS",
     "MASK_FORMS",
@@ -71,6 +72,7 @@ SCORE_KEYS: tuple[str, ...] = ("score", "confidence", "probability")
 MASK_KEYS: tuple[str, ...] = ("mask", "segmentation", "segmentation_mask", "polygon")
 
 DEFAULT_LABEL = "object"
+"""The label of a detection that names none."""
 
 DEFAULT_MAX_ITEMS = 1000
 """Items of one detection answer parsed; the rest are dropped with a warning (the

@@ -63,13 +63,19 @@ from ._api_errors import ApiError, bad_request
 from ._emulator_analyses import AnalysisCache
 from ._emulator_cli import parse_args, serve_until_interrupted
 from ._emulator_files import PendingUpload, StoredFile
-from ._emulator_generation import GenerationApi
+from ._emulator_generation import GenerationApi, generate_content_reply
 from ._emulator_http import FAULT, VERSION, error_response
 from .batches import mount_batches
 from .faults import Fault, FaultInjector, Stats
 from .request_schema import load_request_schemas
 
-__all__ = ["EMULATOR_HEADER", "GeminiEmulator", "RecordedRequest", "main"]
+__all__ = [
+    "EMULATOR_HEADER",
+    "GeminiEmulator",
+    "RecordedRequest",
+    "generate_content_reply",
+    "main",
+]
 
 EMULATOR_HEADER: Final = "x-emulator"
 EMULATOR_ID: Final = f"langchain-gemini-vision/{__version__}"
