@@ -21,23 +21,24 @@ and the routes it mounts. The routes live with what they serve: the Files API
 (:mod:`._emulator_files`), generation (:mod:`._emulator_generation`), the Batch API
 (:mod:`.batches`); the command line is :mod:`._emulator_cli`.
 
+Why one module: what is left is the running server's state and the one path every
+request takes through it; the lifecycle creates what the middleware reads (the loop,
+the worker threads, the counters, the recorded requests), so apart they would share
+every attribute.
+
 Behaviour that follows the real API, and choices where it was unclear:
 
 * Auth: no key (``x-goog-api-key``, ``?key=`` or ``Authorization: Bearer``) is
   403 ``PERMISSION_DENIED`` "Method doesn't allow unregistered callers", as
   the real API; with ``expected_api_key`` a wrong key is 400
   ``INVALID_ARGUMENT`` "API key not valid" with reason ``API_KEY_INVALID``.
-* Files that are expired, deleted or never existed answer 403 (see
-  :mod:`._emulator_files`); the emulator never fetches from the internet.
-* EXIF orientation is not applied: answers refer to the stored pixel frame.
-* Unknown ``gemini-*`` models are accepted (they speak like ``gemini-3``); any
-  other model name is 404. ``thinking_level``/``thinking_budget`` values a
-  family rejects are 400 (see :data:`.dialects.DIALECTS`).
-* Request bodies are checked first against the schema read from google-genai's typed
-  request models (:mod:`.request_schema`; Google's code, never this package's): an
-  unknown key or an enumeration value outside its type is Gemini's 400
-  ``INVALID_ARGUMENT`` with ``google.rpc.BadRequest`` field violations
-  (generateContent, Batch API), or the Interactions API's ``invalid_request``.
+* Files (expiry, 403 for a file that is gone, no fetching from the internet) and
+  models (unknown ``gemini-*`` models, thinking settings, EXIF orientation not
+  applied): see :mod:`._emulator_files` and :mod:`._emulator_generation`.
+* Request bodies are checked first against google-genai's typed request models
+  (:mod:`.request_schema`, never this package's code): an unknown key or an off-enum
+  value is Gemini's 400 with ``google.rpc.BadRequest`` field violations (generateContent,
+  Batch API), or the Interactions API's ``invalid_request``.
 * Every response carries ``x-emulator: langchain-gemini-vision/<version>``.
 """
 
