@@ -11,10 +11,9 @@ image analysis (real Gemini does that work on Google's machines, not ours).
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 
 from langchain_gemini_vision.testing import GeminiEmulator
+from langchain_gemini_vision.testing._emulator_cli import serve_until_interrupted
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -30,14 +29,7 @@ def main(argv: list[str] | None = None) -> None:
         record_requests=False,
         analysis_cache_size=args.analysis_cache,
     )
-
-    async def serve() -> None:
-        async with emulator:
-            print(f"benchmark emulator at {emulator.base_url}", flush=True)
-            await asyncio.Event().wait()
-
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve())
+    serve_until_interrupted(emulator, "benchmarks")
 
 
 if __name__ == "__main__":

@@ -8,11 +8,14 @@ Two ways out, each where it fits:
 * :func:`printable` shows the byte as ``\\xff`` (for people: reports, messages, keys);
 * :func:`json_escaped` writes the surrogate as the JSON escape ``\\udcff`` (for programs:
   ``os.fsencode(json.loads(line)["source"])`` gives back the exact bytes).
+
+:func:`short_label` is the third need: a source named in an error message, on one short
+line whatever it holds (control characters, a megabyte of base64).
 """
 
 from __future__ import annotations
 
-__all__ = ["json_escaped", "printable"]
+__all__ = ["json_escaped", "printable", "short_label"]
 
 
 def printable(text: str) -> str:
@@ -50,3 +53,15 @@ def json_escaped(line: str) -> str:
     except UnicodeEncodeError:
         return line.encode("utf-8", "backslashreplace").decode("utf-8")
     return line
+
+
+def short_label(text: str, limit: int = 80) -> str:
+    """``text`` on one short line for a message: each unprintable character shown as
+    ``?``, and cut to ``limit`` characters with ``…``.
+
+    Example:
+        >>> short_label("a\\nb" + "c" * 100, limit=8)
+        'a?bcccc…'
+    """
+    text = "".join(c if c.isprintable() else "?" for c in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -23,8 +23,8 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont
 
+from langchain_gemini_vision._label_ids import label_class_id
 from langchain_gemini_vision.images import PreparedImage, load_image
-from langchain_gemini_vision.results import label_class_id
 
 if TYPE_CHECKING:
     from langchain_gemini_vision.results import DetectionResult

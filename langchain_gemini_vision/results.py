@@ -11,7 +11,6 @@ LLM sees) and :meth:`~DetectionResult.draw`.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
@@ -19,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
+from langchain_gemini_vision._label_ids import label_class_id
 from langchain_gemini_vision.geometry import xyxy_to_box_2d
 from langchain_gemini_vision.masks import Mask
 from langchain_gemini_vision.usage import Usage
@@ -42,19 +42,6 @@ CLASS_NAME_DATA_KEY = "class_name"
 """Key of the label array in ``sv.Detections.data`` (supervision's own convention)."""
 
 _SUMMARY_MAX_ITEMS = 50
-
-
-def label_class_id(label: str) -> int:
-    """A label's stable class id: CRC-32 of its UTF-8 text, on 31 bits.
-
-    The same label has the same id in every result, process and run, whatever other
-    labels an image has; :meth:`DetectionResult.to_supervision` uses it by default.
-
-    Example:
-        >>> label_class_id("dog") == label_class_id("dog")
-        True
-    """
-    return zlib.crc32(label.encode("utf-8", "surrogatepass")) & 0x7FFFFFFF
 
 
 class Detection(BaseModel):

@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 from langchain_gemini_vision._transport.base import ApiName, TransportName
 from langchain_gemini_vision._transport.retry import RetryPolicy
-from langchain_gemini_vision._url_safety import UrlPolicy
+from langchain_gemini_vision._url_policy import UrlPolicy
 from langchain_gemini_vision.errors import ConfigurationError, UnknownArgumentError
 from langchain_gemini_vision.profiles import MediaResolution, ModelProfile
 from langchain_gemini_vision.prompts import Prompts

@@ -63,7 +63,6 @@ from langchain_core.tools.base import ToolExceptionHandlerOutput
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from langchain_gemini_vision._client_owner import ClientOwner, warn_renamed
-from langchain_gemini_vision._local_files import names_path_within, outside_allowed_dirs
 from langchain_gemini_vision.client import GeminiVisionClient
 from langchain_gemini_vision.errors import (
     GeminiVisionConnectionError,
@@ -77,6 +76,7 @@ from langchain_gemini_vision.errors import (
 )
 from langchain_gemini_vision.image_store import ImageStore
 from langchain_gemini_vision.images import PreparedImage, is_image_data
+from langchain_gemini_vision.images.local_files import names_path_within, outside_allowed_dirs
 from langchain_gemini_vision.results import (
     Caption,
     DetectionResult,

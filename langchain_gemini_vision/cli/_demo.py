@@ -20,20 +20,18 @@ from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 
-from langchain_gemini_vision.cli._run import Job, RunSettings, run_jobs
-from langchain_gemini_vision.cli.app import (
+from langchain_gemini_vision.cli._options import Api, MediaResolutionChoice, make_client
+from langchain_gemini_vision.cli._output import (
     EXIT_FAILURES,
     EXIT_OK,
-    Api,
     JsonLines,
-    MediaResolutionChoice,
     UsageProblemError,
     list_failures,
-    make_client,
     stderr_console,
     stdout_console,
     summarise,
 )
+from langchain_gemini_vision.cli._run import Job, RunSettings, run_jobs
 from langchain_gemini_vision.client import GeminiVisionClient
 from langchain_gemini_vision.report import ReportEntry, write_report
 

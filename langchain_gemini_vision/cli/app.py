@@ -9,23 +9,20 @@ missing file, no API key).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from langchain_gemini_vision._text import json_escaped
 from langchain_gemini_vision._version import __version__
 from langchain_gemini_vision.cli._batch import (
     JobArg,
@@ -37,52 +34,37 @@ from langchain_gemini_vision.cli._batch import (
     print_status,
 )
 from langchain_gemini_vision.cli._inputs import InputError, expand_sources
+from langchain_gemini_vision.cli._options import Api, MediaResolutionChoice, make_client
+from langchain_gemini_vision.cli._output import (
+    EXIT_FAILURES,
+    EXIT_OK,
+    EXIT_USAGE,
+    JsonLines,
+    UsageProblemError,
+    list_failures,
+    stderr_console,
+    summarise,
+)
 from langchain_gemini_vision.cli._run import (
     Job,
     RunSettings,
     TaskName,
     clean,
-    entry_to_json,
     run_jobs,
 )
 from langchain_gemini_vision.errors import ConfigurationError, GeminiVisionError
 from langchain_gemini_vision.report import ReportEntry, write_report
 
 if TYPE_CHECKING:
-    from langchain_gemini_vision._transport.base import ApiName
     from langchain_gemini_vision.client import GeminiVisionClient
-    from langchain_gemini_vision.profiles import MediaResolution
 
 __all__ = ["UsageProblemError", "app", "main"]
 
-EXIT_OK = 0
-EXIT_FAILURES = 1
-EXIT_USAGE = 2
 NO_KEY_MESSAGE = (
     "No Gemini API key found. Set GEMINI_API_KEY (or GOOGLE_API_KEY) to a key from "
     "https://aistudio.google.com/apikey, for example: export GEMINI_API_KEY=your-key. "
     "To try the tool without a key, run: gemini-vision demo"
 )
-
-
-class UsageProblemError(Exception):
-    """A user's mistake: printed as one sentence, exit code 2, never a traceback."""
-
-
-class Api(str, Enum):
-    """Which Gemini API to call."""
-
-    interactions = "interactions"
-    generate_content = "generate_content"
-
-
-class MediaResolutionChoice(str, Enum):
-    """Per-image resolution (Gemini 3)."""
-
-    low = "low"
-    medium = "medium"
-    high = "high"
-    ultra_high = "ultra_high"
 
 
 app = typer.Typer(
@@ -100,16 +82,6 @@ app = typer.Typer(
 
 
 # --------------------------------------------------------------------------- consoles
-
-
-def stderr_console() -> Console:
-    """A console on the current stderr (looked up per call, so test runners capture it)."""
-    return Console(file=sys.stderr, soft_wrap=True, highlight=False)
-
-
-def stdout_console() -> Console:
-    """A console on the current stdout, for the demo's human-readable output."""
-    return Console(file=sys.stdout, highlight=False)
 
 
 def say_error(console: Console, message: str) -> None:
@@ -269,88 +241,6 @@ class Common:
     recursive: bool
     debug: bool
     quiet: bool
-
-
-def make_client(
-    *,
-    api: Api,
-    model: str | None,
-    concurrency: int,
-    media_resolution: MediaResolutionChoice | None,
-    base_url: str | None,
-    api_key: str | None = None,
-    allowed_dirs: Sequence[Path] | None = None,
-) -> GeminiVisionClient:
-    """A :class:`GeminiVisionClient` for these options (key from the environment by default).
-
-    ``--allow-dir`` is the client's ``allowed_dirs``, so interactive runs and batch
-    submissions read local images under the same rule.
-    """
-    from langchain_gemini_vision.client import GeminiVisionClient
-
-    api_name: ApiName = "generate_content" if api is Api.generate_content else "interactions"
-    resolution: MediaResolution | None = (
-        media_resolution.value if media_resolution is not None else None
-    )
-    return GeminiVisionClient(
-        api_key=api_key,
-        model=model,
-        api=api_name,
-        base_url=base_url,
-        max_concurrency=concurrency,
-        media_resolution=resolution,
-        allowed_dirs=allowed_dirs or None,
-    )
-
-
-class JsonLines:
-    """Writes one JSON object per line to a file or stdout, flushing each line."""
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self._file: TextIO | None = None
-
-    def __enter__(self) -> JsonLines:
-        if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = self.path.open("w", encoding="utf-8")
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        if self._file is not None:
-            self._file.close()
-
-    def write(self, entry: ReportEntry) -> None:
-        """Write ``entry`` as one line."""
-        stream = self._file if self._file is not None else sys.stdout
-        line = json.dumps(entry_to_json(entry), ensure_ascii=False)
-        stream.write(json_escaped(line) + "\n")  # a non-UTF-8 file name never stops the run
-        stream.flush()
-
-
-def list_failures(console: Console, entries: Sequence[ReportEntry]) -> None:
-    """One line per failed call on stderr: its source(s), the error, what to do."""
-    for entry in entries:
-        if entry.error is None:
-            continue
-        what = ", ".join(entry.sources)
-        line = f"[red]failed[/] {escape(what)}: {escape(entry.error.type)}: " + escape(
-            entry.error.message
-        )
-        if entry.error.hint:
-            line += f" [dim]({escape(entry.error.hint)})[/]"
-        console.print(line)
-
-
-def summarise(console: Console, entries: Sequence[ReportEntry], wall_s: float) -> None:
-    """``Done: 3 ok, 1 failed in 2.1 s; 1,234 tokens.`` on stderr."""
-    failed = sum(1 for entry in entries if not entry.ok)
-    tokens = sum(entry.usage.total_tokens for entry in entries)
-    noun = "call" if len(entries) == 1 else "calls"
-    state = f"[red]{failed} failed[/]" if failed else "all ok"
-    console.print(
-        f"Done: {len(entries)} {noun}, {state}, in {wall_s:.1f} s; {tokens:,} tokens used."
-    )
 
 
 def execute(

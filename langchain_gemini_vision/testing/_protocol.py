@@ -13,125 +13,31 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from typing import Any, Final, Literal
 
-from .request_schema import RequestKind, request_violations
+from ._api_errors import bad_request, check_schema
 
 __all__ = [
     "SUPPORTED_IMAGE_TYPES",
-    "ApiError",
     "ImagePart",
     "ModelCall",
-    "check_schema",
     "get_key",
     "parse_generate_content",
     "parse_interaction",
     "sniff_mime_type",
 ]
 
+# The emulator's own copy of what Gemini takes (the client's is images.SUPPORTED_MIME_TYPES),
+# kept apart on purpose: the server judges what a client sends, so a slip in the client's
+# list must not be mirrored by the server that tests it (a test checks the two agree).
 SUPPORTED_IMAGE_TYPES: Final = frozenset(
     {"image/png", "image/jpeg", "image/webp", "image/heic", "image/heif"}
 )
 """The image types Gemini's image-understanding guide lists."""
 
-_STATUS_NAMES: Final[dict[int, str]] = {
-    400: "INVALID_ARGUMENT",
-    401: "UNAUTHENTICATED",
-    403: "PERMISSION_DENIED",
-    404: "NOT_FOUND",
-    409: "ABORTED",
-    413: "INVALID_ARGUMENT",
-    429: "RESOURCE_EXHAUSTED",
-    500: "INTERNAL",
-    501: "NOT_IMPLEMENTED",
-    503: "UNAVAILABLE",
-    504: "DEADLINE_EXCEEDED",
-}
-_BAD_REQUEST: Final = "type.googleapis.com/google.rpc.BadRequest"
 _STEP_TYPES: Final = frozenset(
     {"user_input", "model_output", "thought", "function_call", "function_result"}
 )
-
-
-class ApiError(Exception):
-    """An error reply in the API's JSON shape.
-
-    Args:
-        status: HTTP status.
-        message: The ``error.message``.
-        status_name: The ``error.status`` (derived from ``status`` when omitted).
-        details: The ``error.details`` list.
-        headers: Extra response headers (``Retry-After``...).
-    """
-
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        *,
-        status_name: str | None = None,
-        details: list[dict[str, Any]] | None = None,
-        headers: dict[str, str] | None = None,
-        code: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.status_name = status_name or _STATUS_NAMES.get(
-            status, HTTPStatus(status).phrase.upper().replace(" ", "_")
-        )
-        self.details = details or []
-        self.headers = headers or {}
-        self.code = code
-
-    def body(self) -> dict[str, Any]:
-        """``{"error": {"code", "message", "status", "details"?}}``, or the Interactions
-        API's ``{"error": {"code": "invalid_request", "message"}}`` when ``code`` is set."""
-        if self.code is not None:
-            return {"error": {"code": self.code, "message": self.message}}
-        error: dict[str, Any] = {
-            "code": self.status,
-            "message": self.message,
-            "status": self.status_name,
-        }
-        if self.details:
-            error["details"] = self.details
-        return {"error": error}
-
-
-def bad_request(message: str, status_name: str = "INVALID_ARGUMENT") -> ApiError:
-    """A 400 with ``message``."""
-    return ApiError(400, message, status_name=status_name)
-
-
-def check_schema(kind: RequestKind, body: Any, api_version: str = "v1beta") -> None:
-    """Refuse, as Gemini does before anything else, a body its schema does not allow.
-
-    The schema is read from google-genai's typed request models (:mod:`.request_schema`),
-    never from this package's code. generateContent and Batch bodies get Gemini's 400
-    (``google.rpc.BadRequest`` with one ``fieldViolations`` entry per problem);
-    Interactions bodies get that API's ``invalid_request``.
-
-    Raises:
-        ApiError: 400 listing every unknown key and out-of-type value.
-    """
-    violations = request_violations(kind, body)
-    if not violations:
-        return
-    if kind == "interactions":
-        message = "\n".join(v.interactions_message() for v in violations)
-        raise ApiError(400, message, code="invalid_request")
-    descriptions = [v.google_message(api_version) for v in violations]
-    field_violations = [
-        {"field": v.path, "description": text} if v.path else {"description": text}
-        for v, text in zip(violations, descriptions, strict=True)
-    ]
-    raise ApiError(
-        400,
-        "\n".join(descriptions),
-        details=[{"@type": _BAD_REQUEST, "fieldViolations": field_violations}],
-    )
 
 
 _CAMEL_PART = re.compile(r"_([a-z])")
@@ -148,7 +54,13 @@ def get_key(mapping: Any, snake: str, default: Any = None) -> Any:
 
 
 def sniff_mime_type(data: bytes) -> str | None:
-    """The image MIME type from magic numbers, or ``None``."""
+    """The image MIME type from magic numbers, or ``None``.
+
+    The emulator's own copy of the magic numbers (the client's is
+    :func:`langchain_gemini_vision.image_formats.sniff_mime_type`), kept apart on
+    purpose: the server infers the type of what a client sent without the client's
+    code, as Gemini does (a test checks both read real images alike).
+    """
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         return "image/png"
     if data.startswith(b"\xff\xd8\xff"):
@@ -225,6 +137,8 @@ FileResolver = Callable[[str, str], tuple[bytes, str]]
 
 
 def _decode_base64(value: Any, where: str) -> bytes:
+    """The bytes of a request's base64 field, read as the API reads them: the emulator's
+    own copy, kept apart from the client's decoder on purpose (see :func:`sniff_mime_type`)."""
     if not isinstance(value, str):
         raise bad_request(f"Invalid value at '{where}' (TYPE_BYTES): expected a base64 string")
     # The API takes standard and URL-safe alphabets alike.

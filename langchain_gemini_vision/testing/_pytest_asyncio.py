@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest_asyncio
 
-from .pytest_plugin import emulator_class
+from ._lazy_emulator import emulator_class
 
 if TYPE_CHECKING:
     from .emulator import GeminiEmulator

@@ -49,26 +49,18 @@ import json
 import weakref
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from aiohttp import web
 
-from ._protocol import ApiError, bad_request, check_schema, get_key, parse_generate_content
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from .emulator import GeminiEmulator
+from ._api_errors import ApiError, bad_request, check_schema
+from ._emulator_files import JSONL_MIME_TYPES
+from ._emulator_generation import GenerationApi, generate_content_reply
+from ._emulator_http import VERSION, page, parse_json, timestamp
+from ._protocol import FileResolver, get_key, parse_generate_content
 
 __all__ = ["JSONL_MIME_TYPES", "BatchService", "batches_of", "mount_batches"]
 
-JSONL_MIME_TYPES: Final = frozenset(
-    {"jsonl", "application/jsonl", "application/x-ndjson", "application/json-lines"}
-)
-"""MIME types the Files API takes as batch input (the Gemini docs upload with ``jsonl``)."""
-
-_VERSIONS: Final = "v1|v1beta|v1alpha"
 _BATCH_TYPE: Final = "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch"
 _OUTPUT_TYPE: Final = (
     "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatchOutput"
@@ -76,10 +68,6 @@ _OUTPUT_TYPE: Final = (
 _TERMINAL: Final = frozenset({"SUCCEEDED", "FAILED", "CANCELLED", "EXPIRED"})
 # HTTP status -> google.rpc.Code, for per-item errors.
 _GRPC_CODES: Final = {400: 3, 403: 7, 404: 5, 429: 8, 500: 13, 503: 14, 504: 4}
-
-
-def _timestamp() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass
@@ -129,7 +117,7 @@ class BatchService:
         result_downloads: Result files downloaded.
     """
 
-    def __init__(self, emulator: GeminiEmulator) -> None:
+    def __init__(self, emulator: GenerationApi) -> None:
         self._emulator = weakref.ref(emulator)
         self.polls_per_state: dict[str, int] = {"PENDING": 1, "RUNNING": 2}
         self.fail_next_jobs = 0
@@ -146,7 +134,7 @@ class BatchService:
     # ------------------------------------------------------------ helpers for tests
 
     @property
-    def emulator(self) -> GeminiEmulator:
+    def emulator(self) -> GenerationApi:
         """The emulator this service belongs to."""
         emulator = self._emulator()
         if emulator is None:  # pragma: no cover - the emulator owns the app
@@ -172,7 +160,7 @@ class BatchService:
 
     def mount(self, app: web.Application) -> None:
         """Add the routes; call before the emulator's ``/models/{target}`` routes."""
-        v = f"{{version:{_VERSIONS}}}"
+        v = VERSION
         app.router.add_post(f"/{v}/models/{{model}}:batchGenerateContent", self._create)
         app.router.add_get(f"/{v}/batches", self._list)
         app.router.add_get(f"/{v}/batches/{{id:[^{{}}/:]+}}", self._get)
@@ -204,7 +192,7 @@ class BatchService:
                 f"Request payload size exceeds the limit: {self.max_inline_bytes} bytes. "
                 "Use an input file for large batches."
             )
-        body = _parse_json(raw)
+        body = parse_json(raw)
         # Inline requests are part of this body: Gemini parses them here, not per item.
         check_schema("batch_generate_content", body, request.match_info["version"])
         batch = get_key(body, "batch") if isinstance(body, dict) else None
@@ -238,7 +226,7 @@ class BatchService:
             items = _read_jsonl_requests(stored.data)
         else:
             raise bad_request("batch.input_config needs requests or file_name.")
-        now = _timestamp()
+        now = timestamp()
         job = _Job(
             job_id=self._new_id(),
             model=model,
@@ -263,7 +251,7 @@ class BatchService:
             job.task = asyncio.get_running_loop().create_task(self._run(job, resolver))
         return web.json_response(self._operation(job))
 
-    async def _run(self, job: _Job, resolver: Callable[[str, str], tuple[bytes, str]]) -> None:
+    async def _run(self, job: _Job, resolver: FileResolver) -> None:
         limit = asyncio.Semaphore(self.concurrency)
 
         async def answer(item: _Item) -> None:
@@ -297,11 +285,9 @@ class BatchService:
         self,
         job: _Job,
         body: dict[str, Any],
-        resolver: Callable[[str, str], tuple[bytes, str]],
+        resolver: FileResolver,
     ) -> dict[str, Any]:
         """One item, answered as ``_model_method`` answers ``generateContent``."""
-        from .emulator import generate_content_reply  # emulator.py imports this module
-
         emulator = self.emulator
         call = parse_generate_content(body, job.model, resolver, api_version=job.version)
         generation = await emulator._answer(call, body, job.version, "generateContent")
@@ -324,10 +310,10 @@ class BatchService:
             state = "RUNNING"
         else:
             state = "SUCCEEDED"
-            job.end_time = _timestamp()
+            job.end_time = timestamp()
         if state != job.state:
             job.state = state
-            job.updated = _timestamp()
+            job.updated = timestamp()
 
     def _operation(self, job: _Job, *, with_output: bool = True) -> dict[str, Any]:
         finished = job.state == "SUCCEEDED"
@@ -382,20 +368,13 @@ class BatchService:
         return web.json_response(self._operation(job))
 
     async def _list(self, request: web.Request) -> web.StreamResponse:
-        try:
-            page_size = int(request.query.get("pageSize", "50"))
-        except ValueError:
-            raise bad_request("pageSize must be an integer.") from None
-        page_size = min(max(page_size, 1), 1000)
-        token = request.query.get("pageToken", "")
-        start = int(token) if token.isdigit() else 0
         jobs = list(reversed(self._jobs.values()))  # newest first
-        page = jobs[start : start + page_size]
+        listed, following = page(request, jobs, default_size=50, max_size=1000)
         body: dict[str, Any] = {}
-        if page:
-            body["operations"] = [self._operation(job, with_output=False) for job in page]
-        if start + page_size < len(jobs):
-            body["nextPageToken"] = str(start + page_size)
+        if listed:
+            body["operations"] = [self._operation(job, with_output=False) for job in listed]
+        if following is not None:
+            body["nextPageToken"] = following
         return web.json_response(body)
 
     async def _cancel(self, request: web.Request) -> web.StreamResponse:
@@ -404,7 +383,7 @@ class BatchService:
             if job.task is not None:
                 job.task.cancel()
             job.state = "CANCELLED"
-            job.end_time = job.updated = _timestamp()
+            job.end_time = job.updated = timestamp()
         return web.json_response({})
 
     async def _delete(self, request: web.Request) -> web.StreamResponse:
@@ -430,13 +409,6 @@ class BatchService:
         return web.Response(body=data, content_type="application/octet-stream")
 
 
-def _parse_json(raw: bytes) -> Any:
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise bad_request("Invalid JSON payload received.") from None
-
-
 def _read_jsonl_requests(data: bytes) -> list[_Item]:
     items: list[_Item] = []
     for number, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), 1):
@@ -456,10 +428,10 @@ def _read_jsonl_requests(data: bytes) -> list[_Item]:
     return items
 
 
-_SERVICES: weakref.WeakKeyDictionary[GeminiEmulator, BatchService] = weakref.WeakKeyDictionary()
+_SERVICES: weakref.WeakKeyDictionary[GenerationApi, BatchService] = weakref.WeakKeyDictionary()
 
 
-def batches_of(emulator: GeminiEmulator) -> BatchService:
+def batches_of(emulator: GenerationApi) -> BatchService:
     """The :class:`BatchService` of an emulator (created on first use)."""
     service = _SERVICES.get(emulator)
     if service is None:
@@ -468,7 +440,7 @@ def batches_of(emulator: GeminiEmulator) -> BatchService:
     return service
 
 
-def mount_batches(app: web.Application, emulator: GeminiEmulator) -> BatchService:
+def mount_batches(app: web.Application, emulator: GenerationApi) -> BatchService:
     """Add the Batch API routes of ``emulator`` to ``app`` (before its own routes)."""
     service = batches_of(emulator)
     service.mount(app)

@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from ._lazy_emulator import INSTALL_HINT, emulator_class
+
 if TYPE_CHECKING:
     from google import genai
 
@@ -35,17 +37,6 @@ __all__ = [
     "gemini_emulator_client",
     "gemini_emulator_session",
 ]
-
-_INSTALL = "pip install 'langchain-gemini-vision[testing]'"
-
-
-def emulator_class(fixture: str) -> type[GeminiEmulator]:
-    """The emulator, imported on first use; a clear failure when the extra is missing."""
-    try:
-        from .emulator import GeminiEmulator
-    except ImportError as exc:
-        pytest.fail(f"the {fixture} fixture needs the testing extra ({exc}): {_INSTALL}", False)
-    return GeminiEmulator
 
 
 @pytest.fixture
@@ -83,7 +74,7 @@ class _WithoutPytestAsyncio:
         """Fails: an emulator on the test's event loop needs pytest-asyncio."""
         pytest.fail(
             "the async_gemini_emulator fixture needs pytest-asyncio, which the testing "
-            f"extra brings: {_INSTALL}",
+            f"extra brings: {INSTALL_HINT}",
             False,
         )
 

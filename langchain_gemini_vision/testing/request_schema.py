@@ -24,6 +24,12 @@ models keep unknown keys (``extra="allow"``) and their enumerations are open
 (``Union[Literal[...], UnrecognizedStr]``, ``Unknown*`` variants); google-genai's enums
 warn and pass an unknown value. So this module walks the JSON along the models'
 annotations itself, with those fall-backs removed: unknown keys and off-enum values fail.
+
+Why one module: the roots (which SDK model each request body starts from, which keys
+its envelope adds) and the walk (how each annotation reads a JSON value: unions,
+discriminators, open fall-backs, enum constants) are one reading of the SDK's types.
+Each root names the annotations the walk must know, and each rule of the walk exists
+for a shape some root reaches; apart, neither half could be read or tested alone.
 """
 
 from __future__ import annotations

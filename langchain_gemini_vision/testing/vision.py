@@ -19,6 +19,15 @@ reads the scene generator's images and the simple test images users draw themsel
    (noise and photographs are neither), classified by fill ratio and aspect ratio,
    and named by the palette colour nearest to its mean colour (CIEDE2000, see
    :mod:`._colors`).
+
+Words about an analysis (captions, comparisons) are in :mod:`.descriptions`, polygon
+outlines in :mod:`._contours`.
+
+Why one module: the three steps are one measurement. The thresholds at the top (what
+a colour step is, how uniform a region must be, how far a shape grows back) were tuned
+together on the same images, and each step reads what the one before it measured (the
+edge map, each region's spread, the background's colour); split, a change to one
+threshold would silently retune another module.
 """
 
 from __future__ import annotations
@@ -26,34 +35,29 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 from scipy import ndimage
-from scipy.optimize import linear_sum_assignment
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import ConvexHull, QhullError
 
 from ._colors import color_name
+from ._contours import simplify_closed, trace_outer_contour
 from ._palette import Shape
 
 __all__ = [
-    "Change",
-    "Comparison",
     "ImageAnalysis",
     "ImageDecodeError",
     "VisualObject",
     "analyse_image",
     "at_position",
-    "caption",
     "color_name",
-    "compare",
     "describe_position",
-    "object_phrase",
 ]
 
 _MAX_SIDE: Final = 1024
@@ -70,7 +74,6 @@ _RING: Final = (2, 5)  # the surroundings of a shape: this many pixels out from 
 _FLAT_SURROUNDINGS: Final = 0.5  # share of them that must be flat for a drawn shape
 # (drawn shapes: 0.67+ even at JPEG quality 50; uniform patches of photographs: 0.41 at most)
 _SOLIDITY: Final = 0.9  # pixels / pixel centres in their convex hull (drawn: 0.97+ unless JPEG 50)
-_MOVE_THRESHOLD: Final = 0.05  # centroid shift, as a fraction of the image, that counts as moved
 
 try:  # HEIC/HEIF decoding when the optional extra is installed.
     import pillow_heif
@@ -195,12 +198,12 @@ class ImageAnalysis:
 
     def polygon(self, obj: VisualObject, *, max_vertices: int = 96) -> list[list[int]]:
         """The outer contour as ``[[x, y], ...]`` normalised to 0-1000 (pixel centres)."""
-        contour = _trace_outer_contour(obj.mask)
+        contour = trace_outer_contour(obj.mask)
         epsilon = 0.75
-        simplified = _simplify_closed(contour, epsilon)
+        simplified = simplify_closed(contour, epsilon)
         while len(simplified) > max_vertices:
             epsilon *= 1.5
-            simplified = _simplify_closed(contour, epsilon)
+            simplified = simplify_closed(contour, epsilon)
         x0, y0 = obj.box[0], obj.box[1]
         fw, fh = self.frame_width, self.frame_height
         return [[round((x + x0) / fw * 1000), round((y + y0) / fh * 1000)] for x, y in simplified]
@@ -516,225 +519,3 @@ def analyse_image(data: bytes) -> ImageAnalysis:
         objects=tuple(objects),
         sha256=hashlib.sha256(data).hexdigest(),
     )
-
-
-# ---------------------------------------------------------------- contours
-
-# Moore neighbourhood, clockwise on screen (y down): W, NW, N, NE, E, SE, S, SW.
-_DIRS: Final[tuple[tuple[int, int], ...]] = (
-    (0, -1), (-1, -1), (-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1),
-)  # fmt: skip
-
-
-def _trace_outer_contour(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
-    """Moore-neighbour tracing of the largest component's outer boundary, as (x, y)."""
-    labels, count = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
-    if count > 1:
-        sizes = np.bincount(labels.ravel())[1:]
-        mask = labels == int(sizes.argmax()) + 1
-    padded = np.pad(mask, 1)
-    rows, cols = np.nonzero(padded)
-    if rows.size == 0:
-        return []
-    start = (int(rows[0]), int(cols[0]))  # topmost, then leftmost: its west is background
-    contour = [start]
-    current, back = start, 0
-    for _ in range(4 * int(padded.sum()) + 8):
-        for step in range(1, 9):
-            direction = (back + step) % 8
-            dy, dx = _DIRS[direction]
-            candidate = (current[0] + dy, current[1] + dx)
-            if padded[candidate]:
-                by, bx = _DIRS[(direction - 1) % 8]
-                came_from = (current[0] + by - candidate[0], current[1] + bx - candidate[1])
-                back = _DIRS.index(came_from)
-                current = candidate
-                break
-        else:
-            break  # an isolated pixel
-        if current == start:
-            break
-        contour.append(current)
-    return [(c - 1, r - 1) for r, c in contour]
-
-
-def _simplify_open(points: NDArray[np.float64], epsilon: float) -> list[int]:
-    keep = [0, len(points) - 1]
-    stack = [(0, len(points) - 1)]
-    while stack:
-        first, last = stack.pop()
-        if last - first < 2:
-            continue
-        a, b = points[first], points[last]
-        segment = b - a
-        inner = points[first + 1 : last]
-        length = float(np.hypot(*segment))
-        if length == 0:
-            dist = np.hypot(*(inner - a).T)
-        else:
-            dist = np.abs(segment[0] * (inner[:, 1] - a[1]) - segment[1] * (inner[:, 0] - a[0]))
-            dist = dist / length
-        worst = int(dist.argmax())
-        if float(dist[worst]) > epsilon:
-            split = first + 1 + worst
-            keep.append(split)
-            stack += [(first, split), (split, last)]
-    return sorted(set(keep))
-
-
-def _simplify_closed(contour: list[tuple[int, int]], epsilon: float) -> list[tuple[int, int]]:
-    """Ramer-Douglas-Peucker on a closed contour, split at its farthest point."""
-    if len(contour) < 4:
-        return contour
-    points = np.array(contour, dtype=np.float64)
-    far = int(np.hypot(*(points - points[0]).T).argmax())
-    first = _simplify_open(points[: far + 1], epsilon)
-    second = _simplify_open(np.vstack([points[far:], points[:1]]), epsilon)
-    indices = first + [far + i for i in second[1:-1]]
-    return [contour[i] for i in indices]
-
-
-# ---------------------------------------------------------------- answers
-
-
-def object_phrase(obj: VisualObject) -> str:
-    """``"a red circle at the top left"``: how captions and answers name an object."""
-    article = "an" if obj.label[:1] in "aeiou" else "a"
-    return f"{article} {obj.label} {at_position(obj.position)}"
-
-
-def _join(items: Sequence[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def caption(analysis: ImageAnalysis) -> str:
-    """A one-sentence caption: count, colours, shapes and rough positions."""
-    background = f"a {analysis.background} background" if analysis.background else None
-    if not analysis.objects:
-        if background:
-            return f"No distinct objects found: the image shows only {background}."
-        return "No distinct objects found: the image shows no flat-coloured shapes."
-    count = len(analysis.objects)
-    noun = "object" if count == 1 else "objects"
-    where = f" on {background}" if background else ""
-    return f"{count} {noun}{where}: {_join([object_phrase(o) for o in analysis.objects])}."
-
-
-ChangeKind = Literal["added", "removed", "moved", "recolored"]
-
-
-@dataclass(frozen=True)
-class Change:
-    """One difference between two consecutive images.
-
-    Attributes:
-        kind: ``added``, ``removed``, ``moved`` or ``recolored``.
-        label: The object's label (after the change for ``added``/``recolored``).
-        description: A sentence saying what changed.
-        image_index: Zero-based index of the later image of the pair.
-        before: The object in the earlier image, if any.
-        after: The object in the later image, if any.
-    """
-
-    kind: ChangeKind
-    label: str
-    description: str
-    image_index: int
-    before: VisualObject | None = None
-    after: VisualObject | None = None
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """What changed across a sequence of images, and what stayed the same."""
-
-    changes: list[Change]
-    similarities: list[str]
-    summary: str
-
-    def of_kind(self, kind: ChangeKind) -> list[Change]:
-        """The changes of one kind."""
-        return [c for c in self.changes if c.kind == kind]
-
-
-def _distance(a: VisualObject, b: VisualObject) -> float:
-    return float(np.hypot(a.centroid[0] - b.centroid[0], a.centroid[1] - b.centroid[1]))
-
-
-def _match(
-    before: list[VisualObject], after: list[VisualObject], same: bool
-) -> list[tuple[int, int]]:
-    """Pairs (i, j) of equal colour and shape (``same``), or equal shape and place."""
-    if not before or not after:
-        return []
-    big = 1e6
-    cost = np.full((len(before), len(after)), big)
-    for i, a in enumerate(before):
-        for j, b in enumerate(after):
-            if a.shape != b.shape:
-                continue
-            recoloured = a.color != b.color and _distance(a, b) <= _MOVE_THRESHOLD
-            if (same and a.color == b.color) or (not same and recoloured):
-                cost[i, j] = _distance(a, b)
-    rows, cols = linear_sum_assignment(cost)
-    return [(int(i), int(j)) for i, j in zip(rows, cols, strict=True) if cost[i, j] < big]
-
-
-def _compare_pair(
-    first: ImageAnalysis, second: ImageAnalysis, index: int
-) -> tuple[list[Change], list[str]]:
-    before, after = list(first.objects), list(second.objects)
-    changes: list[Change] = []
-    similar: list[str] = []
-    matched = _match(before, after, same=True)
-    for i, j in matched:
-        a, b = before[i], after[j]
-        if _distance(a, b) > _MOVE_THRESHOLD:
-            text = f"The {a.label} moved from the {a.position} to the {b.position}."
-            changes.append(Change("moved", a.label, text, index, a, b))
-        else:
-            similar.append(f"The {a.label} {at_position(a.position)} is in both images.")
-    rest_a = [k for k in range(len(before)) if k not in {i for i, _ in matched}]
-    rest_b = [k for k in range(len(after)) if k not in {j for _, j in matched}]
-    recolours = _match([before[k] for k in rest_a], [after[k] for k in rest_b], same=False)
-    for i, j in recolours:
-        a, b = before[rest_a[i]], after[rest_b[j]]
-        where = at_position(a.position)
-        text = f"The {a.shape} {where} changed colour from {a.color} to {b.color}."
-        changes.append(Change("recolored", b.label, text, index, a, b))
-    gone_a = {rest_a[i] for i, _ in recolours}
-    gone_b = {rest_b[j] for _, j in recolours}
-    for k in rest_a:
-        if k not in gone_a:
-            a = before[k]
-            text = f"The {a.label} {at_position(a.position)} was removed."
-            changes.append(Change("removed", a.label, text, index, before=a))
-    for k in rest_b:
-        if k not in gone_b:
-            b = after[k]
-            article = "An" if b.label[:1] in "aeiou" else "A"
-            text = f"{article} {b.label} was added {at_position(b.position)}."
-            changes.append(Change("added", b.label, text, index, after=b))
-    if first.background and first.background == second.background:
-        similar.append(f"Both images have a {first.background} background.")
-    return changes, similar
-
-
-def compare(analyses: Sequence[ImageAnalysis]) -> Comparison:
-    """Compare each image with the one before it."""
-    changes: list[Change] = []
-    similarities: list[str] = []
-    for index in range(1, len(analyses)):
-        pair_changes, pair_similar = _compare_pair(analyses[index - 1], analyses[index], index)
-        changes += pair_changes
-        similarities += [s for s in pair_similar if s not in similarities]
-    if changes:
-        count = len(changes)
-        noun = "difference" if count == 1 else "differences"
-        summary = f"{count} {noun}: " + " ".join(c.description for c in changes)
-    else:
-        objects = len(analyses[0].objects) if analyses else 0
-        summary = f"No differences found: the images show the same {objects} objects."
-    return Comparison(changes, similarities, summary)

@@ -1,13 +1,20 @@
-"""Imports flow downward only (see ARCHITECTURE.md): a module never imports from a layer above it."""
+"""Imports flow downward only (see ARCHITECTURE.md): a module never imports from a layer above it.
+
+Two levels: the package's top-level modules and subpackages have layers (``LAYERS``),
+and the modules inside each subpackage have layers of their own (``INNER_LAYERS``).
+Every import counts, relative ones and those under ``if TYPE_CHECKING:`` included (an
+upward type import is still upward knowledge); a subpackage's ``__init__`` is its face
+and may import any of its modules.
+"""
 
 from __future__ import annotations
 
-import ast
+import re
 from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[2] / "langchain_gemini_vision"
+from tests.unit._imports import PACKAGE, ROOT, imported_modules, module_name, modules
 
 # Lower number = lower layer. A module may import from its own layer or below.
 LAYERS: dict[str, int] = {
@@ -20,11 +27,12 @@ LAYERS: dict[str, int] = {
     "geometry": 1,
     "tokens": 1,
     "_json_depth": 1,
+    "_label_ids": 1,
     "image_formats": 2,
     "decode_budget": 2,
-    "_local_files": 2,
-    "images": 2,
+    "_url_policy": 2,
     "_url_safety": 2,
+    "images": 2,
     "masks": 2,
     "results": 3,
     "prompts": 3,
@@ -35,6 +43,7 @@ LAYERS: dict[str, int] = {
     "client": 5,
     "tasks": 5,
     "_client_owner": 6,
+    "_load_failures": 6,
     "runnables": 6,
     "tools": 6,
     "toolkit": 6,
@@ -45,6 +54,72 @@ LAYERS: dict[str, int] = {
     "cli": 7,
     "testing": 8,  # the emulator may use anything; nothing but tests, CLI demo and benchmarks use it
 }
+# Inside a subpackage: a module may import its own sub-layer or below.
+INNER_LAYERS: dict[str, dict[str, int]] = {
+    "images": {
+        # the model, the options, what a reference is, safe local reads
+        "model": 0,
+        "options": 0,
+        "references": 0,
+        "local_files": 0,
+        "pixels": 1,  # Pillow work
+        "prepare": 2,  # bytes and pixels to a PreparedImage
+        "sources": 3,  # each kind of source, read
+        "load": 4,  # the loaders
+    },
+    "masks": {"limits": 0, "contours": 0, "rle": 1, "mask": 2, "decode": 3},
+    "parsing": {"json_text": 0, "detections": 1, "answers": 1},
+    "_transport": {
+        "base": 0,
+        "errors": 0,
+        "retry": 1,
+        "payloads": 1,
+        "files": 2,
+        "lean": 2,
+        "sdk": 2,
+    },
+    "tasks": {"ask": 0, "caption": 0, "compare": 0, "detect": 0, "segment": 1},
+    "batch": {"items": 0, "_api": 0, "manifest": 1, "job": 2, "documents": 3},
+    "cli": {
+        "_inputs": 0,
+        "_options": 0,
+        "_run": 0,
+        "_output": 1,
+        "_batch": 1,
+        "_demo": 2,
+        "app": 3,
+        "__main__": 4,
+    },
+    "testing": {
+        # what the emulator is made of, bottom up
+        "request_schema": 0,
+        "_palette": 0,
+        "faults": 0,
+        "_contours": 0,
+        "_schemas": 0,
+        "_emulator_cli": 0,
+        "hostile": 0,
+        "_colors": 1,
+        "_api_errors": 1,
+        "scenes": 1,
+        "vision": 2,
+        "_protocol": 2,
+        "descriptions": 3,
+        "_emulator_analyses": 3,
+        "_emulator_http": 3,
+        "answers": 4,
+        "_emulator_files": 4,
+        "dialects": 5,
+        "_schema_fill": 5,
+        "_emulator_generation": 6,
+        "batches": 7,
+        "emulator": 8,
+        # the pytest side, on top of the server
+        "_lazy_emulator": 9,
+        "_pytest_asyncio": 10,
+        "pytest_plugin": 11,
+    },
+}
 # Allowed exceptions, each with its reason.
 ALLOWED = {
     # DetectionResult.draw() delegates to annotate, lazily, as supervision's results do.
@@ -53,45 +128,78 @@ ALLOWED = {
     ("cli", "testing"),
 }
 
+KNOWN = modules()
 
-def _layer_of(module: str) -> str | None:
-    parts = module.split(".")
-    if parts[0] != "langchain_gemini_vision" or len(parts) < 2:
+
+def _parts(module: str) -> list[str]:
+    return module.split(".")[1:]  # without the package's own name
+
+
+def _upward(module: str, target: str) -> str | None:
+    """Why ``module`` may not import ``target``, or ``None`` when it may."""
+    own, other = _parts(module), _parts(target)
+    if not own or not other:
+        return None  # the package root re-exports everything
+    if own[0] != other[0]:
+        if own[0] not in LAYERS or other[0] not in LAYERS or (own[0], other[0]) in ALLOWED:
+            return None
+        if LAYERS[other[0]] > LAYERS[own[0]]:
+            return f"{own[0]} (layer {LAYERS[own[0]]}) imports {target} (layer {LAYERS[other[0]]})"
         return None
-    return parts[1]
+    inner = INNER_LAYERS.get(own[0])
+    if inner is None or len(own) < 2 or len(other) < 2:
+        return None  # a subpackage's face, or the subpackage itself
+    mine, theirs = inner.get(own[1]), inner.get(other[1])
+    if mine is not None and theirs is not None and theirs > mine:
+        return f"{module} (layer {mine} of {own[0]}) imports {target} (layer {theirs})"
+    return None
 
 
-def _modules() -> list[Path]:
-    return sorted(p for p in PACKAGE.rglob("*.py"))
-
-
-@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+@pytest.mark.parametrize("path", sorted(KNOWN.values()), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_no_upward_imports(path: Path) -> None:
-    rel = path.relative_to(PACKAGE)
-    own = rel.parts[0].removesuffix(".py")
-    if own == "__init__" or own not in LAYERS:
-        pytest.skip("the package root re-exports everything")
-    tree = ast.parse(path.read_text())
-    offenders = []
-    for node in ast.walk(tree):
-        names: list[str] = []
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [node.module]
-        for name in names:
-            target = _layer_of(name)
-            if target is None or target == own or target not in LAYERS:
-                continue
-            if LAYERS[target] > LAYERS[own] and (own, target) not in ALLOWED:
-                offenders.append(
-                    f"{own} (layer {LAYERS[own]}) imports {name} (layer {LAYERS[target]})"
-                )
+    module = module_name(path)
+    targets = imported_modules(module, path, KNOWN, runtime_only=False)
+    offenders = [reason for target in sorted(targets) if (reason := _upward(module, target))]
     assert not offenders, offenders
 
 
 def test_every_top_level_module_has_a_layer() -> None:
-    names = {p.relative_to(PACKAGE).parts[0].removesuffix(".py") for p in _modules()}
-    names -= {"__init__", "__main__", "py"}
-    missing = sorted(n for n in names if n not in LAYERS)
+    names = {_parts(name)[0] for name in KNOWN if _parts(name)}
+    missing = sorted(n for n in names if n not in LAYERS and n != "py")
     assert not missing, f"add these to LAYERS (and ARCHITECTURE.md): {missing}"
+
+
+def test_the_architecture_table_matches_the_tree() -> None:
+    """ARCHITECTURE.md's table names every top-level module and subpackage, and nothing else."""
+    text = (PACKAGE.parent / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    table = "\n".join(line for line in text.splitlines() if line.startswith("| "))
+    named = set(re.findall(r"`([A-Za-z_][A-Za-z0-9_]*)(?:\.py|/)`", table))
+    tree = {p.stem for p in PACKAGE.glob("*.py")} | {
+        p.parent.name for p in PACKAGE.glob("*/__init__.py")
+    }
+    tree -= {"__init__", "py"}
+    assert tree - named == set(), f"add to ARCHITECTURE.md's table: {sorted(tree - named)}"
+    assert named - tree == set(), f"no longer in the tree: {sorted(named - tree)}"
+
+
+def test_every_module_of_a_subpackage_has_a_layer() -> None:
+    missing = sorted(
+        name
+        for name in KNOWN
+        if len(_parts(name)) == 2
+        and _parts(name)[0] in INNER_LAYERS
+        and _parts(name)[1] not in INNER_LAYERS[_parts(name)[0]]
+    )
+    packages = sorted({p.parent.name for p in PACKAGE.glob("*/__init__.py")})
+    unlayered = [p for p in packages if p not in INNER_LAYERS]
+    assert not missing, f"add these to INNER_LAYERS (and ARCHITECTURE.md): {missing}"
+    assert not unlayered, f"give these subpackages INNER_LAYERS: {unlayered}"
+
+
+def test_the_checker_sees_an_upward_import_inside_a_subpackage() -> None:
+    """The checker itself: a lower module of a subpackage importing a higher one is caught."""
+    assert _upward(f"{ROOT}.images.model", f"{ROOT}.images.load") is not None
+    assert _upward(f"{ROOT}.images.load", f"{ROOT}.images.model") is None
+    assert _upward(f"{ROOT}.images.load", f"{ROOT}.client") is not None
+    assert _upward(f"{ROOT}.client", f"{ROOT}.images.load") is None
+    assert _upward(f"{ROOT}.images", f"{ROOT}.images.load") is None  # the package's face

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpcore2
 import pytest
 
-from langchain_gemini_vision import _url_safety
+from langchain_gemini_vision import _url_policy, _url_safety
 from langchain_gemini_vision._url_safety import (
     UrlPolicy,
     afetch_url,
@@ -306,7 +306,7 @@ def test_item10_odd_spellings_are_refused_in_redirects(server: str, connects: li
 
 def test_item10_canonical_addresses_and_numeric_looking_names_still_pass() -> None:
     for url in ("http://8.8.8.8/a.png", "http://[2001:4860:4860::8888]/", "http://a1.example/"):
-        assert _url_safety._check_url(url, UrlPolicy(), "t")[1]
+        assert _url_policy.check_url(url, UrlPolicy(), "t")[1]
 
 
 # --------------------------------------------------------------------------- positive path

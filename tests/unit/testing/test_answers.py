@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from langchain_gemini_vision.testing import SceneObject, analyse_image, choose_task, make_scene
-from langchain_gemini_vision.testing.answers import build_answer, fill_schema, parse_query
+from langchain_gemini_vision.testing._schema_fill import fill_schema
+from langchain_gemini_vision.testing.answers import build_answer, parse_query
 
 jsonschema = pytest.importorskip("jsonschema")
 

@@ -23,7 +23,7 @@ from PIL import Image, ImageDraw
 import langchain_gemini_vision
 from langchain_gemini_vision.testing import analyse_image, make_noise_image
 from langchain_gemini_vision.testing._palette import PALETTE
-from langchain_gemini_vision.testing.vision import caption
+from langchain_gemini_vision.testing.descriptions import caption
 
 from .helpers import box_2d_to_xyxy, box_iou
 

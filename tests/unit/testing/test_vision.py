@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from langchain_gemini_vision.testing import SceneObject, analyse_image, make_noise_image, make_scene
+from langchain_gemini_vision.testing.descriptions import caption, compare
 from langchain_gemini_vision.testing.scenes import ImageFormat
-from langchain_gemini_vision.testing.vision import ImageDecodeError, caption, compare
+from langchain_gemini_vision.testing.vision import ImageDecodeError
 
 from .helpers import box_2d_to_xyxy, box_iou, mask_iou, png_mask_to_full, polygon_to_full
 

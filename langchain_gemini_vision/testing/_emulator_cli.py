@@ -1,0 +1,64 @@
+"""The emulator's command line: ``python -m langchain_gemini_vision.testing.emulator``.
+
+Reads the options, serves on the interface and port asked for until Ctrl-C, and
+prints the base URL once the socket is bound (``--port 0`` picks a free one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+from types import TracebackType
+from typing import Any, Protocol
+
+__all__ = ["parse_args", "serve_until_interrupted"]
+
+
+class _Server(Protocol):
+    @property
+    def base_url(self) -> str: ...
+
+    async def __aenter__(self) -> Any: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+def parse_args(argv: list[str] | None) -> dict[str, Any]:
+    """The emulator's keyword arguments from the command line."""
+    parser = argparse.ArgumentParser(
+        prog="python -m langchain_gemini_vision.testing.emulator",
+        description="Run the local Gemini emulator until interrupted.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8765, help="port (0 for a free one)")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to each reply")
+    parser.add_argument("--latency-jitter", type=float, default=0.0, help="extra random seconds")
+    parser.add_argument("--seed", type=int, default=0, help="seed of ids, jitter and faults")
+    parser.add_argument("--api-key", default=None, help="reject any other key")
+    args = parser.parse_args(argv)
+    return {
+        "host": args.host,
+        "port": args.port,
+        "latency": args.latency,
+        "latency_jitter": args.latency_jitter,
+        "seed": args.seed,
+        "expected_api_key": args.api_key,
+    }
+
+
+def serve_until_interrupted(server: _Server, name: str) -> None:
+    """Run ``server`` on a new event loop until Ctrl-C; say where it listens first."""
+
+    async def serve() -> None:
+        async with server:
+            print(f"Gemini emulator ({name}) at {server.base_url}", flush=True)
+            await asyncio.Event().wait()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve())

@@ -1,0 +1,396 @@
+"""The emulator's generation: the Interactions API and generateContent, answered from pixels.
+
+Every route that generates answers through :meth:`GenerationApi._answer`: the model
+and its settings are checked (unknown ``gemini-*`` models speak like ``gemini-3``; any
+other name is 404; ``thinking_level``/``thinking_budget`` values a family rejects are
+400, see :data:`.dialects.DIALECTS`), each image is analysed (:mod:`.vision`), the task
+is read from the prompt and schema (:mod:`.answers`) and the answer is written in the
+model generation's dialect (:mod:`.dialects`). EXIF orientation is not applied:
+answers refer to the stored pixel frame. Token counts follow the published formula
+(:mod:`langchain_gemini_vision.tokens`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import functools
+import hashlib
+import json
+import math
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Final
+
+from aiohttp import web
+
+from langchain_gemini_vision.profiles import MediaResolution
+from langchain_gemini_vision.tokens import estimate_image_tokens
+
+from ._api_errors import ApiError, bad_request
+from ._emulator_files import FilesApi
+from ._emulator_http import FAULT, json_response, now, parse_json, timestamp
+from ._protocol import (
+    ImagePart,
+    ModelCall,
+    dumps,
+    parse_generate_content,
+    parse_interaction,
+)
+from ._schema_fill import fill_schema
+from ._schemas import schema_mask_kind
+from .answers import build_answer, choose_task, parse_query
+from .dialects import Dialect, dialect_for, render_text, resolve_mask_form
+from .vision import ImageAnalysis, ImageDecodeError
+
+__all__ = ["Generation", "GenerationApi", "generate_content_reply"]
+
+_BAD_IMAGE: Final = (
+    "Unable to process input image. Please retry or report in "
+    "https://developers.generativeai.google/guide/troubleshooting"
+)
+_MAX_INTERACTIONS: Final = 1024
+_THOUGHT_SIGNATURE: Final = base64.b64encode(b"emulated-thought").decode()
+# Up to this many frame pixels a request's answer is composed on the event loop.
+_INLINE_COMPOSE_PIXELS = 256 * 256
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One answer: its text and its token counts."""
+
+    text: str
+    truncated: bool
+    input_text_tokens: int
+    input_image_tokens: int
+    output_tokens: int
+    thought_tokens: int
+
+    @property
+    def input_tokens(self) -> int:
+        return self.input_text_tokens + self.input_image_tokens
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens + self.thought_tokens
+
+
+def _split_text(text: str, pieces: int = 3) -> list[str]:
+    if len(text) <= 1:
+        return [text]
+    size = max(1, math.ceil(len(text) / pieces))
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+class GenerationApi(FilesApi):
+    """The generation routes of the emulator (its requests may use uploaded files)."""
+
+    max_images: int
+    _interactions: OrderedDict[str, dict[str, Any]]
+
+    def _mount_generation(self, app: web.Application, v: str) -> None:
+        app.router.add_post(f"/{v}/interactions", self._create_interaction)
+        app.router.add_get(f"/{v}/interactions/{{id}}", self._get_interaction)
+        app.router.add_delete(f"/{v}/interactions/{{id}}", self._delete_interaction)
+        app.router.add_post(f"/{v}/interactions/{{id}}/cancel", self._get_interaction)
+        app.router.add_post(f"/{v}/models/{{target}}", self._model_method)
+
+    def _check_model(self, call: ModelCall, version: str, method: str) -> Dialect:
+        if not call.model.lower().startswith("gemini-"):
+            raise ApiError(
+                404,
+                f"models/{call.model} is not found for API version {version}, or is not "
+                f"supported for {method}. Call ListModels to see the list of available "
+                "models and their supported methods.",
+            )
+        dialect = dialect_for(call.model)
+        if call.thinking_level is not None:
+            if not dialect.thinking_levels:
+                raise bad_request(f"Thinking level is not supported for this model ({call.model}).")
+            if call.thinking_level not in dialect.thinking_levels:
+                raise bad_request(
+                    f"thinking_level {call.thinking_level!r} is not supported by {call.model}; "
+                    f"use one of: {', '.join(sorted(dialect.thinking_levels))}."
+                )
+        if call.thinking_budget is not None and call.thinking_budget != -1:
+            budget = dialect.thinking_budget
+            if budget is None:
+                raise bad_request(f"Thinking is not supported for this model ({call.model}).")
+            low, high = budget
+            if not low <= call.thinking_budget <= high:
+                if call.thinking_budget == 0:
+                    raise bad_request(
+                        "Budget 0 is invalid. This model only works in thinking mode."
+                    )
+                raise bad_request(
+                    f"The thinking budget {call.thinking_budget} is invalid. Please choose a "
+                    f"value between {low} and {high}."
+                )
+        if len(call.images) > self.max_images:
+            raise bad_request(
+                f"Too many images in the request: {len(call.images)}; the limit is "
+                f"{self.max_images} images per request."
+            )
+        return dialect
+
+    def _thought_tokens(self, call: ModelCall, dialect: Dialect) -> int:
+        if call.thinking_budget is not None and call.thinking_budget >= 0:
+            return min(call.thinking_budget, dialect.default_thought_tokens)
+        levels = {"minimal": 0, "low": 48, "medium": 256, "high": 512}
+        if call.thinking_level is not None:
+            return levels.get(call.thinking_level, dialect.default_thought_tokens)
+        return dialect.default_thought_tokens
+
+    async def _answer(self, call: ModelCall, body: Any, version: str, method: str) -> Generation:
+        """Check the model and settings, then generate: every route answers through here."""
+        dialect = self._check_model(call, version, method)
+        digest = hashlib.sha256(dumps(body)).hexdigest()
+        return await self._generate(call, dialect, digest)
+
+    async def _generate(self, call: ModelCall, dialect: Dialect, digest: str) -> Generation:
+        analyses: list[ImageAnalysis] = []
+        for image in call.images:
+            try:
+                analyses.append(await self._analyse(image.data))
+            except ImageDecodeError:
+                raise bad_request(
+                    f"{_BAD_IMAGE} (the bytes at {image.where} do not decode as {image.mime_type})"
+                ) from None
+        compose = functools.partial(_compose, call, dialect, analyses, digest)
+        if sum(a.frame_width * a.frame_height for a in analyses) <= _INLINE_COMPOSE_PIXELS:
+            # Small frames compose in well under a millisecond: a thread hop would
+            # cost more than it saves, and the GIL gives no parallelism anyway.
+            text = compose()
+        else:
+            text = await asyncio.get_running_loop().run_in_executor(self._executor, compose)
+        truncated = False
+        if call.max_output_tokens is not None and len(text) > call.max_output_tokens * 4:
+            text = text[: max(call.max_output_tokens, 0) * 4]
+            truncated = True
+        text_chars = len(call.prompt) + len(call.system_instruction or "")
+        image_tokens = sum(
+            self._image_tokens(image, analysis, call, dialect)
+            for image, analysis in zip(call.images, analyses, strict=True)
+        )
+        return Generation(
+            text=text,
+            truncated=truncated,
+            input_text_tokens=math.ceil(text_chars / 4),
+            input_image_tokens=image_tokens,
+            output_tokens=math.ceil(len(text) / 4),
+            thought_tokens=self._thought_tokens(call, dialect),
+        )
+
+    @staticmethod
+    def _image_tokens(
+        image: ImagePart, analysis: ImageAnalysis, call: ModelCall, dialect: Dialect
+    ) -> int:
+        resolution = image.resolution or call.media_resolution
+        if dialect.family.startswith("gemini-2"):
+            resolution = None  # 2.x bills by tiles
+        level: MediaResolution | None = None
+        for known in ("low", "medium", "high", "ultra_high"):
+            if resolution == known:
+                level = known
+        return estimate_image_tokens(analysis.width, analysis.height, level)
+
+    def _new_id(self, prefix: str) -> str:
+        return f"{prefix}{self._rng.getrandbits(80):020x}"
+
+    # ------------------------------------------------------------ interactions
+
+    async def _create_interaction(self, request: web.Request) -> web.StreamResponse:
+        version = request.match_info["version"]
+        body = parse_json(await request.read())
+        call = parse_interaction(body, self._resolver(request))
+        generation = await self._answer(call, body, version, "createInteraction")
+        created = timestamp(now())
+        interaction_id = self._new_id("v1_")
+        status = "incomplete" if generation.truncated else "completed"
+        usage = {
+            "total_input_tokens": generation.input_tokens,
+            "total_output_tokens": generation.output_tokens,
+            "total_thought_tokens": generation.thought_tokens,
+            "total_tokens": generation.total_tokens,
+            "input_tokens_by_modality": [
+                {"modality": "text", "tokens": generation.input_text_tokens},
+                {"modality": "image", "tokens": generation.input_image_tokens},
+            ],
+        }
+        steps: list[dict[str, Any]] = []
+        if generation.thought_tokens:
+            steps.append({"type": "thought", "signature": _THOUGHT_SIGNATURE})
+        output = {"type": "model_output", "content": [{"type": "text", "text": generation.text}]}
+        steps.append(output)
+        interaction: dict[str, Any] = {
+            "id": interaction_id,
+            "status": status,
+            "model": call.model,
+            "object": "interaction",
+            "created": created,
+            "updated": timestamp(now()),
+            "steps": steps,
+            "usage": usage,
+        }
+        if call.system_instruction:
+            interaction["system_instruction"] = call.system_instruction
+        stored = {**interaction, "_input": body.get("input")}
+        self._interactions[interaction_id] = stored
+        while len(self._interactions) > _MAX_INTERACTIONS:
+            self._interactions.popitem(last=False)
+        if not call.stream:
+            return json_response(interaction)
+        brief = {k: interaction[k] for k in ("id", "model", "object", "created")}
+        events: list[dict[str, Any]] = [
+            {"event_type": "interaction.created", "interaction": {**brief, "status": "in_progress"}}
+        ]
+        index = 0
+        if generation.thought_tokens:
+            events += [
+                {"event_type": "step.start", "index": 0, "step": steps[0]},
+                {"event_type": "step.stop", "index": 0},
+            ]
+            index = 1
+        events.append(
+            {
+                "event_type": "step.start",
+                "index": index,
+                "step": {"type": "model_output", "content": []},
+            }
+        )
+        events += [
+            {"event_type": "step.delta", "index": index, "delta": {"type": "text", "text": piece}}
+            for piece in _split_text(generation.text)
+        ]
+        events.append({"event_type": "step.stop", "index": index})
+        completed = {**brief, "status": status, "updated": interaction["updated"], "usage": usage}
+        events.append({"event_type": "interaction.completed", "interaction": completed})
+        for number, event in enumerate(events):
+            event["event_id"] = f"{interaction_id}:{number}"
+        payloads = [f"event: {e['event_type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events]
+        return await self._stream(request, [*payloads, b"data: [DONE]\n\n"])
+
+    async def _stream(self, request: web.Request, chunks: list[bytes]) -> web.StreamResponse:
+        response = web.StreamResponse(
+            status=200, headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+        )
+        fault = request.get(FAULT)
+        self.stats.responses[200] += 1
+        await response.prepare(request)
+        cut = len(chunks) // 2 if fault is not None and fault.kind == "truncate" else None
+        for number, chunk in enumerate(chunks):
+            if cut is not None and number == cut:
+                transport = request.transport
+                if transport is not None:
+                    transport.abort()
+                raise asyncio.CancelledError
+            await response.write(chunk)
+        await response.write_eof()
+        return response
+
+    def _interaction_or_404(self, request: web.Request) -> dict[str, Any]:
+        interaction_id = request.match_info["id"]
+        stored = self._interactions.get(interaction_id)
+        if stored is None:
+            raise ApiError(404, f"Interaction {interaction_id} not found.")
+        return stored
+
+    async def _get_interaction(self, request: web.Request) -> web.StreamResponse:
+        stored = self._interaction_or_404(request)
+        body = {k: v for k, v in stored.items() if not k.startswith("_")}
+        if request.query.get("include_input", "").lower() == "true":
+            raw = stored.get("_input")
+            content = raw if isinstance(raw, list) else [{"type": "text", "text": raw}]
+            if content and isinstance(content[0], dict) and content[0].get("type") == "user_input":
+                body["steps"] = [*content, *body["steps"]]
+            else:
+                body["steps"] = [{"type": "user_input", "content": content}, *body["steps"]]
+        return json_response(body)
+
+    async def _delete_interaction(self, request: web.Request) -> web.StreamResponse:
+        stored = self._interaction_or_404(request)
+        self._interactions.pop(stored["id"], None)
+        return json_response({})
+
+    # ------------------------------------------------------------ generateContent
+
+    async def _model_method(self, request: web.Request) -> web.StreamResponse:
+        version = request.match_info["version"]
+        model, _, method = request.match_info["target"].partition(":")
+        if method not in ("generateContent", "streamGenerateContent"):
+            raise ApiError(404, f"Method not found: models/{model}:{method}")
+        body = parse_json(await request.read())
+        call = parse_generate_content(body, model, self._resolver(request), api_version=version)
+        generation = await self._answer(call, body, version, method)
+        response_id = self._new_id("")
+
+        def chunk(text: str, last: bool) -> dict[str, Any]:
+            return generate_content_reply(call, generation, response_id, text, last=last)
+
+        if method == "generateContent":
+            return json_response(chunk(generation.text, last=True))
+        pieces = _split_text(generation.text)
+        chunks = [
+            b"data: " + dumps(chunk(p, last=i == len(pieces) - 1)) + b"\r\n\r\n"
+            for i, p in enumerate(pieces)
+        ]
+        return await self._stream(request, chunks)
+
+
+def generate_content_reply(
+    call: ModelCall, generation: Generation, response_id: str, text: str, *, last: bool
+) -> dict[str, Any]:
+    """A ``GenerateContentResponse`` carrying ``text``: the whole answer, or one streamed
+    chunk (``last`` adds the finish reason and the full usage), and a batch item's answer."""
+    candidate: dict[str, Any] = {
+        "content": {"parts": [{"text": text}], "role": "model"},
+        "index": 0,
+    }
+    reply: dict[str, Any] = {"candidates": [candidate]}
+    if last:
+        candidate["finishReason"] = "MAX_TOKENS" if generation.truncated else "STOP"
+        usage: dict[str, Any] = {
+            "promptTokenCount": generation.input_tokens,
+            "candidatesTokenCount": generation.output_tokens,
+            "totalTokenCount": generation.total_tokens,
+            "promptTokensDetails": [
+                {"modality": "TEXT", "tokenCount": generation.input_text_tokens},
+                {"modality": "IMAGE", "tokenCount": generation.input_image_tokens},
+            ],
+        }
+        if generation.thought_tokens:
+            usage["thoughtsTokenCount"] = generation.thought_tokens
+        reply["usageMetadata"] = usage
+    else:
+        reply["usageMetadata"] = {
+            "promptTokenCount": generation.input_tokens,
+            "totalTokenCount": generation.input_tokens,
+        }
+    reply["modelVersion"] = call.model
+    reply["responseId"] = response_id
+    return reply
+
+
+def _compose(call: ModelCall, dialect: Dialect, analyses: list[ImageAnalysis], digest: str) -> str:
+    """The answer text: task, computation, schema filling and dialect (CPU work)."""
+    task = choose_task(call.prompt, call.schema, len(analyses))
+    query = parse_query(call.prompt)
+    mask_kind = schema_mask_kind(call.schema) if call.schema is not None else None
+    mask_form = resolve_mask_form(dialect, mask_kind, query.wants_polygon)
+    answer = build_answer(
+        prompt=call.prompt,
+        analyses=analyses,
+        task=task,
+        mask_form=mask_form,
+        png_mask_size=dialect.png_mask_size,
+    )
+    has_schema = call.schema is not None
+    value = fill_schema(call.schema, answer) if has_schema else None
+    return render_text(
+        answer,
+        dialect,
+        schema_value=value,
+        has_schema=has_schema,
+        json_mode=call.json_mode,
+        request_digest=digest,
+    )
