@@ -23,10 +23,11 @@ from langchain_gemini_vision import (
 )
 from langchain_gemini_vision.errors import (
     GeminiVisionAuthError,
+    GeminiVisionInvalidRequestError,
     GeminiVisionNotFoundError,
 )
 from langchain_gemini_vision.testing import GeminiEmulator, Scene
-from tests.unit._served import ServedGemini, model_text
+from tests.unit._served import ServedGemini, error, model_text
 
 FAST = RetryPolicy(max_attempts=2, initial_delay=0, max_delay=0)
 
@@ -77,6 +78,27 @@ async def test_an_unknown_model_raises(emu: GeminiEmulator, store: ImageStore, m
     )
     with pytest.raises(GeminiVisionNotFoundError, match="imagen-9-unknown"):
         await run(tool, mode, image="img_1")
+
+
+LOCATION = {
+    "error": {
+        "code": 400,
+        "message": "User location is not supported for the API use.",
+        "status": "FAILED_PRECONDITION",
+    }
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_failed_precondition_raises_to_the_owner(
+    served: ServedGemini, store: ImageStore, mode: str
+) -> None:
+    # "User location is not supported": nothing the model can change fixes it.
+    served.reply = error(400, LOCATION)
+    tool = GeminiImageCaptionTool(api_key="k", base_url=served.base_url, image_store=store)
+    with pytest.raises(GeminiVisionInvalidRequestError, match="location") as raised:
+        await run(tool, mode, image="img_1")
+    assert raised.value.code == "FAILED_PRECONDITION"
 
 
 # ----------------------------------------------------------------------------- returned
