@@ -395,8 +395,8 @@ class GeminiVisionClient:
         """An image that needs no network call to reference."""
         return ImagePart(
             mime_type=image.mime_type,
-            data_base64=image.base64_data if image.transport == "inline" else None,
-            uri=image.uri if image.transport == "uri" else None,
+            data_base64=image.base64_data if image.placement == "inline" else None,
+            uri=image.uri if image.placement == "uri" else None,
             resolution=resolution,
         )
 
@@ -405,12 +405,12 @@ class GeminiVisionClient:
     ) -> list[ImagePart]:
         parts = []
         for image in self._plan(images):
-            if image.transport == "files_api":
+            if image.placement == "files_api":
                 cached = self.files.resolve_name(image.file_name or image.uri or "")
                 parts.append(
                     ImagePart(mime_type=cached.mime_type, uri=cached.uri, resolution=resolution)
                 )
-            elif image.transport == "inline" and image.needs_upload:
+            elif image.placement == "inline" and image.needs_upload:
                 cached = self.files.upload(*_upload_args(image))
                 parts.append(
                     ImagePart(mime_type=cached.mime_type, uri=cached.uri, resolution=resolution)
@@ -428,9 +428,9 @@ class GeminiVisionClient:
             return [self._image_part(image, resolution) for image in planned]
 
         async def resolve(image: PreparedImage) -> ImagePart:
-            if image.transport == "files_api":
+            if image.placement == "files_api":
                 cached = await self.files.aresolve_name(image.file_name or image.uri or "")
-            elif image.transport == "inline" and image.needs_upload:
+            elif image.placement == "inline" and image.needs_upload:
                 cached = await self.files.aupload(*_upload_args(image))
             else:
                 return self._image_part(image, resolution)
@@ -482,7 +482,7 @@ class GeminiVisionClient:
 
     @staticmethod
     def _uploaded_uris(parts: Sequence[ImagePart], images: Sequence[PreparedImage]) -> list[str]:
-        inline_uris = {image.uri for image in images if image.transport == "uri"}
+        inline_uris = {image.uri for image in images if image.placement == "uri"}
         return [p.uri for p in parts if p.uri is not None and p.uri not in inline_uris]
 
     def generate(self, request: VisionRequest) -> VisionResponse:
@@ -808,7 +808,7 @@ def _attempt_timeout(timeout: float | None, left: float | None) -> float | None:
 
 def _needs_files_api(image: PreparedImage) -> bool:
     """Whether sending ``image`` takes a Files API call (a lookup or an upload) first."""
-    return image.transport == "files_api" or (image.transport == "inline" and image.needs_upload)
+    return image.placement == "files_api" or (image.placement == "inline" and image.needs_upload)
 
 
 def _upload_args(image: PreparedImage) -> tuple[bytes, str, str, str]:

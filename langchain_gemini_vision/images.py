@@ -39,6 +39,7 @@ import io
 import math
 import os
 import re
+import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -109,7 +110,9 @@ SUPPORTED_MIME_TYPES = frozenset(
 )
 """What Gemini image understanding accepts; these travel unconverted."""
 
-Transport = Literal["inline", "files_api", "uri"]
+Placement = Literal["inline", "files_api", "uri"]
+"""Where an image goes in a request: its bytes (``inline``, uploaded when large), an
+existing Files API file (``files_api``) or a remote URI passed as is (``uri``)."""
 ImageSource = Any
 """Anything :func:`load_image` accepts (see its docstring)."""
 
@@ -130,6 +133,10 @@ _OWN_BUFFER_DECODERS = frozenset({"WEBP", "HEIF", "AVIF"})
 _STRIP_PIXELS = 1 << 18  # pixels converted at once from 16/32-bit grey
 _JPEG_QUALITY = 95
 _LABEL_LIMIT = 80
+_TRANSPORT_RENAMED = (
+    "PreparedImage.transport is deprecated, use placement (same values: the client's "
+    "transport, lean or SDK, is another idea)"
+)
 _ACCEPTED = "Gemini image understanding accepts PNG, JPEG, WEBP, HEIC and HEIF"
 _HEIC_EXTRA = "pip install 'langchain-gemini-vision[heic]'"
 
@@ -169,7 +176,9 @@ class PreparedImage(BaseModel):
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
-    transport: Transport
+    placement: Placement
+    """``inline``, ``files_api`` or ``uri``: see :data:`Placement` (the client's
+    ``transport``, lean or SDK, is another idea)."""
     data: bytes | None = None
     uri: str | None = None
     file_name: str | None = None
@@ -194,15 +203,29 @@ class PreparedImage(BaseModel):
         """
         return hashlib.sha256(self.data).hexdigest() if self.data is not None else None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed_transport(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "transport" in data and "placement" not in data:
+            warnings.warn(_TRANSPORT_RENAMED, DeprecationWarning, stacklevel=2)
+            data = {("placement" if k == "transport" else k): v for k, v in data.items()}
+        return data
+
     @model_validator(mode="after")
-    def _check_transport(self) -> PreparedImage:
-        if self.transport == "inline" and (self.data is None or self.mime_type is None):
+    def _check_placement(self) -> PreparedImage:
+        if self.placement == "inline" and (self.data is None or self.mime_type is None):
             raise ValueError("an inline image needs data and mime_type")
-        if self.transport == "files_api" and not (self.file_name or self.uri):
+        if self.placement == "files_api" and not (self.file_name or self.uri):
             raise ValueError("a files_api image needs file_name or uri")
-        if self.transport == "uri" and not self.uri:
+        if self.placement == "uri" and not self.uri:
             raise ValueError("a uri image needs uri")
         return self
+
+    @property
+    def transport(self) -> Placement:
+        """Deprecated: the old name of :attr:`placement`."""
+        warnings.warn(_TRANSPORT_RENAMED, DeprecationWarning, stacklevel=2)
+        return self.placement
 
     @property
     def size_bytes(self) -> int:
@@ -240,7 +263,7 @@ class PreparedImage(BaseModel):
         return copy
 
     def __repr__(self) -> str:
-        parts = [f"transport={self.transport!r}", f"mime_type={self.mime_type!r}"]
+        parts = [f"placement={self.placement!r}", f"mime_type={self.mime_type!r}"]
         if self.width is not None and self.height is not None:
             parts.append(f"size={self.width}x{self.height}")
         if self.downscaled:
@@ -515,7 +538,7 @@ def _finish(
     downscaled: bool = False,
 ) -> PreparedImage:
     return PreparedImage(
-        transport="inline",
+        placement="inline",
         data=data,
         mime_type=mime,
         width=size[0] if size else None,
@@ -901,15 +924,15 @@ def _classify_url(text: str, opts: _Options) -> PreparedImage | _Download:
     files = _FILES_URI.fullmatch(stripped)
     if files is not None:
         return PreparedImage(
-            transport="files_api", file_name=files.group(1), uri=stripped, source_label=label
+            placement="files_api", file_name=files.group(1), uri=stripped, source_label=label
         )
     if _FILES_NAME.fullmatch(stripped):
-        return PreparedImage(transport="files_api", file_name=stripped, source_label=label)
+        return PreparedImage(placement="files_api", file_name=stripped, source_label=label)
     scheme = lowered.split(":", 1)[0]
     if scheme == "gs":
         if not re.fullmatch(r"gs://[a-z0-9][a-z0-9._-]{2,221}/.+", stripped, re.IGNORECASE):
             raise ImageInputError(label, "invalid_reference", "expected gs://bucket/object")
-        return PreparedImage(transport="uri", uri=stripped, source_label=label)
+        return PreparedImage(placement="uri", uri=stripped, source_label=label)
     if scheme in ("http", "https"):
         from urllib.parse import urlsplit
 
@@ -921,7 +944,7 @@ def _classify_url(text: str, opts: _Options) -> PreparedImage | _Download:
             raise ImageInputError(label, "invalid_reference", "the URL has no host")
         if opts.fetch:
             return _Download(stripped, label)
-        return PreparedImage(transport="uri", uri=stripped, source_label=label)
+        return PreparedImage(placement="uri", uri=stripped, source_label=label)
     raise ImageInputError(
         label,
         "blocked_url",
@@ -1152,7 +1175,7 @@ def load_image(
         max_pixels: Downscale so width x height does not exceed this.
         fetch: Download ``http(s)`` URLs (through the URL-safety policy) to measure,
             convert or downscale them. Without it, URLs are passed to Gemini as they
-            are (``transport="uri"``, type and size unknown). ``gs://`` and Files API
+            are (``placement="uri"``, type and size unknown). ``gs://`` and Files API
             references are never downloaded.
         url_policy: The download policy (default :class:`UrlPolicy()`).
         inline_limit_bytes: An image whose base64 alone exceeds this is marked
@@ -1314,7 +1337,7 @@ def fit_inline_budget(images: Sequence[PreparedImage], limit_bytes: int) -> list
     marked: set[int] = set()
     candidates: list[tuple[int, int]] = []  # (base64 size, index)
     for index, image in enumerate(images):
-        if image.transport != "inline" or image.data is None or image.needs_upload:
+        if image.placement != "inline" or image.data is None or image.needs_upload:
             continue
         size = base64_size(len(image.data))
         if size > limit_bytes:

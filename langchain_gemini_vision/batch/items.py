@@ -42,7 +42,6 @@ _SINGLE = frozenset({"caption", "detect", "segment"})
 _MAX_SOURCE_CHARS = 4096
 """Longest path or URL kept as an image's ``source`` (a data URI or base64 text is not)."""
 _IMAGE_FIELDS = (
-    "transport",
     "mime_type",
     "width",
     "height",
@@ -244,7 +243,8 @@ def image_for_parsing(entry: Mapping[str, Any]) -> PreparedImage:
     """A data-less :class:`PreparedImage` with what the parsers read (size, label)."""
     fields: dict[str, Any] = {name: entry.get(name) for name in _IMAGE_FIELDS}
     fields["source_label"] = fields.get("source_label") or "image"
-    return PreparedImage.model_construct(_fields_set=None, **fields)
+    # Only the size and label are read; the bytes stayed with the submitter.
+    return PreparedImage.model_construct(_fields_set=None, placement="uri", **fields)
 
 
 def parse_item(
