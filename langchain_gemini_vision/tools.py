@@ -23,7 +23,9 @@ Five ``BaseTool`` subclasses: :class:`GeminiImageCaptionTool`,
   invalid, an unusable answer, a rate limit or outage that outlasted the retries)
   into a ``ToolException`` returned to the model (``handle_tool_error=True``), with
   the owner's key masked; what only the owner can fix raises: a refused key or
-  permission, an unknown model, configuration and programming errors;
+  permission, an unknown model, a service that will not serve the caller
+  (``FAILED_PRECONDITION``: "User location is not supported"), configuration and
+  programming errors;
 * is configured only by its owner: every client setting (model, API, key, retry,
   prompts... as :class:`~langchain_gemini_vision.settings.GeminiVisionSettings`
   lists them), ``reference_dirs``, the store and flags are fields, never tool
@@ -66,6 +68,7 @@ from langchain_gemini_vision._client_owner import ClientOwner, warn_renamed
 from langchain_gemini_vision._local_files import names_path_within, outside_allowed_dirs
 from langchain_gemini_vision.client import GeminiVisionClient
 from langchain_gemini_vision.errors import (
+    GeminiVisionAPIError,
     GeminiVisionConnectionError,
     GeminiVisionInvalidRequestError,
     GeminiVisionRateLimitError,
@@ -118,6 +121,10 @@ _RECOVERABLE = (ImageInputError, ResponseError, GeminiVisionInvalidRequestError,
 """Errors the model can act on (OutputParsingError is a ResponseError; an unknown Files
 API name is an ImageInputError). Auth, permission, not-found (the model name) and
 configuration errors are the owner's to fix: they raise."""
+_OWNERS_CODES = frozenset({"FAILED_PRECONDITION"})
+"""Invalid requests only the owner can fix: the service will not serve this caller as
+things stand ("User location is not supported", billing to set up). They raise, as auth
+errors do."""
 _URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _FILES_NAME = re.compile(r"files/[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _ID_LIKE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
@@ -378,6 +385,8 @@ class _GeminiVisionTool(ReferenceDirs, ClientOwner, BaseTool):
         return list(self.reference_dirs or ())
 
     def _tool_error(self, error: Exception) -> ToolException:
+        if isinstance(error, GeminiVisionAPIError) and (error.code or "").upper() in _OWNERS_CODES:
+            raise error
         # The owner's key, whatever its shape, never reaches the model (an endpoint may echo it).
         client = self.client
         text = client.redact(str(error)) if client is not None else redact(str(error), self.api_key)
