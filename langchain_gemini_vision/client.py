@@ -30,12 +30,14 @@ from collections.abc import (
     Iterator,
     Sequence,
 )
+from contextlib import aclosing, closing
 from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from pydantic import BaseModel, SecretStr
 
+from langchain_gemini_vision._concurrency import Outcome, aordered_map, ordered_map
 from langchain_gemini_vision._transport.base import (
     ApiName,
     ImagePart,
@@ -598,21 +600,9 @@ class GeminiVisionClient:
         (see :meth:`concurrency`). A failed item gives its error in its place; the
         other items are not lost.
         """
-        from concurrent.futures import ThreadPoolExecutor
-
         limit = max_concurrency or self.max_concurrency
-        workers = max(1, min(limit, len(items) or 1))
-        scope = self.concurrency(limit)
-
-        def run(item: T) -> M | GeminiVisionError:
-            try:
-                with scope.active():
-                    return fn(item)
-            except GeminiVisionError as error:
-                return error
-
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            return list(pool.map(run, items))
+        with self.concurrency(limit).active(), closing(ordered_map(fn, items, limit=limit)) as done:
+            return [_kept(outcome) for outcome in done]
 
     async def amap(
         self,
@@ -622,24 +612,10 @@ class GeminiVisionClient:
         max_concurrency: int | None = None,
     ) -> list[M | GeminiVisionError]:
         """Async twin of :meth:`map`: ``max_concurrency`` calls in flight, input order kept."""
-        results: list[M | GeminiVisionError | None] = [None] * len(items)
-        pending = iter(enumerate(items))
         limit = max_concurrency or self.max_concurrency
-        scope = self.concurrency(limit)
-
-        # A fixed set of workers, each taking the next item: no task, future or
-        # semaphore wait per item, however long the list.
-        async def worker() -> None:
-            with scope.active():
-                for index, item in pending:
-                    try:
-                        results[index] = await fn(item)
-                    except GeminiVisionError as error:
-                        results[index] = error
-
-        workers = max(1, min(limit, len(items)))
-        await asyncio.gather(*(worker() for _ in range(workers)))
-        return cast("list[M | GeminiVisionError]", results)
+        with self.concurrency(limit).active():
+            async with aclosing(aordered_map(fn, items, limit=limit)) as done:
+                return [_kept(outcome) async for outcome in done]
 
     # ------------------------------------------------------------------ tasks
 
@@ -796,6 +772,13 @@ class GeminiVisionClient:
     def redact(self, text: str) -> str:
         """``text`` with this client's key (and anything key-shaped) masked."""
         return redact(text, self._api_key.get_secret_value() if self._api_key else None)
+
+
+def _kept(outcome: Outcome[Any, M]) -> M | GeminiVisionError:
+    """A call's value, or its Gemini error in its place; any other error raises."""
+    if isinstance(outcome.error, GeminiVisionError):
+        return outcome.error
+    return outcome.unwrap()
 
 
 def _attempt_timeout(timeout: float | None, left: float | None) -> float | None:

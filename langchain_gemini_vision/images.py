@@ -41,7 +41,7 @@ import os
 import re
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import aclosing, contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path, PurePath
@@ -51,6 +51,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ConfigDict, computed_field, model_validator
 
+from langchain_gemini_vision._concurrency import aordered_map
 from langchain_gemini_vision._local_files import (
     is_within,
     outside_allowed_dirs,
@@ -1303,26 +1304,28 @@ async def aload_images(
     decode_budget: DecodeBudget | None = None,
     concurrency: int = 8,
 ) -> list[PreparedImage]:
-    """Async :func:`load_images`: up to ``concurrency`` sources at a time, order kept."""
+    """Async :func:`load_images`: up to ``concurrency`` sources at a time, order kept.
+
+    The first failure (in input order) is raised, and the loads still running are cancelled.
+    """
     items = _as_list(sources)
-    gate = asyncio.Semaphore(max(1, concurrency))
 
     async def one(item: ImageSource) -> PreparedImage:
-        async with gate:
-            return await aload_image(
-                item,
-                allowed_dirs=allowed_dirs,
-                max_side=max_side,
-                max_pixels=max_pixels,
-                fetch=fetch,
-                url_policy=url_policy,
-                inline_limit_bytes=inline_limit_bytes,
-                max_file_bytes=max_file_bytes,
-                max_decode_bytes=max_decode_bytes,
-                decode_budget=decode_budget,
-            )
+        return await aload_image(
+            item,
+            allowed_dirs=allowed_dirs,
+            max_side=max_side,
+            max_pixels=max_pixels,
+            fetch=fetch,
+            url_policy=url_policy,
+            inline_limit_bytes=inline_limit_bytes,
+            max_file_bytes=max_file_bytes,
+            max_decode_bytes=max_decode_bytes,
+            decode_budget=decode_budget,
+        )
 
-    return list(await asyncio.gather(*(one(item) for item in items)))
+    async with aclosing(aordered_map(one, items, limit=max(1, concurrency))) as outcomes:
+        return [outcome.unwrap() async for outcome in outcomes]
 
 
 def fit_inline_budget(images: Sequence[PreparedImage], limit_bytes: int) -> list[PreparedImage]:

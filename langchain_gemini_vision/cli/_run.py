@@ -16,6 +16,7 @@ import re
 import time
 import traceback
 from collections.abc import Callable, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from langchain_gemini_vision._concurrency import aordered_map
 from langchain_gemini_vision.client import GeminiVisionClient
 from langchain_gemini_vision.errors import (
     GeminiVisionAPIError,
@@ -273,9 +275,6 @@ async def run_jobs(
     A progress bar is drawn on ``console`` (stderr) when ``progress`` and there is more
     than one job.
     """
-    gate = asyncio.Semaphore(max(1, concurrency))
-    done: dict[int, ReportEntry] = {}
-    next_out = 0
     show = progress and len(jobs) > 1
     bar = Progress(
         SpinnerColumn(),
@@ -290,18 +289,18 @@ async def run_jobs(
         redirect_stdout=False,
         redirect_stderr=False,
     )
+    task_id = bar.add_task(description, total=len(jobs))
 
-    async def one(index: int, job: Job, task_id: Any) -> ReportEntry:
-        nonlocal next_out
-        async with gate:
-            entry = await _run_one(client, job, index, settings)
-        done[index] = entry
-        bar.advance(task_id)
-        while next_out in done:
-            on_entry(done[next_out])
-            next_out += 1
+    async def one(numbered: tuple[int, Job]) -> ReportEntry:
+        entry = await _run_one(client, numbered[1], numbered[0], settings)
+        bar.advance(task_id)  # as each call ends, whatever its place
         return entry
 
+    entries: list[ReportEntry] = []
+    numbered = enumerate(jobs)
     with bar:
-        task_id = bar.add_task(description, total=len(jobs))
-        return list(await asyncio.gather(*(one(i, job, task_id) for i, job in enumerate(jobs))))
+        async with aclosing(aordered_map(one, numbered, limit=max(1, concurrency))) as done:
+            async for outcome in done:
+                entries.append(outcome.unwrap())  # _run_one keeps every failure in its entry
+                on_entry(entries[-1])
+    return entries

@@ -17,6 +17,7 @@ LAYERS: dict[str, int] = {
     "_version": 0,
     "_lazy": 0,
     "_text": 0,
+    "_concurrency": 0,
     "geometry": 1,
     "tokens": 1,
     "_json_depth": 1,
