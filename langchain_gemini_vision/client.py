@@ -33,7 +33,7 @@ from collections.abc import (
 from contextlib import aclosing, closing
 from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from pydantic import BaseModel, SecretStr
 
@@ -41,6 +41,7 @@ from langchain_gemini_vision._concurrency import Outcome, aordered_map, ordered_
 from langchain_gemini_vision._transport.base import (
     ApiName,
     ImagePart,
+    Transport,
     TransportName,
     VisionRequest,
     VisionResponse,
@@ -53,6 +54,7 @@ from langchain_gemini_vision._transport.retry import (
     acall_with_retries,
     call_with_retries,
 )
+from langchain_gemini_vision.decode_budget import DecodeBudget
 from langchain_gemini_vision.errors import (
     ConfigurationError,
     GeminiVisionAuthError,
@@ -79,7 +81,6 @@ from langchain_gemini_vision.usage import Usage
 if TYPE_CHECKING:
     from google import genai
 
-    from langchain_gemini_vision._transport.sdk import SdkTransport
     from langchain_gemini_vision.results import (
         Caption,
         DetectionResult,
@@ -149,7 +150,7 @@ class ConcurrencyScope:
 
 
 _FIXED_ATTRIBUTES = frozenset(
-    {*GeminiVisionSettings.model_fields, "settings", "transport_name", "files"}
+    {*GeminiVisionSettings.model_fields, "settings", "transport_name", "files", "decode_budget"}
 )
 """What a client is built from: set once, in ``__init__``."""
 
@@ -207,7 +208,9 @@ class GeminiVisionClient:
         self.api_version = settings.api_version
 
         self._api_key: SecretStr | None = settings.api_key or key_from_env()
-        if genai_client is None and not use_vertex and self._api_key is None:
+        chosen = settings.transport
+        given = None if chosen is None or isinstance(chosen, str) else chosen
+        if genai_client is None and not use_vertex and self._api_key is None and given is None:
             msg = (
                 "No Gemini API key: set GOOGLE_API_KEY or GEMINI_API_KEY, pass api_key=..., "
                 "or use Vertex AI with vertexai=True, project=... and location=..."
@@ -219,36 +222,44 @@ class GeminiVisionClient:
         self._genai: genai.Client | None = genai_client
         self._genai_settings = (use_vertex, project, location)
         self._genai_lock = threading.Lock()
-        transport = settings.transport
-        if transport is None:
-            # A genai.Client passed in carries its own settings: use it, as documented.
-            lean = self._api_key is not None and not use_vertex and genai_client is None
-            transport = "lean" if lean else "sdk"
-        if transport == "lean" and (self._api_key is None or use_vertex):
-            msg = "transport='lean' needs an API key (Vertex AI goes through transport='sdk')"
-            raise ConfigurationError(msg)
-        self.transport_name: TransportName = transport
-        self._transport: LeanTransport | SdkTransport
-        if transport == "lean":
-            assert self._api_key is not None  # checked just above
-            self._transport = LeanTransport(
-                api_key=self._api_key,
-                base_url=self.base_url,
-                api_version=self.api_version,
-                timeout=self.timeout,
-                # The slots bound requests in flight, and a batch may ask for more than
-                # max_concurrency: the pool adds no second, lower bound.
-                max_connections=None,
-            )
-        else:
-            from langchain_gemini_vision._transport.sdk import SdkTransport
-
-            self._transport = SdkTransport(self.genai_client, secret=self._api_key)
+        self.transport: Transport = given or self._named_transport(
+            cast("TransportName | None", chosen),
+            use_vertex=use_vertex,
+            genai_given=genai_client is not None,
+        )
+        """What carries the calls (see :class:`~._transport.base.Transport`)."""
+        self.transport_name: str = self.transport.name
+        self.decode_budget = DecodeBudget(settings.decode_budget_bytes)
+        """What this client's concurrent decodes may hold at once (``decode_budget_bytes``)."""
         self.files = FileCache(lambda: self.genai_client, retry=self.retry, secret=self._api_key)
         self._usage = Usage()
         self._usage_lock = threading.Lock()
         self._own_slots = _Slots(self.max_concurrency)
         self._built = True
+
+    def _named_transport(
+        self, name: TransportName | None, *, use_vertex: bool, genai_given: bool
+    ) -> Transport:
+        if name is None:
+            # A genai.Client passed in carries its own settings: use it, as documented.
+            lean = self._api_key is not None and not use_vertex and not genai_given
+            name = "lean" if lean else "sdk"
+        if name == "sdk":
+            from langchain_gemini_vision._transport.sdk import SdkTransport
+
+            return SdkTransport(self.genai_client, secret=self._api_key)
+        if self._api_key is None or use_vertex:
+            msg = "transport='lean' needs an API key (Vertex AI goes through transport='sdk')"
+            raise ConfigurationError(msg)
+        return LeanTransport(
+            api_key=self._api_key,
+            base_url=self.base_url,
+            api_version=self.api_version,
+            timeout=self.timeout,
+            # The slots bound requests in flight, and a batch may ask for more than
+            # max_concurrency: the pool adds no second, lower bound.
+            max_connections=None,
+        )
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in _FIXED_ATTRIBUTES and self.__dict__.get("_built"):
@@ -335,6 +346,8 @@ class GeminiVisionClient:
             "max_pixels": self.max_pixels,
             "url_policy": self.url_policy,
             "inline_limit_bytes": self._inline_limit(),
+            "max_decode_bytes": self.settings.max_decode_bytes,
+            "decode_budget": self.decode_budget,
         }
 
     def prepare(
@@ -515,7 +528,7 @@ class GeminiVisionClient:
 
     def _send(self, wire: WireRequest) -> VisionResponse:
         return call_with_retries(
-            lambda left: self._transport.send(
+            lambda left: self.transport.send(
                 wire, self.api, timeout=_attempt_timeout(self.timeout, left)
             ),
             self.retry,
@@ -564,7 +577,7 @@ class GeminiVisionClient:
 
     async def _asend(self, wire: WireRequest) -> VisionResponse:
         return await acall_with_retries(
-            lambda left: self._transport.asend(
+            lambda left: self.transport.asend(
                 wire, self.api, timeout=_attempt_timeout(self.timeout, left)
             ),
             self.retry,
@@ -574,15 +587,15 @@ class GeminiVisionClient:
         """Yield the answer's text as it arrives (no retries once text has started)."""
         parts = self._resolve_parts(list(request.images), self._resolution(request))
         with self._slots().threads:
-            yield from self._transport.stream_text(self.wire_request(request, parts), self.api)
+            wire = self.wire_request(request, parts)
+            yield from self.transport.stream_text(wire, self.api, timeout=self.timeout)
 
     async def astream(self, request: VisionRequest) -> AsyncIterator[str]:
         """Async twin of :meth:`stream`."""
         parts = await self._aresolve_parts(list(request.images), self._resolution(request))
         async with self._slots().for_loop():
-            async for delta in self._transport.astream_text(
-                self.wire_request(request, parts), self.api
-            ):
+            wire = self.wire_request(request, parts)
+            async for delta in self.transport.astream_text(wire, self.api, timeout=self.timeout):
                 yield delta
 
     # ------------------------------------------------------------------ batches
@@ -751,11 +764,11 @@ class GeminiVisionClient:
 
     def close(self) -> None:
         """Close connections (the client can no longer be used)."""
-        self._transport.close()
+        self.transport.close()
 
     async def aclose(self) -> None:
         """Close connections from async code."""
-        await self._transport.aclose()
+        await self.transport.aclose()
 
     def __enter__(self) -> GeminiVisionClient:
         return self

@@ -7,7 +7,8 @@ never see which API (Interactions or generateContent) or which transport
 
 from __future__ import annotations
 
-from typing import Any, Literal, Protocol
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,6 +17,7 @@ from langchain_gemini_vision.usage import Usage
 
 ApiName = Literal["interactions", "generate_content"]
 TransportName = Literal["lean", "sdk"]
+"""The transports the package has, by name (an object can be given instead)."""
 ThinkingIntent = Literal["low"]
 
 
@@ -92,15 +94,41 @@ class VisionResponse(BaseModel):
     """The response JSON as received (camelCase or snake_case, as the API sent it)."""
 
 
+@runtime_checkable
 class Transport(Protocol):
-    """Sends one resolved request through one API; no retries, no images to upload."""
+    """What the client calls to reach Gemini: one resolved request through one API.
 
-    def send(self, request: WireRequest, api: ApiName) -> VisionResponse:
-        """Send synchronously."""
+    Images are resolved (uploads done) and retries are the client's: a transport sends
+    once, within ``timeout`` seconds when given, and raises the package's typed errors
+    (:mod:`.errors` maps its library's). ``GeminiVisionClient(transport=...)`` takes an
+    object with these methods; ``"lean"`` and ``"sdk"`` name the two the package has.
+    """
+
+    name: str
+    """A short name for messages and ``client.transport_name`` (``"lean"``, ``"sdk"``...)."""
+
+    def send(
+        self, request: WireRequest, api: ApiName, *, timeout: float | None = None
+    ) -> VisionResponse:
+        """Send, and read the whole answer."""
         ...
 
-    async def asend(self, request: WireRequest, api: ApiName) -> VisionResponse:
-        """Send asynchronously."""
+    async def asend(
+        self, request: WireRequest, api: ApiName, *, timeout: float | None = None
+    ) -> VisionResponse:
+        """Async :meth:`send`."""
+        ...
+
+    def stream_text(
+        self, request: WireRequest, api: ApiName, *, timeout: float | None = None
+    ) -> Iterator[str]:
+        """Send with streaming on, and yield the answer's text as it arrives."""
+        ...
+
+    def astream_text(
+        self, request: WireRequest, api: ApiName, *, timeout: float | None = None
+    ) -> AsyncIterator[str]:
+        """Async :meth:`stream_text`."""
         ...
 
     def close(self) -> None:

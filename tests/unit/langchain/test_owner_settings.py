@@ -111,6 +111,10 @@ def _setting_values(folder: Path) -> dict[str, Any]:
         "timeout": 7.5,
         "max_concurrency": 3,
         "transport": "sdk",
+        "max_decode_bytes": 50_000_000,
+        "decode_budget_bytes": 100_000_000,
+        "max_detection_items": 12,
+        "max_mask_bytes": 1_000_000,
     }
 
 
@@ -119,6 +123,10 @@ def _seen_by(client: GeminiVisionClient, name: str) -> Any:
         return client.transport_name
     if name == "allowed_dirs":
         return tuple(Path(p) for p in client.allowed_dirs or ())
+    if name == "decode_budget_bytes":
+        return client.decode_budget.total_bytes
+    if name in ("max_decode_bytes", "max_detection_items", "max_mask_bytes"):
+        return getattr(client.settings, name)
     return getattr(client, name)
 
 
@@ -165,6 +173,41 @@ def test_item7_the_readme_documents_every_setting() -> None:
     section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
     for name in GeminiVisionSettings.model_fields:
         assert f"`{name}`" in section, name
+
+
+def test_the_readme_settings_table_lists_exactly_the_settings() -> None:
+    """One place documents a setting (its field's docstring); the README's table names
+    each one once, and nothing that is not a setting but the tools' own folders."""
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    section = readme.split("## Configuration", 1)[1].split("\n### ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    named = [
+        name.strip().strip("`")
+        for row in rows
+        for name in row.split("|")[1].split("(")[0].split(",")
+    ]
+    assert len(named) == len(set(named)), named
+    assert set(named) - {"reference_dirs"} == set(GeminiVisionSettings.model_fields)
+    for name, field in GeminiVisionSettings.model_fields.items():
+        assert field.description or _docstring_of(name), f"{name} has no documentation"
+
+
+def _docstring_of(name: str) -> str | None:
+    import ast
+    import inspect
+
+    from langchain_gemini_vision import settings
+
+    tree = ast.parse(inspect.getsource(settings))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            body = node.body
+            for statement, following in zip(body, body[1:], strict=False):
+                target = getattr(statement, "target", None)
+                if isinstance(target, ast.Name) and target.id == name:
+                    if isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant):
+                        return str(following.value.value)
+    return None
 
 
 def test_item7_retry_takes_effect_through_a_runnable(
