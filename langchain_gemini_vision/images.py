@@ -208,7 +208,8 @@ class PreparedImage(BaseModel):
     @classmethod
     def _renamed_transport(cls, data: Any) -> Any:
         if isinstance(data, dict) and "transport" in data and "placement" not in data:
-            warnings.warn(_TRANSPORT_RENAMED, DeprecationWarning, stacklevel=2)
+            # 3: past pydantic's __init__, at the caller's line.
+            warnings.warn(_TRANSPORT_RENAMED, DeprecationWarning, stacklevel=3)
             data = {("placement" if k == "transport" else k): v for k, v in data.items()}
         return data
 

@@ -18,6 +18,7 @@ import typer
 from rich.markup import escape
 
 from langchain_gemini_vision._text import json_escaped
+from langchain_gemini_vision.cli._common import EXIT_FAILURES, EXIT_OK
 from langchain_gemini_vision.cli._inputs import InputError
 
 if TYPE_CHECKING:
@@ -25,10 +26,6 @@ if TYPE_CHECKING:
 
     from langchain_gemini_vision.batch import BatchResult, VisionBatch
     from langchain_gemini_vision.client import GeminiVisionClient
-
-EXIT_OK = 0
-EXIT_FAILURES = 1
-EXIT_USAGE = 2
 
 batch_app = typer.Typer(
     name="batch",

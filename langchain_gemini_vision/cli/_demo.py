@@ -20,8 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 
-from langchain_gemini_vision.cli._run import Job, RunSettings, run_jobs
-from langchain_gemini_vision.cli.app import (
+from langchain_gemini_vision.cli._common import (
     EXIT_FAILURES,
     EXIT_OK,
     Api,
@@ -34,6 +33,7 @@ from langchain_gemini_vision.cli.app import (
     stdout_console,
     summarise,
 )
+from langchain_gemini_vision.cli._run import Job, RunSettings, run_jobs
 from langchain_gemini_vision.client import GeminiVisionClient
 from langchain_gemini_vision.report import ReportEntry, write_report
 

@@ -48,7 +48,7 @@ from langchain_gemini_vision.errors import (
 from langchain_gemini_vision.images import PreparedImage
 from langchain_gemini_vision.report import ReportEntry, ReportError, ReportImage, Result
 from langchain_gemini_vision.results import DetectionResult
-from langchain_gemini_vision.tasks import TaskName
+from langchain_gemini_vision.tasks import TaskName, get_task
 
 __all__ = ["Job", "RunSettings", "TaskName", "clean", "entry_to_json", "run_jobs"]
 
@@ -71,6 +71,12 @@ class Job:
     sources: tuple[str, ...]
     instruction: str | None = None
     max_objects: int | None = None
+
+    def options(self) -> dict[str, Any]:
+        """The task's options: the instruction is its text option (prompt, query, question)."""
+        text = get_task(self.task).text_option
+        given = {text: self.instruction} if text is not None else {}
+        return {**given, "max_objects": self.max_objects} if self.max_objects else given
 
 
 @dataclass(frozen=True)
@@ -213,16 +219,9 @@ def _annotate(result: DetectionResult, image: PreparedImage, path: Path) -> None
 
 
 async def _call(client: GeminiVisionClient, job: Job, images: list[PreparedImage]) -> Result:
-    if job.task == "caption":
-        return await client.acaption(images[0], prompt=job.instruction)
-    if job.task == "compare":
-        return await client.acompare(images, prompt=job.instruction)
-    if job.task == "detect":
-        return await client.adetect(images[0], query=job.instruction, max_objects=job.max_objects)
-    if job.task == "segment":
-        return await client.asegment(images[0], query=job.instruction)
-    question = job.instruction or ""
-    return await client.aask(images if len(images) > 1 else images[0], question)
+    task = get_task(job.task)
+    result: Result = await client.arun(task, images[0] if task.single else images, **job.options())
+    return result
 
 
 async def _run_one(

@@ -9,23 +9,18 @@ missing file, no API key).
 from __future__ import annotations
 
 import asyncio
-import json
-import logging
-import os
+import functools
+import inspect
 import sys
-import traceback
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
-from enum import Enum
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TextIO
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
-from langchain_gemini_vision._text import json_escaped
 from langchain_gemini_vision._version import __version__
 from langchain_gemini_vision.cli._batch import (
     JobArg,
@@ -36,54 +31,28 @@ from langchain_gemini_vision.cli._batch import (
     open_batch,
     print_status,
 )
-from langchain_gemini_vision.cli._inputs import InputError, expand_sources
-from langchain_gemini_vision.cli._run import (
-    Job,
-    RunSettings,
-    TaskName,
-    clean,
-    entry_to_json,
-    run_jobs,
+from langchain_gemini_vision.cli._common import (
+    EXIT_FAILURES,
+    EXIT_OK,
+    NO_KEY_MESSAGE,
+    Api,
+    JsonLines,
+    MediaResolutionChoice,
+    UsageProblemError,
+    guard,
+    has_api_key,
+    list_failures,
+    make_client,
+    setup_logging,
+    stderr_console,
+    summarise,
 )
-from langchain_gemini_vision.errors import ConfigurationError, GeminiVisionError
+from langchain_gemini_vision.cli._inputs import expand_sources
+from langchain_gemini_vision.cli._run import Job, RunSettings, TaskName, run_jobs
+from langchain_gemini_vision.client import GeminiVisionClient
 from langchain_gemini_vision.report import ReportEntry, write_report
 
-if TYPE_CHECKING:
-    from langchain_gemini_vision._transport.base import ApiName
-    from langchain_gemini_vision.client import GeminiVisionClient
-    from langchain_gemini_vision.profiles import MediaResolution
-
 __all__ = ["UsageProblemError", "app", "main"]
-
-EXIT_OK = 0
-EXIT_FAILURES = 1
-EXIT_USAGE = 2
-NO_KEY_MESSAGE = (
-    "No Gemini API key found. Set GEMINI_API_KEY (or GOOGLE_API_KEY) to a key from "
-    "https://aistudio.google.com/apikey, for example: export GEMINI_API_KEY=your-key. "
-    "To try the tool without a key, run: gemini-vision demo"
-)
-
-
-class UsageProblemError(Exception):
-    """A user's mistake: printed as one sentence, exit code 2, never a traceback."""
-
-
-class Api(str, Enum):
-    """Which Gemini API to call."""
-
-    interactions = "interactions"
-    generate_content = "generate_content"
-
-
-class MediaResolutionChoice(str, Enum):
-    """Per-image resolution (Gemini 3)."""
-
-    low = "low"
-    medium = "medium"
-    high = "high"
-    ultra_high = "ultra_high"
-
 
 app = typer.Typer(
     name="gemini-vision",
@@ -99,71 +68,9 @@ app = typer.Typer(
 )
 
 
-# --------------------------------------------------------------------------- consoles
-
-
-def stderr_console() -> Console:
-    """A console on the current stderr (looked up per call, so test runners capture it)."""
-    return Console(file=sys.stderr, soft_wrap=True, highlight=False)
-
-
-def stdout_console() -> Console:
-    """A console on the current stdout, for the demo's human-readable output."""
-    return Console(file=sys.stdout, highlight=False)
-
-
-def say_error(console: Console, message: str) -> None:
-    """Print ``Error: message`` (markup shown literally, API keys masked)."""
-    console.print(f"[bold red]Error:[/] {escape(clean(message))}")
-
-
-@contextmanager
-def guard(debug: bool) -> Iterator[None]:
-    """Turn a user's mistake into exit code 2 and an unexpected error into exit code 1.
-
-    Only ``--debug`` shows a traceback.
-    """
-    try:
-        yield
-    except (typer.Exit, typer.Abort):
-        raise
-    except (UsageProblemError, InputError, ConfigurationError) as error:
-        say_error(stderr_console(), str(error))
-        raise typer.Exit(EXIT_USAGE) from None
-    except KeyboardInterrupt:
-        stderr_console().print("Interrupted.")
-        raise typer.Exit(130) from None
-    except GeminiVisionError as error:
-        say_error(stderr_console(), str(error))
-        if debug:
-            stderr_console().print(escape(clean("".join(traceback.format_exception(error)))))
-        raise typer.Exit(EXIT_FAILURES) from None
-    except Exception as error:
-        console = stderr_console()
-        if debug:
-            console.print(escape(clean("".join(traceback.format_exception(error)))))
-        say_error(console, f"unexpected {type(error).__name__}: {error}")
-        if not debug:
-            console.print("Run again with --debug to see the traceback, and please report it.")
-        raise typer.Exit(EXIT_FAILURES) from None
-
-
-def _setup_logging(debug: bool) -> None:
-    if debug:
-        logging.basicConfig(
-            level=logging.WARNING, stream=sys.stderr, format="%(name)s: %(message)s"
-        )
-        logging.getLogger("langchain_gemini_vision").setLevel(logging.DEBUG)
-
-
 def _same_terminal(out: Path | None) -> bool:
     """Whether JSON Lines would land on the terminal the progress bar is drawn on."""
     return out is None and sys.stdout.isatty() and sys.stderr.isatty()
-
-
-def has_api_key() -> bool:
-    """Whether ``GEMINI_API_KEY`` or ``GOOGLE_API_KEY`` is set (and not empty)."""
-    return bool(os.environ.get("GEMINI_API_KEY") or os.environ.get("GOOGLE_API_KEY"))
 
 
 # --------------------------------------------------------------------------- options
@@ -256,101 +163,64 @@ PromptOpt = Annotated[
 
 @dataclass(frozen=True)
 class Common:
-    """Options every image command takes."""
+    """Options every image command takes (see :func:`image_command`)."""
 
-    out: Path | None
-    report: Path | None
-    api: Api
-    model: str | None
-    concurrency: int
-    media_resolution: MediaResolutionChoice | None
-    base_url: str | None
-    allow_dirs: list[Path] | None
-    recursive: bool
-    debug: bool
-    quiet: bool
+    out: OutOpt = None
+    report: ReportOpt = None
+    api: ApiOpt = Api.interactions
+    model: ModelOpt = None
+    concurrency: ConcurrencyOpt = 8
+    media_resolution: MediaResolutionOpt = None
+    base_url: BaseUrlOpt = None
+    allow_dir: AllowDirOpt = None
+    recursive: RecursiveOpt = False
+    debug: DebugOpt = False
+    quiet: QuietOpt = False
 
-
-def make_client(
-    *,
-    api: Api,
-    model: str | None,
-    concurrency: int,
-    media_resolution: MediaResolutionChoice | None,
-    base_url: str | None,
-    api_key: str | None = None,
-    allowed_dirs: Sequence[Path] | None = None,
-) -> GeminiVisionClient:
-    """A :class:`GeminiVisionClient` for these options (key from the environment by default).
-
-    ``--allow-dir`` is the client's ``allowed_dirs``, so interactive runs and batch
-    submissions read local images under the same rule.
-    """
-    from langchain_gemini_vision.client import GeminiVisionClient
-
-    api_name: ApiName = "generate_content" if api is Api.generate_content else "interactions"
-    resolution: MediaResolution | None = (
-        media_resolution.value if media_resolution is not None else None
-    )
-    return GeminiVisionClient(
-        api_key=api_key,
-        model=model,
-        api=api_name,
-        base_url=base_url,
-        max_concurrency=concurrency,
-        media_resolution=resolution,
-        allowed_dirs=allowed_dirs or None,
-    )
-
-
-class JsonLines:
-    """Writes one JSON object per line to a file or stdout, flushing each line."""
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self._file: TextIO | None = None
-
-    def __enter__(self) -> JsonLines:
-        if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = self.path.open("w", encoding="utf-8")
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        if self._file is not None:
-            self._file.close()
-
-    def write(self, entry: ReportEntry) -> None:
-        """Write ``entry`` as one line."""
-        stream = self._file if self._file is not None else sys.stdout
-        line = json.dumps(entry_to_json(entry), ensure_ascii=False)
-        stream.write(json_escaped(line) + "\n")  # a non-UTF-8 file name never stops the run
-        stream.flush()
-
-
-def list_failures(console: Console, entries: Sequence[ReportEntry]) -> None:
-    """One line per failed call on stderr: its source(s), the error, what to do."""
-    for entry in entries:
-        if entry.error is None:
-            continue
-        what = ", ".join(entry.sources)
-        line = f"[red]failed[/] {escape(what)}: {escape(entry.error.type)}: " + escape(
-            entry.error.message
+    def client(self) -> GeminiVisionClient:
+        """The client these options give (the key from the environment)."""
+        setup_logging(self.debug)
+        if not has_api_key():
+            raise UsageProblemError(NO_KEY_MESSAGE)
+        return make_client(
+            api=self.api,
+            model=self.model,
+            concurrency=self.concurrency,
+            media_resolution=self.media_resolution,
+            base_url=self.base_url,
+            allowed_dirs=self.allow_dir,
         )
-        if entry.error.hint:
-            line += f" [dim]({escape(entry.error.hint)})[/]"
-        console.print(line)
 
 
-def summarise(console: Console, entries: Sequence[ReportEntry], wall_s: float) -> None:
-    """``Done: 3 ok, 1 failed in 2.1 s; 1,234 tokens.`` on stderr."""
-    failed = sum(1 for entry in entries if not entry.ok)
-    tokens = sum(entry.usage.total_tokens for entry in entries)
-    noun = "call" if len(entries) == 1 else "calls"
-    state = f"[red]{failed} failed[/]" if failed else "all ok"
-    console.print(
-        f"Done: {len(entries)} {noun}, {state}, in {wall_s:.1f} s; {tokens:,} tokens used."
+_COMMON = [
+    inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default, annotation=hint)
+    for f, hint in zip(
+        fields(Common),
+        inspect.get_annotations(Common, eval_str=True).values(),
+        strict=True,
     )
+]
+
+
+def image_command(func: Callable[..., None]) -> Callable[..., None]:
+    """Register ``func`` (its own options, then ``common: Common``) as a command that
+    takes every :class:`Common` option after its own, errors handled by :func:`guard`."""
+    signature = inspect.signature(func, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.name != "common"]
+    names = {f.name for f in fields(Common)}
+
+    @functools.wraps(func)
+    def command(**given: Any) -> None:
+        common = Common(**{name: given.pop(name) for name in names})
+        with guard(common.debug):
+            func(common=common, **given)
+
+    parameters = [*own, *_COMMON]
+    command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in parameters}
+    del command.__wrapped__  # typer reads the signature above, not the function's
+    app.command()(command)
+    return command
 
 
 def execute(
@@ -364,25 +234,13 @@ def execute(
     annotate_dir: Path | None = None,
 ) -> None:
     """Run one image command end to end and exit with its code."""
-    import time
-
     err = stderr_console()
-    _setup_logging(common.debug)
     sources = expand_sources(arguments, recursive=common.recursive)
     if task == "compare" and len(sources) < 2:
         raise UsageProblemError(
             f"compare needs at least two images, got {len(sources)}: name two or more files."
         )
-    if not has_api_key():
-        raise UsageProblemError(NO_KEY_MESSAGE)
-    client = make_client(
-        api=common.api,
-        model=common.model,
-        concurrency=common.concurrency,
-        media_resolution=common.media_resolution,
-        base_url=common.base_url,
-        allowed_dirs=common.allow_dirs,
-    )
+    client = common.client()
     if task == "compare" or (task == "ask" and together):
         jobs = [Job(task, tuple(sources), instruction)]
     else:
@@ -455,22 +313,11 @@ def _root(
     """Gemini image understanding from the command line."""
 
 
-@app.command()
+@image_command
 def caption(
     *,
     sources: SourcesArg,
     prompt: PromptOpt = None,
-    out: OutOpt = None,
-    report: ReportOpt = None,
-    api: ApiOpt = Api.interactions,
-    model: ModelOpt = None,
-    concurrency: ConcurrencyOpt = 8,
-    media_resolution: MediaResolutionOpt = None,
-    base_url: BaseUrlOpt = None,
-    allow_dir: AllowDirOpt = None,
-    recursive: RecursiveOpt = False,
-    debug: DebugOpt = False,
-    quiet: QuietOpt = False,
     batch: Annotated[
         Path | None,
         typer.Option(
@@ -486,70 +333,35 @@ def caption(
     poll_interval: Annotated[
         float, typer.Option("--poll-interval", min=0.0, help="With --batch --wait: seconds.")
     ] = 30.0,
+    common: Common,
 ) -> None:
     """Describe each image in a sentence or two."""
-    common = Common(
-        out, report, api, model, concurrency, media_resolution, base_url, allow_dir,
-        recursive, debug, quiet,
-    )  # fmt: skip
-    with guard(debug):
-        if batch is None:
-            execute("caption", sources, common, instruction=prompt)
-        from langchain_gemini_vision.cli._batch import submit_captions
+    if batch is None:
+        execute("caption", sources, common, instruction=prompt)
+    from langchain_gemini_vision.cli._batch import submit_captions
 
-        assert batch is not None  # execute() exits
-        _setup_logging(debug)
-        if not has_api_key():
-            raise UsageProblemError(NO_KEY_MESSAGE)
-        client = make_client(
-            api=api,
-            model=model,
-            concurrency=concurrency,
-            media_resolution=media_resolution,
-            base_url=base_url,
-            allowed_dirs=allow_dir,
-        )
-        paths = expand_sources(sources, recursive=recursive)
-        code = submit_captions(
-            stderr_console(),
-            client,
-            paths,
-            batch,
-            prompt=prompt,
-            wait=wait,
-            poll_interval=poll_interval,
-            out=out,
-        )
-        raise typer.Exit(code)
+    assert batch is not None  # execute() exits
+    client = common.client()
+    code = submit_captions(
+        stderr_console(),
+        client,
+        expand_sources(sources, recursive=common.recursive),
+        batch,
+        prompt=prompt,
+        wait=wait,
+        poll_interval=poll_interval,
+        out=common.out,
+    )
+    raise typer.Exit(code)
 
 
-@app.command()
-def compare(
-    *,
-    sources: SourcesArg,
-    prompt: PromptOpt = None,
-    out: OutOpt = None,
-    report: ReportOpt = None,
-    api: ApiOpt = Api.interactions,
-    model: ModelOpt = None,
-    concurrency: ConcurrencyOpt = 8,
-    media_resolution: MediaResolutionOpt = None,
-    base_url: BaseUrlOpt = None,
-    allow_dir: AllowDirOpt = None,
-    recursive: RecursiveOpt = False,
-    debug: DebugOpt = False,
-    quiet: QuietOpt = False,
-) -> None:
+@image_command
+def compare(*, sources: SourcesArg, prompt: PromptOpt = None, common: Common) -> None:
     """Compare two or more images in one request: summary, differences, similarities."""
-    common = Common(
-        out, report, api, model, concurrency, media_resolution, base_url, allow_dir,
-        recursive, debug, quiet,
-    )  # fmt: skip
-    with guard(debug):
-        execute("compare", sources, common, instruction=prompt)
+    execute("compare", sources, common, instruction=prompt)
 
 
-@app.command()
+@image_command
 def detect(
     *,
     sources: SourcesArg,
@@ -558,62 +370,32 @@ def detect(
         int | None, typer.Option("--max-objects", min=1, help="Keep at most this many objects.")
     ] = None,
     annotate_dir: AnnotateDirOpt = None,
-    out: OutOpt = None,
-    report: ReportOpt = None,
-    api: ApiOpt = Api.interactions,
-    model: ModelOpt = None,
-    concurrency: ConcurrencyOpt = 8,
-    media_resolution: MediaResolutionOpt = None,
-    base_url: BaseUrlOpt = None,
-    allow_dir: AllowDirOpt = None,
-    recursive: RecursiveOpt = False,
-    debug: DebugOpt = False,
-    quiet: QuietOpt = False,
+    common: Common,
 ) -> None:
     """Find objects and their bounding boxes (pixels of the original image)."""
-    common = Common(
-        out, report, api, model, concurrency, media_resolution, base_url, allow_dir,
-        recursive, debug, quiet,
-    )  # fmt: skip
-    with guard(debug):
-        execute(
-            "detect",
-            sources,
-            common,
-            instruction=query,
-            max_objects=max_objects,
-            annotate_dir=annotate_dir,
-        )
+    execute(
+        "detect",
+        sources,
+        common,
+        instruction=query,
+        max_objects=max_objects,
+        annotate_dir=annotate_dir,
+    )
 
 
-@app.command()
+@image_command
 def segment(
     *,
     sources: SourcesArg,
     query: QueryOpt = None,
     annotate_dir: AnnotateDirOpt = None,
-    out: OutOpt = None,
-    report: ReportOpt = None,
-    api: ApiOpt = Api.interactions,
-    model: ModelOpt = None,
-    concurrency: ConcurrencyOpt = 8,
-    media_resolution: MediaResolutionOpt = None,
-    base_url: BaseUrlOpt = None,
-    allow_dir: AllowDirOpt = None,
-    recursive: RecursiveOpt = False,
-    debug: DebugOpt = False,
-    quiet: QuietOpt = False,
+    common: Common,
 ) -> None:
     """Find objects with their segmentation masks."""
-    common = Common(
-        out, report, api, model, concurrency, media_resolution, base_url, allow_dir,
-        recursive, debug, quiet,
-    )  # fmt: skip
-    with guard(debug):
-        execute("segment", sources, common, instruction=query, annotate_dir=annotate_dir)
+    execute("segment", sources, common, instruction=query, annotate_dir=annotate_dir)
 
 
-@app.command()
+@image_command
 def ask(
     *,
     sources: SourcesArg,
@@ -624,29 +406,12 @@ def ask(
         bool,
         typer.Option("--together", help="Ask once about all the images together."),
     ] = False,
-    out: OutOpt = None,
-    report: ReportOpt = None,
-    api: ApiOpt = Api.interactions,
-    model: ModelOpt = None,
-    concurrency: ConcurrencyOpt = 8,
-    media_resolution: MediaResolutionOpt = None,
-    base_url: BaseUrlOpt = None,
-    allow_dir: AllowDirOpt = None,
-    recursive: RecursiveOpt = False,
-    debug: DebugOpt = False,
-    quiet: QuietOpt = False,
+    common: Common,
 ) -> None:
     """Ask a question about each image (or, with --together, about all of them at once)."""
-    common = Common(
-        out, report, api, model, concurrency, media_resolution, base_url, allow_dir,
-        recursive, debug, quiet,
-    )  # fmt: skip
-    with guard(debug):
-        if not question.strip():
-            raise UsageProblemError(
-                "The question is empty: pass --question 'What is in the image?'."
-            )
-        execute("ask", sources, common, instruction=question, together=together)
+    if not question.strip():
+        raise UsageProblemError("The question is empty: pass --question 'What is in the image?'.")
+    execute("ask", sources, common, instruction=question, together=together)
 
 
 @app.command()
@@ -686,7 +451,7 @@ def demo(
     from langchain_gemini_vision.cli._demo import run_demo
 
     with guard(debug):
-        _setup_logging(debug)
+        setup_logging(debug)
         code = run_demo(
             out_dir=out_dir,
             offline=offline or not has_api_key(),
@@ -704,7 +469,7 @@ def demo(
 # --------------------------------------------------------------------------- batch jobs
 
 
-def _batch_client_for(base_url: str | None) -> Any:
+def _batch_client_for(base_url: str | None) -> Callable[[str], GeminiVisionClient]:
     def client_for(model: str) -> GeminiVisionClient:
         if not has_api_key():
             raise UsageProblemError(NO_KEY_MESSAGE)

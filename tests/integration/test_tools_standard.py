@@ -16,11 +16,11 @@ from vcr.serializers import yamlserializer
 
 from langchain_gemini_vision.image_store import ImageStore
 from langchain_gemini_vision.tools import (
-    GeminiImageCaptionTool,
-    GeminiImageCompareTool,
-    GeminiImageQATool,
-    GeminiImageSegmentationTool,
-    GeminiObjectDetectionTool,
+    GeminiCaptionTool,
+    GeminiCompareTool,
+    GeminiAskTool,
+    GeminiSegmentTool,
+    GeminiDetectTool,
 )
 from tests.conftest import CASSETTE_ROOT, LIVE
 
@@ -62,7 +62,7 @@ class _Base(ToolsIntegrationTests):
 class TestCaptionTool(_Base):
     @property
     def tool_constructor(self) -> type[BaseTool]:
-        return GeminiImageCaptionTool
+        return GeminiCaptionTool
 
     @property
     def tool_invoke_params_example(self) -> dict[str, Any]:
@@ -72,7 +72,7 @@ class TestCaptionTool(_Base):
 class TestCompareTool(_Base):
     @property
     def tool_constructor(self) -> type[BaseTool]:
-        return GeminiImageCompareTool
+        return GeminiCompareTool
 
     @property
     def tool_invoke_params_example(self) -> dict[str, Any]:
@@ -82,7 +82,7 @@ class TestCompareTool(_Base):
 class TestDetectionTool(_Base):
     @property
     def tool_constructor(self) -> type[BaseTool]:
-        return GeminiObjectDetectionTool
+        return GeminiDetectTool
 
     @property
     def tool_invoke_params_example(self) -> dict[str, Any]:
@@ -92,7 +92,7 @@ class TestDetectionTool(_Base):
 class TestSegmentationTool(_Base):
     @property
     def tool_constructor(self) -> type[BaseTool]:
-        return GeminiImageSegmentationTool
+        return GeminiSegmentTool
 
     @property
     def tool_invoke_params_example(self) -> dict[str, Any]:
@@ -102,7 +102,7 @@ class TestSegmentationTool(_Base):
 class TestQATool(_Base):
     @property
     def tool_constructor(self) -> type[BaseTool]:
-        return GeminiImageQATool
+        return GeminiAskTool
 
     @property
     def tool_invoke_params_example(self) -> dict[str, Any]:
