@@ -85,6 +85,7 @@ from langchain_gemini_vision.tasks import (
     DETECT,
     SEGMENT,
     Task,
+    TaskCall,
     TaskContext,
     find_task,
     get_task,
@@ -679,10 +680,8 @@ class GeminiVisionClient:
             ValueError: An unknown task, or an option value it does not take.
         """
         spec, chosen = self._task_call(task, options)
-        prepared = self.prepare_for(spec, images)
-        context = self.task_context
-        response = self.generate(spec.build(prepared, chosen, context))
-        return spec.parse(response, prepared, chosen, context)
+        call = TaskCall(self.prepare_for(spec, images), chosen, self.task_context)
+        return spec.parse(self.generate(spec.build(call)), call)
 
     @overload
     async def arun(self, task: Task[Any, R], images: Any, /, **options: Any) -> R: ...
@@ -691,10 +690,8 @@ class GeminiVisionClient:
     async def arun(self, task: Task[Any, Any] | str, images: Any, /, **options: Any) -> Any:
         """Async :meth:`run`."""
         spec, chosen = self._task_call(task, options)
-        prepared = await self.aprepare_for(spec, images)
-        context = self.task_context
-        response = await self.agenerate(spec.build(prepared, chosen, context))
-        return spec.parse(response, prepared, chosen, context)
+        call = TaskCall(await self.aprepare_for(spec, images), chosen, self.task_context)
+        return spec.parse(await self.agenerate(spec.build(call)), call)
 
     if not TYPE_CHECKING:  # type checkers keep flagging unknown attributes
 

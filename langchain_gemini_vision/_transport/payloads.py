@@ -439,10 +439,3 @@ def wire_json(body: Mapping[str, Any], api: ApiName) -> bytes:
     if api == "interactions":
         return json.dumps(body, separators=(",", ":")).encode()
     return json.dumps(body).encode()
-
-
-def image_part_for_log(part: ImagePart) -> str:
-    """A short description of a part for logs (never the payload)."""
-    if part.uri is not None:
-        return f"uri {part.uri}"
-    return f"inline {part.mime_type} ({len(part.data_base64 or '')} base64 chars)"

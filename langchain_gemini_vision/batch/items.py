@@ -24,7 +24,7 @@ from langchain_gemini_vision._transport.payloads import (
     read_generate_content,
 )
 from langchain_gemini_vision.images import PreparedImage
-from langchain_gemini_vision.tasks import TASKS, TaskName, get_task
+from langchain_gemini_vision.tasks import TASKS, TaskCall, TaskName, get_task
 
 if TYPE_CHECKING:
     from langchain_gemini_vision.client import GeminiVisionClient
@@ -177,7 +177,7 @@ def plan_item(client: GeminiVisionClient, item: BatchItem) -> PlannedItem:
     options = dict(item.options)
     chosen = task.validate_options(options, owner=f"BatchItem.{task.name}")
     images = client.prepare_for(task, item.images[0] if task.single else list(item.images))
-    request = task.build(images, chosen, client.task_context)
+    request = task.build(TaskCall(images, chosen, client.task_context))
     wire = client.resolve_request(request, api="generate_content")
     key = item.key or derive_key(item.task, images, options)
     described = []
@@ -221,5 +221,5 @@ def parse_item(
     # The parser reads the text; the JSON is not parsed twice.
     vision = read_generate_content(response, want_json=False)
     prepared = [image_for_parsing(entry) for entry in images]
-    result: BaseModel = spec.parse(vision, prepared, chosen, client.task_context)
+    result: BaseModel = spec.parse(vision, TaskCall(prepared, chosen, client.task_context))
     return result

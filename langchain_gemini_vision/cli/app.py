@@ -50,6 +50,7 @@ from langchain_gemini_vision.cli._common import (
 from langchain_gemini_vision.cli._inputs import expand_sources
 from langchain_gemini_vision.cli._run import Job, RunSettings, TaskName, run_jobs
 from langchain_gemini_vision.client import GeminiVisionClient
+from langchain_gemini_vision.profiles import known_profiles
 from langchain_gemini_vision.report import ReportEntry, write_report
 
 __all__ = ["UsageProblemError", "app", "main"]
@@ -101,7 +102,12 @@ ApiOpt = Annotated[Api, typer.Option("--api", help="Gemini API to call.", case_s
 ModelOpt = Annotated[
     str | None,
     typer.Option(
-        "--model", "-m", help="Model name (default: GEMINI_VISION_MODEL or gemini-3-flash-preview)."
+        "--model",
+        "-m",
+        help=(
+            "Model name (default: GEMINI_VISION_MODEL or gemini-3-flash-preview). Families "
+            "with a profile: " + ", ".join(p.family for p in known_profiles()) + "."
+        ),
     ),
 ]
 ConcurrencyOpt = Annotated[

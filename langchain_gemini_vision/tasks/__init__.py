@@ -27,7 +27,7 @@ from .caption import CAPTION
 from .compare import COMPARE
 from .detect import DETECT
 from .segment import SEGMENT
-from .task import Task, TaskContext
+from .task import Task, TaskCall, TaskContext, TaskOptions
 
 __all__ = [
     "ASK",
@@ -37,8 +37,10 @@ __all__ = [
     "SEGMENT",
     "TASKS",
     "Task",
+    "TaskCall",
     "TaskContext",
     "TaskName",
+    "TaskOptions",
     "ask",
     "caption",
     "compare",

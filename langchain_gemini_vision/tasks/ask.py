@@ -15,7 +15,7 @@ from langchain_gemini_vision.parsing import parse_json_answer
 from langchain_gemini_vision.prompts import DEFAULT_PROMPTS, Prompts
 from langchain_gemini_vision.results import VisualAnswer
 
-from .task import Task, TaskContext
+from .task import Task, TaskCall, TaskOptions
 
 __all__ = [
     "ASK",
@@ -88,57 +88,42 @@ def answer_text(result: VisualAnswer) -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
-class AskOptions(BaseModel):
+class AskOptions(TaskOptions):
     """What a question takes besides its images."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True)
 
-    question: str = Field(min_length=1, description="The question to answer about the image(s).")
+    question: str = Field(min_length=1)
+    """The question to answer about the image(s)."""
     answer_schema: Schema | None = Field(default=None, alias="schema")
     """Structured output: a pydantic model (the answer's ``data`` is an instance) or a
     JSON schema (``schema=`` is accepted too)."""
 
 
-class AskToolOptions(BaseModel):
+class AskToolOptions(TaskOptions):
     """What a model may set through the question tool (the schema is the owner's)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    question: str = Field(min_length=1)
+    """The question to answer about the image(s)."""
 
-    question: str = Field(min_length=1, description="The question to answer about the image(s).")
 
+class _Ask(Task[AskOptions, VisualAnswer], name="ask", tool="gemini_ask_about_images"):
+    """Answer a question about one or more images (what is shown, text in the image,
+    colours, positions, counts). Pass the images by reference (image ids like 'img_1',
+    URLs or Files API names)."""
 
-class _Ask(Task[AskOptions, VisualAnswer]):
-    """Ask a question about one or more images."""
-
-    name = "ask"
-    options = AskOptions
-    result = VisualAnswer
     max_images = None
     text_option = "question"
-    tool_name = "gemini_ask_about_images"
-    tool_description = (
-        "Answer a question about one or more images (what is shown, text in the image, "
-        "colours, positions, counts). Pass the images by reference (image ids like "
-        "'img_1', URLs or Files API names)."
-    )
     tool_options = AskToolOptions
     tool_images_help = "One or more image references the question is about. "
 
-    def build(
-        self, images: Sequence[PreparedImage], options: AskOptions, context: TaskContext
-    ) -> VisionRequest:
-        return build_request(
-            images, options.question, schema=options.answer_schema, prompts=context.prompts
-        )
+    def build(self, call: TaskCall[AskOptions]) -> VisionRequest:
+        options = call.options
+        schema, prompts = options.answer_schema, call.context.prompts
+        return build_request(call.images, options.question, schema=schema, prompts=prompts)
 
-    def parse(
-        self,
-        response: VisionResponse,
-        images: Sequence[PreparedImage],
-        options: AskOptions,
-        context: TaskContext,
-    ) -> VisualAnswer:
-        return parse_response(response, schema=options.answer_schema)
+    def parse(self, response: VisionResponse, call: TaskCall[AskOptions]) -> VisualAnswer:
+        return parse_response(response, schema=call.options.answer_schema)
 
     def tool_text(self, result: VisualAnswer) -> str:
         return answer_text(result)

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from pydantic import BaseModel, ConfigDict, Field
-
 from langchain_gemini_vision._transport.base import VisionRequest, VisionResponse
 from langchain_gemini_vision.images import PreparedImage
 from langchain_gemini_vision.parsing import parse_json_answer
 from langchain_gemini_vision.prompts import CAPTION_SCHEMA, DEFAULT_PROMPTS, Prompts
 from langchain_gemini_vision.results import Caption
 
-from .task import Task, TaskContext
+from .task import Task, TaskCall, TaskOptions
 
 __all__ = ["CAPTION", "CaptionOptions", "build_request", "parse_response"]
 
@@ -35,43 +31,26 @@ def parse_response(response: VisionResponse) -> Caption:
     )
 
 
-class CaptionOptions(BaseModel):
+class CaptionOptions(TaskOptions):
     """What a caption takes besides its image."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    prompt: str | None = Field(
-        default=None,
-        description="Optional instruction for the caption, e.g. 'mention any text on signs'.",
-    )
+    prompt: str | None = None
+    """Optional instruction for the caption, e.g. 'mention any text on signs'."""
 
 
-class _Caption(Task[CaptionOptions, Caption]):
-    """Describe one image in a sentence or two."""
+class _Caption(Task[CaptionOptions, Caption], name="caption", tool="gemini_caption_image"):
+    """Describe an image in one or two sentences: the main objects, their colours and
+    where they are. Pass the image by reference (an image id like 'img_1', a URL or a
+    Files API name)."""
 
-    name = "caption"
-    options = CaptionOptions
-    result = Caption
     text_option = "prompt"
-    tool_name = "gemini_caption_image"
-    tool_description = (
-        "Describe an image in one or two sentences: the main objects, their colours and "
-        "where they are. Pass the image by reference (an image id like 'img_1', a URL or "
-        "a Files API name)."
-    )
 
-    def build(
-        self, images: Sequence[PreparedImage], options: CaptionOptions, context: TaskContext
-    ) -> VisionRequest:
-        return build_request(images[0], prompt=options.prompt, prompts=context.prompts)
+    def build(self, call: TaskCall[CaptionOptions]) -> VisionRequest:
+        return build_request(
+            call.images[0], prompt=call.options.prompt, prompts=call.context.prompts
+        )
 
-    def parse(
-        self,
-        response: VisionResponse,
-        images: Sequence[PreparedImage],
-        options: CaptionOptions,
-        context: TaskContext,
-    ) -> Caption:
+    def parse(self, response: VisionResponse, call: TaskCall[CaptionOptions]) -> Caption:
         return parse_response(response)
 
 

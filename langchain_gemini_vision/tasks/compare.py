@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from langchain_gemini_vision._transport.base import VisionRequest, VisionResponse
 from langchain_gemini_vision.errors import ImageInputError
 from langchain_gemini_vision.images import PreparedImage
@@ -13,7 +11,7 @@ from langchain_gemini_vision.parsing import parse_json_answer
 from langchain_gemini_vision.prompts import COMPARISON_SCHEMA, DEFAULT_PROMPTS, Prompts
 from langchain_gemini_vision.results import ImageComparison
 
-from .task import Task, TaskContext
+from .task import Task, TaskCall, TaskOptions
 
 __all__ = ["COMPARE", "CompareOptions", "build_request", "comparison_text", "parse_response"]
 
@@ -54,46 +52,27 @@ def comparison_text(result: ImageComparison) -> str:
     return "\n".join(parts)
 
 
-class CompareOptions(BaseModel):
+class CompareOptions(TaskOptions):
     """What a comparison takes besides its images."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    prompt: str | None = Field(
-        default=None,
-        description="Optional focus for the comparison, e.g. 'what moved between them?'.",
-    )
+    prompt: str | None = None
+    """Optional focus for the comparison, e.g. 'what moved between them?'."""
 
 
-class _Compare(Task[CompareOptions, ImageComparison]):
-    """Compare two or more images in one request."""
+class _Compare(Task[CompareOptions, ImageComparison], name="compare", tool="gemini_compare_images"):
+    """Compare two or more images: a short summary, then what differs (objects added,
+    removed, moved or changed) and what they share. Pass the images by reference (image
+    ids like 'img_1', URLs or Files API names), in order."""
 
-    name = "compare"
-    options = CompareOptions
-    result = ImageComparison
     min_images = 2
     max_images = None
     text_option = "prompt"
-    tool_name = "gemini_compare_images"
-    tool_description = (
-        "Compare two or more images: a short summary, then what differs (objects added, "
-        "removed, moved or changed) and what they share. Pass the images by reference "
-        "(image ids like 'img_1', URLs or Files API names), in order."
-    )
     tool_images_help = "Two or more image references, in order. "
 
-    def build(
-        self, images: Sequence[PreparedImage], options: CompareOptions, context: TaskContext
-    ) -> VisionRequest:
-        return build_request(images, prompt=options.prompt, prompts=context.prompts)
+    def build(self, call: TaskCall[CompareOptions]) -> VisionRequest:
+        return build_request(call.images, prompt=call.options.prompt, prompts=call.context.prompts)
 
-    def parse(
-        self,
-        response: VisionResponse,
-        images: Sequence[PreparedImage],
-        options: CompareOptions,
-        context: TaskContext,
-    ) -> ImageComparison:
+    def parse(self, response: VisionResponse, call: TaskCall[CompareOptions]) -> ImageComparison:
         return parse_response(response)
 
     def tool_text(self, result: ImageComparison) -> str:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from langchain_gemini_vision._transport.base import VisionRequest, VisionResponse
 from langchain_gemini_vision.errors import ImageInputError
@@ -14,7 +12,7 @@ from langchain_gemini_vision.parsing import DEFAULT_MAX_ITEMS, parse_detections
 from langchain_gemini_vision.prompts import DEFAULT_PROMPTS, Prompts, detection_schema
 from langchain_gemini_vision.results import DetectionResult
 
-from .task import Task, TaskContext
+from .task import Task, TaskCall, TaskOptions
 
 __all__ = [
     "DETECT",
@@ -128,70 +126,46 @@ def detection_text(result: DetectionResult) -> str:
     return text
 
 
-class DetectOptions(BaseModel):
+class DetectOptions(TaskOptions):
     """What a detection takes besides its image."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    query: str | None = Field(
-        default=None,
-        description=(
-            "What to detect, e.g. 'every red circle' or 'price tags'. "
-            "Omit to detect all prominent objects."
-        ),
-    )
-    max_objects: int | None = Field(
-        default=None, ge=1, description="Optional cap on the number of objects returned."
-    )
+    query: str | None = None
+    """What to detect, e.g. 'every red circle' or 'price tags'. Omit to detect all
+    prominent objects."""
+    max_objects: int | None = Field(default=None, ge=1)
+    """Optional cap on the number of objects returned."""
 
 
 class DetectToolOptions(DetectOptions):
     """What a model may ask the detection tool for: a bounded cap."""
 
-    max_objects: int | None = Field(
-        default=None,
-        ge=1,
-        le=MAX_TOOL_OBJECTS,
-        description="Optional cap on the number of objects returned.",
-    )
+    max_objects: int | None = Field(default=None, ge=1, le=MAX_TOOL_OBJECTS)
+    """Optional cap on the number of objects returned."""
 
 
-class _Detect(Task[DetectOptions, DetectionResult]):
-    """Find objects and their boxes (pixels of the original image)."""
+class _Detect(Task[DetectOptions, DetectionResult], name="detect", tool="gemini_detect_objects"):
+    """Find objects in an image and return each one's label and bounding box in pixels
+    (x_min, y_min, x_max, y_max). Use it to count, locate or list objects. Pass the
+    image by reference (an image id like 'img_1', a URL or a Files API name)."""
 
-    name = "detect"
-    options = DetectOptions
-    result = DetectionResult
     needs_pixels = True
     text_option = "query"
-    tool_name = "gemini_detect_objects"
-    tool_description = (
-        "Find objects in an image and return each one's label and bounding box in pixels "
-        "(x_min, y_min, x_max, y_max). Use it to count, locate or list objects. Pass the "
-        "image by reference (an image id like 'img_1', a URL or a Files API name)."
-    )
     tool_options = DetectToolOptions
     annotates = True
 
-    def build(
-        self, images: Sequence[PreparedImage], options: DetectOptions, context: TaskContext
-    ) -> VisionRequest:
+    def build(self, call: TaskCall[DetectOptions]) -> VisionRequest:
+        options, prompts = call.options, call.context.prompts
         return build_request(
-            images[0], query=options.query, max_objects=options.max_objects, prompts=context.prompts
+            call.images[0], query=options.query, max_objects=options.max_objects, prompts=prompts
         )
 
-    def parse(
-        self,
-        response: VisionResponse,
-        images: Sequence[PreparedImage],
-        options: DetectOptions,
-        context: TaskContext,
-    ) -> DetectionResult:
+    def parse(self, response: VisionResponse, call: TaskCall[DetectOptions]) -> DetectionResult:
+        context = call.context
         return parse_response(
             response,
-            images[0],
+            call.images[0],
             mask_threshold=context.mask_threshold,
-            max_objects=options.max_objects,
+            max_objects=call.options.max_objects,
             max_items=context.max_detection_items,
             max_mask_bytes=context.max_mask_bytes,
         )

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
 
 from langchain_gemini_vision._transport.base import VisionRequest, VisionResponse
 from langchain_gemini_vision.images import PreparedImage
@@ -15,7 +13,7 @@ from langchain_gemini_vision.prompts import DEFAULT_PROMPTS, Prompts, segmentati
 from langchain_gemini_vision.results import DetectionResult
 
 from . import detect
-from .task import Task, TaskContext
+from .task import Task, TaskCall, TaskContext, TaskOptions
 
 __all__ = ["NO_MASKS_WARNING", "SEGMENT", "SegmentOptions", "build_request", "parse_response"]
 
@@ -67,58 +65,45 @@ def parse_response(
     return result
 
 
-class SegmentOptions(BaseModel):
+class SegmentOptions(TaskOptions):
     """What a segmentation takes besides its image."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    query: str | None = Field(
-        default=None,
-        description="What to segment, e.g. 'the cars'. Omit to segment all prominent objects.",
-    )
+    query: str | None = None
+    """What to segment, e.g. 'the cars'. Omit to segment all prominent objects."""
 
 
-class _Segment(Task[SegmentOptions, DetectionResult]):
-    """Find objects with their masks (PNG maps or polygons, as the model gives them)."""
+class _Segment(
+    Task[SegmentOptions, DetectionResult], name="segment", tool="gemini_segment_objects"
+):
+    """Outline objects in an image: each one's label, bounding box in pixels and
+    segmentation mask. Use it when the exact shape or area of objects matters. Pass the
+    image by reference (an image id like 'img_1', a URL or a Files API name)."""
 
-    name = "segment"
-    options = SegmentOptions
-    result = DetectionResult
     needs_pixels = True
     text_option = "query"
-    tool_name = "gemini_segment_objects"
-    tool_description = (
-        "Outline objects in an image: each one's label, bounding box in pixels and "
-        "segmentation mask. Use it when the exact shape or area of objects matters. Pass "
-        "the image by reference (an image id like 'img_1', a URL or a Files API name)."
-    )
     annotates = True
 
-    def build(
-        self, images: Sequence[PreparedImage], options: SegmentOptions, context: TaskContext
-    ) -> VisionRequest:
+    def build(self, call: TaskCall[SegmentOptions]) -> VisionRequest:
+        query, context = call.options.query, call.context
         return build_request(
-            images[0], query=options.query, profile=context.profile, prompts=context.prompts
+            call.images[0], query=query, profile=context.profile, prompts=context.prompts
         )
 
-    def parse(
-        self,
-        response: VisionResponse,
-        images: Sequence[PreparedImage],
-        options: SegmentOptions,
-        context: TaskContext,
-    ) -> DetectionResult:
-        return parse_response(
-            response,
-            images[0],
-            profile=context.profile,
-            mask_threshold=context.mask_threshold,
-            max_items=context.max_detection_items,
-            max_mask_bytes=context.max_mask_bytes,
-        )
+    def parse(self, response: VisionResponse, call: TaskCall[SegmentOptions]) -> DetectionResult:
+        return parse_response(response, call.images[0], **_bounds(call.context))
 
     def tool_text(self, result: DetectionResult) -> str:
         return detect.detection_text(result)
+
+
+def _bounds(context: TaskContext) -> dict[str, Any]:
+    """What segmentation parsing takes from the client."""
+    return {
+        "profile": context.profile,
+        "mask_threshold": context.mask_threshold,
+        "max_items": context.max_detection_items,
+        "max_mask_bytes": context.max_mask_bytes,
+    }
 
 
 SEGMENT = _Segment()

@@ -12,11 +12,12 @@ task's result, with what the client lends it (:class:`TaskContext`).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, get_args, get_origin
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from langchain_gemini_vision._transport.base import VisionRequest, VisionResponse
 from langchain_gemini_vision.errors import ImageInputError
@@ -27,7 +28,7 @@ from langchain_gemini_vision.profiles import ModelProfile
 from langchain_gemini_vision.prompts import Prompts
 from langchain_gemini_vision.settings import accepted_names, check_arguments
 
-__all__ = ["OptionsT", "ResultT", "Task", "TaskContext"]
+__all__ = ["OptionsT", "ResultT", "Task", "TaskCall", "TaskContext", "TaskOptions"]
 
 OptionsT = TypeVar("OptionsT", bound=BaseModel)
 ResultT = TypeVar("ResultT", bound=BaseModel)
@@ -46,11 +47,34 @@ class TaskContext:
     max_mask_bytes: int = DEFAULT_MAX_MASK_BYTES
 
 
+@dataclass(frozen=True)
+class TaskCall(Generic[OptionsT]):
+    """One call of a task: its prepared images, its validated options, the client's context."""
+
+    images: Sequence[PreparedImage]
+    options: OptionsT
+    context: TaskContext
+
+
+class TaskOptions(BaseModel):
+    """The base of a task's options model: frozen, strict about names, each field's
+    docstring its description (what the task's tool shows the model)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
 class Task(Generic[OptionsT, ResultT]):
     """One vision task, and what every layer needs to offer it.
 
-    A task module defines a subclass with these class attributes, its :meth:`build`
-    and :meth:`parse` (and :meth:`tool_text` for its tool), and exports one instance;
+    A task module defines a subclass of ``Task[ItsOptions, ItsResult]`` (the two
+    types are its :attr:`options` and :attr:`result`), names it and its tool in the
+    class statement, describes it for the model in its docstring, writes :meth:`build`
+    and :meth:`parse`, and exports one instance::
+
+        class _Detect(Task[DetectOptions, DetectionResult], name="detect",
+                      tool="gemini_detect_objects"):
+            \"\"\"Find objects in an image ... (the tool's description).\"\"\"
+
     :func:`~langchain_gemini_vision.tasks.register_task` makes it a client method, a
     Runnable, a Tool and a batch item.
     """
@@ -73,7 +97,7 @@ class Task(Generic[OptionsT, ResultT]):
     tool_name: str | None = None
     """The agent tool's name (``None``: no tool)."""
     tool_description: str = ""
-    """What the tool tells the model it does."""
+    """What the tool tells the model it does (by default the task's docstring)."""
     tool_options: type[BaseModel] | None = None
     """The options a model may set through the tool (``None``: all of :attr:`options`);
     the others are the tool owner's."""
@@ -82,19 +106,26 @@ class Task(Generic[OptionsT, ResultT]):
     annotates: bool = False
     """Its result can be drawn on the image (``return_annotated_image`` on its tool)."""
 
-    def build(
-        self, images: Sequence[PreparedImage], options: OptionsT, context: TaskContext
-    ) -> VisionRequest:
-        """The request for these images and options."""
+    def __init_subclass__(
+        cls, *, name: str | None = None, tool: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in getattr(cls, "__orig_bases__", ()):
+            types = get_args(base) if get_origin(base) is Task else ()
+            if len(types) == 2 and all(isinstance(t, type) for t in types):
+                cls.options, cls.result = types
+        if name is not None:
+            cls.name = name
+        if tool is not None:
+            cls.tool_name = tool
+        if cls.tool_name and not cls.tool_description and cls.__doc__:
+            cls.tool_description = " ".join(inspect.cleandoc(cls.__doc__).split())
+
+    def build(self, call: TaskCall[OptionsT]) -> VisionRequest:
+        """The request for this call's images and options."""
         raise NotImplementedError
 
-    def parse(
-        self,
-        response: VisionResponse,
-        images: Sequence[PreparedImage],
-        options: OptionsT,
-        context: TaskContext,
-    ) -> ResultT:
+    def parse(self, response: VisionResponse, call: TaskCall[OptionsT]) -> ResultT:
         """The result in Gemini's answer; ``OutputParsingError`` when it holds none."""
         raise NotImplementedError
 

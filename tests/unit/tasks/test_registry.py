@@ -2,30 +2,30 @@
 (issue 17 item 1), with no other module edited.
 
 ``CountTask`` below is the whole of a new task: its options model, its result, how it
-asks (``build``) and how it reads the answer (``parse``), its tool's name and the text
-the model gets back. Registering it is all it takes.
+asks (``build``) and how it reads the answer (``parse``), its tool's name, description
+(its docstring) and the text the model gets back. Registering it is all it takes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from langchain_core.messages import ToolMessage
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 from langchain_gemini_vision import GeminiVisionClient, ImageStore
 from langchain_gemini_vision._transport.base import VisionRequest, VisionResponse
 from langchain_gemini_vision.batch import BatchItem, BatchSettings, VisionBatch
 from langchain_gemini_vision.errors import UnknownArgumentError
-from langchain_gemini_vision.images import PreparedImage
 from langchain_gemini_vision.parsing import parse_json_answer
 from langchain_gemini_vision.runnables import GeminiVisionRunnable
 from langchain_gemini_vision.tasks import (
     Task,
-    TaskContext,
+    TaskCall,
+    TaskOptions,
     get_task,
     register_task,
     task_names,
@@ -37,21 +37,18 @@ from langchain_gemini_vision.toolkit import GeminiVisionToolkit
 from langchain_gemini_vision.tools import GeminiVisionTool
 from langchain_gemini_vision.usage import Usage
 
-COUNT_SCHEMA = {
+SCHEMA = {
     "type": "object",
     "properties": {"count": {"type": "integer"}},
     "required": ["count"],
 }
 
 
-class CountOptions(BaseModel):
+class CountOptions(TaskOptions):
     """What the count task takes besides its image."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    shape: str | None = Field(
-        default=None, description="Which shape to count, e.g. 'circle'; every object if omitted."
-    )
+    shape: str | None = None
+    """Which shape to count, e.g. 'circle'; every object if omitted."""
 
 
 class Count(BaseModel):
@@ -62,34 +59,19 @@ class Count(BaseModel):
     usage: Usage = Usage()
 
 
-class CountTask(Task[CountOptions, Count]):
-    """Count objects (optionally of one shape): a task only this test knows."""
+class CountTask(Task[CountOptions, Count], name="count", tool="gemini_count_objects"):
+    """Count the objects in an image, optionally only those of one shape."""
 
-    name = "count"
-    options = CountOptions
-    result = Count
     text_option = "shape"
-    tool_name = "gemini_count_objects"
-    tool_description = "Count the objects in an image, optionally only those of one shape."
 
-    def build(
-        self, images: Sequence[PreparedImage], options: CountOptions, context: TaskContext
-    ) -> VisionRequest:
-        what = f"{options.shape}s" if options.shape else "objects"
+    def build(self, call: TaskCall[CountOptions]) -> VisionRequest:
+        what = f"{call.options.shape}s" if call.options.shape else "objects"
         return VisionRequest(
-            prompt=f"How many {what} are there?",
-            images=tuple(images),
-            response_schema=COUNT_SCHEMA,
+            prompt=f"How many {what} are there?", images=tuple(call.images), response_schema=SCHEMA
         )
 
-    def parse(
-        self,
-        response: VisionResponse,
-        images: Sequence[PreparedImage],
-        options: CountOptions,
-        context: TaskContext,
-    ) -> Count:
-        data = parse_json_answer(response.text, COUNT_SCHEMA)
+    def parse(self, response: VisionResponse, call: TaskCall[CountOptions]) -> Count:
+        data = parse_json_answer(response.text, SCHEMA)
         return Count(count=int(data["count"]), model=response.model, usage=response.usage)
 
     def tool_text(self, result: Count) -> str:
@@ -155,7 +137,7 @@ async def test_a_registered_task_is_a_tool(count_task: CountTask, settings: dict
     image_id = store.add(SCENE.data)
     tool = GeminiVisionTool.for_task("count")(**settings, image_store=store)
     assert tool.name == "gemini_count_objects"
-    assert tool.description == CountTask.tool_description
+    assert tool.description == (CountTask.__doc__ or "").strip()  # the task's docstring
     properties = tool.tool_call_schema.model_json_schema()["properties"]  # type: ignore[union-attr]
     assert set(properties) == {"image", "shape"}
     assert properties["shape"]["description"].startswith("Which shape to count")
