@@ -89,6 +89,7 @@ from langchain_gemini_vision.tasks import (
     TaskContext,
     find_task,
     get_task,
+    reserve_names,
 )
 from langchain_gemini_vision.usage import Usage
 
@@ -791,6 +792,9 @@ class GeminiVisionClient:
     def redact(self, text: str) -> str:
         """``text`` with this client's key (and anything key-shaped) masked."""
         return redact(text, self._api_key.get_secret_value() if self._api_key else None)
+
+
+reserve_names(dir(GeminiVisionClient), "GeminiVisionClient")
 
 
 def _kept(outcome: Outcome[Any, M]) -> M | GeminiVisionError:

@@ -57,7 +57,6 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import aclosing, closing
-from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any, Literal
 
@@ -65,6 +64,11 @@ from langchain_core.document_loaders import BaseLoader
 from langchain_core.documents import Document
 
 from langchain_gemini_vision._concurrency import Outcome, aordered_map, ordered_map
+from langchain_gemini_vision._load_failures import (
+    LoaderFailure,
+    failure_document,
+    partial_load_error,
+)
 from langchain_gemini_vision.client import ConcurrencyScope, GeminiVisionClient
 from langchain_gemini_vision.errors import ConfigurationError, GeminiVisionError, PartialLoadError
 from langchain_gemini_vision.images import PreparedImage
@@ -91,36 +95,6 @@ IMAGE_SUFFIXES = frozenset(
     {".png", ".jpg", ".jpeg", ".webp", ".heic", ".heif", ".gif", ".bmp", ".tif", ".tiff"}
 )
 """File suffixes a folder is scanned for (case-insensitive)."""
-
-
-@dataclass(frozen=True)
-class LoaderFailure:
-    """One image that did not become a document.
-
-    Attributes:
-        source: The printable source (path, URL, or ``"<bytes #n>"``).
-        error: What went wrong.
-    """
-
-    source: str
-    error: GeminiVisionError
-
-
-def failure_document(source: str, error: GeminiVisionError) -> Document:
-    """The stand-in ``Document`` of ``on_error="include"``: empty text, the error in metadata."""
-    return Document(
-        page_content="", metadata={"source": source, "error": f"{type(error).__name__}: {error}"}
-    )
-
-
-def partial_load_error(
-    failures: list[LoaderFailure], total: int, documents: list[Document] | None = None
-) -> PartialLoadError:
-    """The error of ``on_error="raise"``: every failure listed (the first 20 by name)."""
-    listing = "; ".join(f"{f.source}: {f.error}" for f in failures[:20])
-    more = f" (and {len(failures) - 20} more)" if len(failures) > 20 else ""
-    msg = f"{len(failures)} of {total} image(s) failed to load: {listing}{more}"
-    return PartialLoadError(msg, documents=documents or [], failures=failures)
 
 
 class GeminiImageLoader(BaseLoader):
@@ -423,7 +397,6 @@ class GeminiImageLoader(BaseLoader):
         """Images in flight (and held) at once, and what each one's loading shares."""
         window = self.max_concurrency
         return window, _Loading(self, self.client.concurrency(window))
-
 
 
 class _Loading:

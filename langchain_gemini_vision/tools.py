@@ -289,35 +289,23 @@ class GeminiVisionTool(ReferenceDirs, ClientOwner, BaseTool):
         built_in = _BUILT_IN.get(spec.name)
         return built_in if built_in is not None and built_in.task is spec else _tool_for(spec)
 
-    def _run(
-        self,
-        run_manager: CallbackManagerForToolRun | None = None,
-        runtime: Any = None,
-        **arguments: Any,
-    ) -> tuple[Any, dict[str, Any]]:
+    def _run(self, run_manager: _SyncRun = None, runtime: Any = None, **given: Any) -> _Answer:
         try:
-            references = _references(arguments)
-            pixels = self.task.needs_pixels
-            sources = [self._resolve(ref, runtime, need_pixels=pixels) for ref in references]
-            result = self._runnable().invoke(
-                {"images": sources, **arguments}, self._child_config(run_manager)
-            )
+            refs, pixels = _references(given), self.task.needs_pixels
+            sources = [self._resolve(ref, runtime, need_pixels=pixels) for ref in refs]
+            result = self._runnable().invoke({"images": sources, **given}, _child(run_manager))
         except _RECOVERABLE as error:
             raise self._tool_error(error) from error
         return self._content(result, sources), _artifact(result)
 
     async def _arun(
-        self,
-        run_manager: AsyncCallbackManagerForToolRun | None = None,
-        runtime: Any = None,
-        **arguments: Any,
-    ) -> tuple[Any, dict[str, Any]]:
+        self, run_manager: _AsyncRun = None, runtime: Any = None, **given: Any
+    ) -> _Answer:
         try:
-            references = _references(arguments)
-            pixels = self.task.needs_pixels
-            sources = [await self._aresolve(ref, runtime, need_pixels=pixels) for ref in references]
+            refs, pixels = _references(given), self.task.needs_pixels
+            sources = [await self._aresolve(ref, runtime, need_pixels=pixels) for ref in refs]
             result = await self._runnable().ainvoke(
-                {"images": sources, **arguments}, self._child_config(run_manager)
+                {"images": sources, **given}, _child(run_manager)
             )
         except _RECOVERABLE as error:
             raise self._tool_error(error) from error
@@ -449,10 +437,16 @@ class GeminiVisionTool(ReferenceDirs, ClientOwner, BaseTool):
             text += " (a temporary failure; try again later or go on without this tool)"
         return ToolException(f"{type(error).__name__}: {text}")
 
-    def _child_config(
-        self, run_manager: CallbackManagerForToolRun | AsyncCallbackManagerForToolRun | None
-    ) -> RunnableConfig:
-        return {"callbacks": run_manager.get_child()} if run_manager is not None else {}
+
+_SyncRun = CallbackManagerForToolRun | None
+_AsyncRun = AsyncCallbackManagerForToolRun | None
+_Answer = tuple[Any, dict[str, Any]]
+"""The model's content and the typed result as JSON-ready data (the artifact)."""
+
+
+def _child(run_manager: _SyncRun | _AsyncRun) -> RunnableConfig:
+    """The config that makes the task's run a child of the tool's."""
+    return {"callbacks": run_manager.get_child()} if run_manager is not None else {}
 
 
 def _references(arguments: dict[str, Any]) -> list[str]:

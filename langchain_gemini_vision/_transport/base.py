@@ -32,43 +32,42 @@ class ImagePart(BaseModel):
     resolution: MediaResolution | None = None
 
 
-class VisionRequest(BaseModel):
-    """What a task asks of Gemini.
-
-    The prompt is sent before the images, as the image-understanding guide advises.
-    """
+class _Asked(BaseModel):
+    """What a task asks, on both sides of image resolution."""
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     prompt: str
     """The instruction text."""
-    images: tuple[Any, ...] = ()
-    """`PreparedImage`s, in order; the client resolves them to :class:`ImagePart`s."""
     response_schema: dict[str, Any] | None = None
     """A JSON schema for structured output, or ``None`` for free text."""
     system_instruction: str | None = None
+    max_output_tokens: int | None = None
+    temperature: float | None = None
+
+
+class VisionRequest(_Asked):
+    """What a task asks of Gemini.
+
+    The prompt is sent before the images, as the image-understanding guide advises.
+    """
+
+    images: tuple[Any, ...] = ()
+    """`PreparedImage`s, in order; the client resolves them to :class:`ImagePart`s."""
     thinking: ThinkingIntent | None = None
     """``"low"`` asks the profile to turn thinking down (segmentation, detection)."""
     media_resolution: MediaResolution | None = None
-    max_output_tokens: int | None = None
-    temperature: float | None = None
+    """Per image, over the client's (the profile's when neither is set)."""
 
 
-class WireRequest(BaseModel):
+class WireRequest(_Asked):
     """A :class:`VisionRequest` with every image resolved, ready to serialise."""
 
-    model_config = ConfigDict(frozen=True)
-
     model: str
-    prompt: str
     parts: tuple[ImagePart, ...]
-    response_schema: dict[str, Any] | None = None
-    system_instruction: str | None = None
+    """The images as they go on the wire, each with its media resolution."""
     thinking_level: str | None = None
     thinking_budget: int | None = None
-    media_resolution: MediaResolution | None = None
-    max_output_tokens: int | None = None
-    temperature: float | None = None
     profile: ModelProfile = Field(exclude=True)
 
 

@@ -15,9 +15,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.documents import Document
 
+from langchain_gemini_vision._load_failures import (
+    LoaderFailure,
+    failure_document,
+    partial_load_error,
+)
 from langchain_gemini_vision._text import printable
 from langchain_gemini_vision.errors import BatchJobError
-from langchain_gemini_vision.loaders import LoaderFailure, failure_document, partial_load_error
 from langchain_gemini_vision.results import Caption, DetectionResult
 
 from .items import BatchItem

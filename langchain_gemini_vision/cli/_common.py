@@ -14,6 +14,7 @@ import sys
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any, TextIO
@@ -36,14 +37,13 @@ __all__ = [
     "EXIT_USAGE",
     "NO_KEY_MESSAGE",
     "Api",
+    "ClientOptions",
     "JsonLines",
     "MediaResolutionChoice",
     "UsageProblemError",
-    "client_settings",
     "guard",
     "has_api_key",
     "list_failures",
-    "make_client",
     "say_error",
     "setup_logging",
     "stderr_console",
@@ -84,36 +84,35 @@ class MediaResolutionChoice(str, Enum):
 # --------------------------------------------------------------------------- the client
 
 
-def client_settings(
-    *,
-    api: Api,
-    model: str | None,
-    concurrency: int,
-    media_resolution: MediaResolutionChoice | None,
-    base_url: str | None,
-    allowed_dirs: Sequence[Path] | None = None,
-    **fields: Any,
-) -> GeminiVisionSettings:
-    """The client settings the command-line options give (the key from the environment).
+@dataclass(frozen=True)
+class ClientOptions:
+    """The command-line options a client is built from (the key comes from the environment)."""
 
-    ``--allow-dir`` is ``allowed_dirs``, so interactive runs and batch submissions read
-    local images under the same rule; ``fields`` are other settings by name.
-    """
-    return GeminiVisionSettings.build(
-        owner="gemini-vision",
-        api=api.value,
-        model=model,
-        max_concurrency=concurrency,
-        media_resolution=media_resolution.value if media_resolution is not None else None,
-        base_url=base_url,
-        allowed_dirs=tuple(allowed_dirs) if allowed_dirs else None,
-        **fields,
-    )
+    api: Api = Api.interactions
+    model: str | None = None
+    concurrency: int = 8
+    media_resolution: MediaResolutionChoice | None = None
+    base_url: str | None = None
+    allow_dir: list[Path] | None = None
+    """``--allow-dir``: the client's ``allowed_dirs``, so interactive runs and batch
+    submissions read local images under the same rule."""
 
+    def settings(self, **fields: Any) -> GeminiVisionSettings:
+        """The client settings these options give; ``fields`` are other settings by name."""
+        resolution = self.media_resolution
+        given = {
+            "api": self.api.value,
+            "model": self.model,
+            "max_concurrency": self.concurrency,
+            "media_resolution": resolution.value if resolution is not None else None,
+            "base_url": self.base_url,
+            "allowed_dirs": tuple(self.allow_dir) if self.allow_dir else None,
+        }
+        return GeminiVisionSettings.build(owner="gemini-vision", **{**given, **fields})
 
-def make_client(**options: Any) -> GeminiVisionClient:
-    """A :class:`GeminiVisionClient` built from :func:`client_settings` of ``options``."""
-    return GeminiVisionClient(client_settings(**options))
+    def client(self, **fields: Any) -> GeminiVisionClient:
+        """A client built from :meth:`settings`."""
+        return GeminiVisionClient(self.settings(**fields))
 
 
 def has_api_key() -> bool:

@@ -102,19 +102,18 @@ def _hint(error: BaseException) -> str | None:
             "blocked_url": "Download the image yourself and pass the file.",
             "download_failed": "Check the URL, or download the image and pass the file.",
         }.get(error.reason)
-    if isinstance(error, GeminiVisionAuthError):
-        return "Gemini refused the API key: check GEMINI_API_KEY (or GOOGLE_API_KEY)."
-    if isinstance(error, GeminiVisionRateLimitError):
-        return "Quota or rate limit reached: wait a minute, or lower --concurrency."
-    if isinstance(error, GeminiVisionNotFoundError):
-        return "Check the model name given to --model."
-    if isinstance(error, GeminiVisionConnectionError):
-        return "Check the network connection and --base-url."
-    if isinstance(error, ResponseBlockedError):
-        return "Try another image or prompt."
-    if isinstance(error, OutputParsingError):
-        return "The model's answer could not be read; run again, or try another --model."
-    return None
+    return next((hint for kind, hint in _HINTS.items() if isinstance(error, kind)), None)
+
+
+_HINTS: dict[type[BaseException], str] = {
+    GeminiVisionAuthError: "Gemini refused the API key: check GEMINI_API_KEY (or GOOGLE_API_KEY).",
+    GeminiVisionRateLimitError: "Quota or rate limit reached: wait, or lower --concurrency.",
+    GeminiVisionNotFoundError: "Check the model name given to --model.",
+    GeminiVisionConnectionError: "Check the network connection and --base-url.",
+    ResponseBlockedError: "Try another image or prompt.",
+    OutputParsingError: "The model's answer could not be read; run again, or try another --model.",
+}
+"""What to do about an error, by its class (the first that matches)."""
 
 
 _MIN_SECRET_LENGTH = 12

@@ -36,13 +36,13 @@ from langchain_gemini_vision.cli._common import (
     EXIT_OK,
     NO_KEY_MESSAGE,
     Api,
+    ClientOptions,
     JsonLines,
     MediaResolutionChoice,
     UsageProblemError,
     guard,
     has_api_key,
     list_failures,
-    make_client,
     setup_logging,
     stderr_console,
     summarise,
@@ -168,44 +168,41 @@ PromptOpt = Annotated[
 
 
 @dataclass(frozen=True)
-class Common:
+class Common(ClientOptions):
     """Options every image command takes (see :func:`image_command`)."""
 
-    out: OutOpt = None
-    report: ReportOpt = None
     api: ApiOpt = Api.interactions
     model: ModelOpt = None
     concurrency: ConcurrencyOpt = 8
     media_resolution: MediaResolutionOpt = None
     base_url: BaseUrlOpt = None
     allow_dir: AllowDirOpt = None
+    out: OutOpt = None
+    report: ReportOpt = None
     recursive: RecursiveOpt = False
     debug: DebugOpt = False
     quiet: QuietOpt = False
 
-    def client(self) -> GeminiVisionClient:
+    def client(self, **fields: Any) -> GeminiVisionClient:
         """The client these options give (the key from the environment)."""
         setup_logging(self.debug)
         if not has_api_key():
             raise UsageProblemError(NO_KEY_MESSAGE)
-        return make_client(
-            api=self.api,
-            model=self.model,
-            concurrency=self.concurrency,
-            media_resolution=self.media_resolution,
-            base_url=self.base_url,
-            allowed_dirs=self.allow_dir,
+        return super().client(**fields)
+
+
+_HELP_ORDER = ("out", "report", "api", "model", "concurrency", "media_resolution", "base_url")
+"""Where the common options stand in a command's help, before the others."""
+_HINTS = inspect.get_annotations(Common, eval_str=True)
+_COMMON = sorted(
+    (
+        inspect.Parameter(
+            f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default, annotation=_HINTS[f.name]
         )
-
-
-_COMMON = [
-    inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default, annotation=hint)
-    for f, hint in zip(
-        fields(Common),
-        inspect.get_annotations(Common, eval_str=True).values(),
-        strict=True,
-    )
-]
+        for f in fields(Common)
+    ),
+    key=lambda p: _HELP_ORDER.index(p.name) if p.name in _HELP_ORDER else len(_HELP_ORDER),
+)
 
 
 def image_command(func: Callable[..., None]) -> Callable[..., None]:
@@ -458,17 +455,9 @@ def demo(
 
     with guard(debug):
         setup_logging(debug)
-        code = run_demo(
-            out_dir=out_dir,
-            offline=offline or not has_api_key(),
-            api=api,
-            model=model,
-            concurrency=concurrency,
-            media_resolution=media_resolution,
-            base_url=base_url,
-            debug=debug,
-            quiet=quiet,
-        )
+        options = ClientOptions(api, model, concurrency, media_resolution, base_url)
+        offline = offline or not has_api_key()
+        code = run_demo(out_dir=out_dir, offline=offline, options=options, debug=debug, quiet=quiet)
         raise typer.Exit(code)
 
 
@@ -479,13 +468,7 @@ def _batch_client_for(base_url: str | None) -> Callable[[str], GeminiVisionClien
     def client_for(model: str) -> GeminiVisionClient:
         if not has_api_key():
             raise UsageProblemError(NO_KEY_MESSAGE)
-        return make_client(
-            api=Api.generate_content,
-            model=model or None,
-            concurrency=8,
-            media_resolution=None,
-            base_url=base_url,
-        )
+        return ClientOptions(Api.generate_content, model or None, base_url=base_url).client()
 
     return client_for
 

@@ -19,6 +19,7 @@ the command line all dispatch through it, so a new task is one module and one
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Literal, TypeVar
 
 from . import ask, caption, compare, detect, segment
@@ -48,6 +49,7 @@ __all__ = [
     "find_task",
     "get_task",
     "register_task",
+    "reserve_names",
     "segment",
     "task_names",
     "unregister_task",
@@ -64,6 +66,16 @@ _BUILT_IN = (CAPTION, COMPARE, DETECT, SEGMENT, ASK)
 _REGISTRY: dict[str, Task[Any, Any]] = {task.name: task for task in _BUILT_IN}
 
 
+_RESERVED: dict[str, str] = {}
+"""Names a task may not take, and whose they are (the client reserves its methods)."""
+
+
+def reserve_names(names: Iterable[str], owner: str) -> None:
+    """Keep tasks from taking ``names``, attributes of ``owner`` (``GeminiVisionClient``
+    reserves its own, so ``client.<task>(...)`` never hides one of them)."""
+    _RESERVED.update(dict.fromkeys(names, owner))
+
+
 def register_task(task: AnyTask, *, replace: bool = False) -> AnyTask:
     """Make ``task`` a client method, a Runnable, a Tool and a batch item; returns it.
 
@@ -71,8 +83,6 @@ def register_task(task: AnyTask, *, replace: bool = False) -> AnyTask:
         ValueError: The name is taken (by another task, unless ``replace``; by a
             built-in task; or by a client attribute), or is not a lower-case identifier.
     """
-    from langchain_gemini_vision.client import GeminiVisionClient  # the client imports us
-
     name = getattr(task, "name", "")
     if not (isinstance(name, str) and name.isidentifier() and name == name.lower()):
         msg = f"a task's name must be a lower-case identifier, not {name!r}"
@@ -80,9 +90,9 @@ def register_task(task: AnyTask, *, replace: bool = False) -> AnyTask:
     if name in _REGISTRY and (not replace or _REGISTRY[name] in _BUILT_IN):
         msg = f"task {name!r} is already registered; unregister it first, or pass replace=True"
         raise ValueError(msg)
-    taken = [n for n in (name, "a" + name) if hasattr(GeminiVisionClient, n)]
+    taken = [n for n in (name, "a" + name) if n in _RESERVED]
     if taken and name not in _REGISTRY:
-        msg = f"a task cannot be named {name!r}: GeminiVisionClient.{taken[0]} exists"
+        msg = f"a task cannot be named {name!r}: {_RESERVED[taken[0]]}.{taken[0]} exists"
         raise ValueError(msg)
     _REGISTRY[name] = task
     return task

@@ -1,0 +1,45 @@
+"""An image that did not become a document, and how a load reports it.
+
+The loader (:mod:`.loaders`) and batch-jobs loading (:mod:`.batch.documents`) share
+these, so neither imports the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from langchain_core.documents import Document
+
+from langchain_gemini_vision.errors import GeminiVisionError, PartialLoadError
+
+__all__ = ["LoaderFailure", "failure_document", "partial_load_error"]
+
+
+@dataclass(frozen=True)
+class LoaderFailure:
+    """One image that did not become a document.
+
+    Attributes:
+        source: The printable source (path, URL, or ``"<bytes #n>"``).
+        error: What went wrong.
+    """
+
+    source: str
+    error: GeminiVisionError
+
+
+def failure_document(source: str, error: GeminiVisionError) -> Document:
+    """The stand-in ``Document`` of ``on_error="include"``: empty text, the error in metadata."""
+    return Document(
+        page_content="", metadata={"source": source, "error": f"{type(error).__name__}: {error}"}
+    )
+
+
+def partial_load_error(
+    failures: list[LoaderFailure], total: int, documents: list[Document] | None = None
+) -> PartialLoadError:
+    """The error of ``on_error="raise"``: every failure listed (the first 20 by name)."""
+    listing = "; ".join(f"{f.source}: {f.error}" for f in failures[:20])
+    more = f" (and {len(failures) - 20} more)" if len(failures) > 20 else ""
+    msg = f"{len(failures)} of {total} image(s) failed to load: {listing}{more}"
+    return PartialLoadError(msg, documents=documents or [], failures=failures)
