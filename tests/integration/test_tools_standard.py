@@ -16,11 +16,11 @@ from vcr.serializers import yamlserializer
 
 from langchain_gemini_vision.image_store import ImageStore
 from langchain_gemini_vision.tools import (
+    GeminiAskTool,
     GeminiCaptionTool,
     GeminiCompareTool,
-    GeminiAskTool,
-    GeminiSegmentTool,
     GeminiDetectTool,
+    GeminiSegmentTool,
 )
 from tests.conftest import CASSETTE_ROOT, LIVE
 

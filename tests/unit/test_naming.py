@@ -76,14 +76,14 @@ def test_each_old_name_warns_and_still_works(module: str, old: str, new: str) ->
     assert old not in langchain_gemini_vision.__all__
     assert old not in where.__all__
     with pytest.warns(DeprecationWarning, match=old):
-        exec(f"from langchain_gemini_vision.{module} import {old}", {})  # noqa: S102
+        exec(f"from langchain_gemini_vision.{module} import {old}", {})
 
 
 def test_an_old_runnable_name_builds_a_working_object() -> None:
     from langchain_gemini_vision.testing import MockTransport
 
     mock = MockTransport(lambda _request: '{"caption": "Still works."}')
-    with pytest.warns(DeprecationWarning):
+    with pytest.warns(DeprecationWarning, match="GeminiCaptionRunnable"):
         from langchain_gemini_vision import GeminiImageCaptioner  # type: ignore[attr-defined]
     captioner = GeminiImageCaptioner(api_key="k", transport=mock)
     assert captioner.invoke(make_scene(32, 32, objects=1).data).text == "Still works."

@@ -50,14 +50,16 @@ def test_the_bounds_are_settings_with_the_documented_defaults() -> None:
 @pytest.mark.parametrize("mode", ["sync", "async"])
 async def test_max_decode_bytes_of_the_client_applies_to_its_images(mode: str) -> None:
     client = GeminiVisionClient(api_key="k", max_decode_bytes=100_000)
+    prepare = client.prepare if mode == "sync" else client.aprepare
     with pytest.raises(ImageInputError) as info:
-        if mode == "sync":
-            client.prepare(_bmp(600))
-        else:
-            await client.aprepare(_bmp(600))
+        await _maybe_await(prepare(_bmp(600)))
     assert info.value.reason == "too_large"
     assert "max_decode_bytes=100000" in str(info.value)
     assert GeminiVisionClient(api_key="k").prepare(_bmp(600)).width == 600
+
+
+async def _maybe_await(value: object) -> object:
+    return await value if hasattr(value, "__await__") else value  # type: ignore[misc]
 
 
 def test_each_client_owns_its_decode_budget() -> None:
@@ -89,9 +91,7 @@ def emu() -> Iterator[GeminiEmulator]:
 async def test_max_detection_items_applies_to_interactive_calls(
     emu: GeminiEmulator, api: str
 ) -> None:
-    client = GeminiVisionClient(
-        api_key="k", base_url=emu.base_url, api=api, max_detection_items=2
-    )
+    client = GeminiVisionClient(api_key="k", base_url=emu.base_url, api=api, max_detection_items=2)
     for result in (client.detect(SCENE5.data), await client.adetect(SCENE5.data)):
         assert len(result) == 2
         assert any("kept the first 2 of 5" in w for w in result.warnings)
@@ -105,7 +105,9 @@ def test_max_mask_bytes_applies_to_interactive_calls(emu: GeminiEmulator) -> Non
     assert any("max_mask_bytes" in w for w in result.warnings)
 
 
-def test_the_parsing_bounds_apply_to_batch_job_answers(emu: GeminiEmulator, tmp_path: object) -> None:
+def test_the_parsing_bounds_apply_to_batch_job_answers(
+    emu: GeminiEmulator, tmp_path: object
+) -> None:
     service = batches_of(emu)
     service.polls_per_state = {"PENDING": 1, "RUNNING": 1}
     client = GeminiVisionClient(
@@ -116,7 +118,9 @@ def test_the_parsing_bounds_apply_to_batch_job_answers(emu: GeminiEmulator, tmp_
         max_mask_bytes=1,
     )
     items = [BatchItem.detect(SCENE5.data, key="d"), BatchItem.segment(SCENE5.data, key="s")]
-    with VisionBatch(str(tmp_path), client=client, settings=BatchSettings(poll_interval=0)) as batch:
+    with VisionBatch(
+        str(tmp_path), client=client, settings=BatchSettings(poll_interval=0)
+    ) as batch:
         batch.submit(items)
         batch.wait(progress=False)
         results = {r.key: r.unwrap() for r in batch.results()}

@@ -37,20 +37,20 @@ from langchain_gemini_vision.loaders import GeminiImageLoader
 from langchain_gemini_vision.profiles import profile_for
 from langchain_gemini_vision.results import DetectionResult
 from langchain_gemini_vision.runnables import (
+    GeminiAskRunnable,
     GeminiCaptionRunnable,
     GeminiCompareRunnable,
-    GeminiAskRunnable,
-    GeminiSegmentRunnable,
     GeminiDetectRunnable,
+    GeminiSegmentRunnable,
 )
 from langchain_gemini_vision.testing import GeminiEmulator, Scene
 from langchain_gemini_vision.toolkit import GeminiVisionToolkit
 from langchain_gemini_vision.tools import (
+    GeminiAskTool,
     GeminiCaptionTool,
     GeminiCompareTool,
-    GeminiAskTool,
-    GeminiSegmentTool,
     GeminiDetectTool,
+    GeminiSegmentTool,
 )
 
 SECRET = "AIza" + "SyTHIS-IS-A-SECRET-KEY-0123456789"
@@ -195,18 +195,18 @@ def test_the_readme_settings_table_lists_exactly_the_settings() -> None:
 def _docstring_of(name: str) -> str | None:
     import ast
     import inspect
+    import itertools
 
     from langchain_gemini_vision import settings
 
     tree = ast.parse(inspect.getsource(settings))
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef):
-            body = node.body
-            for statement, following in zip(body, body[1:], strict=False):
+            for statement, following in itertools.pairwise(node.body):
                 target = getattr(statement, "target", None)
-                if isinstance(target, ast.Name) and target.id == name:
-                    if isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant):
-                        return str(following.value.value)
+                named = isinstance(target, ast.Name) and target.id == name
+                if named and isinstance(following, ast.Expr):
+                    return str(getattr(following.value, "value", ""))
     return None
 
 

@@ -20,11 +20,11 @@ from langchain_gemini_vision.client import GeminiVisionClient
 from langchain_gemini_vision.errors import ConfigurationError, ImageInputError
 from langchain_gemini_vision.results import Caption, DetectionResult, ImageComparison, VisualAnswer
 from langchain_gemini_vision.runnables import (
+    GeminiAskRunnable,
     GeminiCaptionRunnable,
     GeminiCompareRunnable,
-    GeminiAskRunnable,
-    GeminiSegmentRunnable,
     GeminiDetectRunnable,
+    GeminiSegmentRunnable,
 )
 from langchain_gemini_vision.testing import GeminiEmulator, Scene, make_scene
 
@@ -103,7 +103,9 @@ def test_captioner_comparer_segmenter_and_qa_return_typed_results(
     # Masks are decoded when the answer carries usable ones; otherwise warnings say why.
     assert all(d.mask is not None for d in segments) or segments.warnings
 
-    answer = GeminiAskRunnable(**settings, question="How many objects are there?").invoke(scene.data)
+    answer = GeminiAskRunnable(**settings, question="How many objects are there?").invoke(
+        scene.data
+    )
     assert isinstance(answer, VisualAnswer)
     assert "3" in answer.text
 

@@ -9,11 +9,11 @@ from langchain_tests.unit_tests import ToolsUnitTests
 
 from langchain_gemini_vision.image_store import ImageStore
 from langchain_gemini_vision.tools import (
+    GeminiAskTool,
     GeminiCaptionTool,
     GeminiCompareTool,
-    GeminiAskTool,
-    GeminiSegmentTool,
     GeminiDetectTool,
+    GeminiSegmentTool,
 )
 
 _ENV: tuple[dict[str, str], dict[str, Any], dict[str, Any]] = (

@@ -13,10 +13,10 @@ from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
 
 from langchain_gemini_vision import (
-    GeminiCaptionTool,
     GeminiAskTool,
-    GeminiSegmentTool,
+    GeminiCaptionTool,
     GeminiDetectTool,
+    GeminiSegmentTool,
     GeminiVisionClient,
     ImageStore,
     RetryPolicy,
@@ -56,9 +56,7 @@ def locked() -> Iterator[GeminiEmulator]:
 async def test_a_wrong_key_raises_instead_of_reaching_the_model(
     locked: GeminiEmulator, store: ImageStore, mode: str
 ) -> None:
-    tool = GeminiCaptionTool(
-        api_key="a-wrong-key", base_url=locked.base_url, image_store=store
-    )
+    tool = GeminiCaptionTool(api_key="a-wrong-key", base_url=locked.base_url, image_store=store)
     with pytest.raises(GeminiVisionAuthError, match="API key not valid"):
         await run(tool, mode, image="img_1")
 

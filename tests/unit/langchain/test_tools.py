@@ -23,11 +23,11 @@ from langchain_gemini_vision.results import Caption, DetectionResult, ImageCompa
 from langchain_gemini_vision.testing import GeminiEmulator, Scene
 from langchain_gemini_vision.toolkit import GeminiVisionToolkit
 from langchain_gemini_vision.tools import (
+    GeminiAskTool,
     GeminiCaptionTool,
     GeminiCompareTool,
-    GeminiAskTool,
-    GeminiSegmentTool,
     GeminiDetectTool,
+    GeminiSegmentTool,
 )
 
 SECRET = "AIza" + "SyTHIS-IS-A-SECRET-KEY-0123456789"
@@ -69,9 +69,7 @@ def test_detection_by_image_id_gives_summary_and_artifact(
     assert result.usage.total_tokens > 0
 
 
-async def test_async_detection_matches_sync(
-    detect_tool: GeminiDetectTool, scene: Scene
-) -> None:
+async def test_async_detection_matches_sync(detect_tool: GeminiDetectTool, scene: Scene) -> None:
     sync, asyn = call(detect_tool, image="img_1"), await acall(detect_tool, image="img_1")
     assert sync.content == asyn.content
     assert len(DetectionResult.model_validate(asyn.artifact)) == len(scene.objects)

@@ -13,8 +13,8 @@ from langchain_core.load import dumpd, dumps
 
 from langchain_gemini_vision import (
     GeminiCaptionRunnable,
-    GeminiDetectTool,
     GeminiDetectRunnable,
+    GeminiDetectTool,
     GeminiVisionClient,
     GeminiVisionError,
     GeminiVisionToolkit,
