@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import functools
-import queue
+import threading
 from collections.abc import (
     AsyncGenerator,
     Awaitable,
@@ -31,9 +30,9 @@ from collections.abc import (
     Iterable,
     Iterator,
 )
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, cast
+from typing import Generic, TypeVar, cast
 
 __all__ = ["Outcome", "aordered_map", "ordered_map"]
 
@@ -57,7 +56,11 @@ class Outcome(Generic[T, R]):
 
 
 class _Window(Generic[T, R]):
-    """Which item starts next, how many run, which outcomes may be handed out."""
+    """Which item runs next, how many run, which outcomes may be handed out.
+
+    Workers take items and record outcomes from their threads (or tasks): each step
+    holds the lock, so the items' iterator is never advanced by two threads at once.
+    """
 
     def __init__(self, items: Iterable[T], limit: int, ahead: int | None) -> None:
         if limit < 1:
@@ -66,49 +69,72 @@ class _Window(Generic[T, R]):
         self._items = iter(items)
         self._limit = limit
         self._ahead = None if ahead is None else max(ahead, limit)
+        self._lock = threading.Lock()
         self._taken = 0  # items taken from the iterable
         self._handed = 0  # outcomes handed out
         self._done: dict[int, Outcome[T, R]] = {}
+        self._closed = False
         self.running = 0
+        self.exhausted = False
 
-    def startable(self) -> Iterator[tuple[int, T]]:
-        """The items that may start now, each counted as running."""
-        while self.running < self._limit and (
-            self._ahead is None or self._taken - self._handed < self._ahead
-        ):
+    def take(self) -> tuple[int, T] | None:
+        """The next item, counted as running, if there is room (and one)."""
+        with self._lock:
+            full = self._ahead is not None and self._taken - self._handed >= self._ahead
+            if self._closed or self.exhausted or self.running >= self._limit or full:
+                return None
             try:
                 item = next(self._items)
             except StopIteration:
-                return
+                self.exhausted = True
+                return None
             self._taken += 1
             self.running += 1
-            yield self._taken - 1, item
+            return self._taken - 1, item
+
+    def startable(self) -> Iterator[tuple[int, T]]:
+        """The items that may start now."""
+        while (taken := self.take()) is not None:
+            yield taken
 
     def finished(self, index: int, outcome: Outcome[T, R]) -> None:
         """Record the outcome of item ``index``."""
-        self.running -= 1
-        self._done[index] = outcome
+        with self._lock:
+            self.running -= 1
+            self._done[index] = outcome
 
-    def ready(self) -> Iterator[Outcome[T, R]]:
+    def ready(self) -> list[Outcome[T, R]]:
         """Outcomes whose every predecessor has been handed out, in input order."""
-        while self._handed in self._done:
-            outcome = self._done.pop(self._handed)
-            self._handed += 1
-            yield outcome
+        with self._lock:
+            out = []
+            while self._handed in self._done:
+                out.append(self._done.pop(self._handed))
+                self._handed += 1
+            return out
+
+    @property
+    def over(self) -> bool:
+        """Nothing runs, nothing is left to take, nothing is left to hand out."""
+        return self.exhausted and not self.running and not self._done
+
+    def close(self) -> None:
+        """Take no more items (an abandoned iteration)."""
+        with self._lock:
+            self._closed = True
 
 
-def _report(
-    put: Callable[[tuple[int, Outcome[Any, Any]]], None],
-    index: int,
-    item: Any,
-    done: Future[Any] | asyncio.Future[Any],
-) -> None:
-    """Done-callback of one call: its outcome to the driver's queue."""
-    if done.cancelled():
-        return
-    error = done.exception()
-    outcome = Outcome(item, error=error) if error is not None else Outcome(item, done.result())
-    put((index, outcome))
+def _outcome(fn: Callable[[T], R], item: T) -> Outcome[T, R]:
+    try:
+        return Outcome(item, fn(item))
+    except Exception as error:
+        return Outcome(item, error=error)
+
+
+async def _aoutcome(fn: Callable[[T], Awaitable[R]], item: T) -> Outcome[T, R]:
+    try:
+        return Outcome(item, await fn(item))
+    except Exception as error:
+        return Outcome(item, error=error)
 
 
 def ordered_map(
@@ -116,40 +142,58 @@ def ordered_map(
 ) -> Generator[Outcome[T, R], None, None]:
     """Call ``fn`` on threads, ``limit`` at a time; outcomes in input order (see above)."""
     window: _Window[T, R] = _Window(items, limit, ahead)
-    finished: queue.SimpleQueue[tuple[int, Outcome[T, R]]] = queue.SimpleQueue()
+    changed = threading.Event()
+
+    def work(taken: tuple[int, T] | None) -> None:  # one thread: items while there is room
+        while taken is not None:
+            window.finished(taken[0], _outcome(fn, taken[1]))
+            changed.set()
+            taken = window.take()
+
     pool = ThreadPoolExecutor(max_workers=limit, thread_name_prefix="lgv")
     try:
         while True:
-            for index, item in window.startable():
-                call = pool.submit(contextvars.copy_context().run, fn, item)
-                call.add_done_callback(functools.partial(_report, finished.put, index, item))
-            if not window.running:
+            for taken in window.startable():
+                pool.submit(contextvars.copy_context().run, work, taken)
+            changed.clear()
+            ready = window.ready()
+            yield from ready
+            if window.over:
                 return
-            window.finished(*finished.get())
-            yield from window.ready()
+            if not ready:  # else room may have freed: start more before waiting
+                changed.wait()
     finally:
+        window.close()
         pool.shutdown(wait=True, cancel_futures=True)
 
 
 async def aordered_map(
     fn: Callable[[T], Awaitable[R]], items: Iterable[T], *, limit: int, ahead: int | None = None
 ) -> AsyncGenerator[Outcome[T, R], None]:
-    """Async twin of :func:`ordered_map`: each call an asyncio task of the running loop."""
+    """Async twin of :func:`ordered_map`: its workers are asyncio tasks of the running loop."""
     window: _Window[T, R] = _Window(items, limit, ahead)
-    finished: asyncio.Queue[tuple[int, Outcome[T, R]]] = asyncio.Queue()
-    tasks: set[asyncio.Future[R]] = set()
+    changed = asyncio.Event()
+
+    async def work(taken: tuple[int, T] | None) -> None:  # one task: items while there is room
+        while taken is not None:
+            window.finished(taken[0], await _aoutcome(fn, taken[1]))
+            changed.set()
+            taken = window.take()
+
+    workers: set[asyncio.Task[None]] = set()
     try:
         while True:
-            for index, item in window.startable():
-                task = asyncio.ensure_future(fn(item))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
-                task.add_done_callback(functools.partial(_report, finished.put_nowait, index, item))
-            if not window.running:
-                return
-            window.finished(*await finished.get())
-            for outcome in window.ready():
+            for taken in window.startable():
+                workers.add(asyncio.ensure_future(work(taken)))
+            changed.clear()
+            ready = window.ready()
+            for outcome in ready:
                 yield outcome
+            if window.over:
+                return
+            if not ready:
+                await changed.wait()
     finally:
-        for running in tasks:
-            running.cancel()
+        window.close()
+        for worker in workers:
+            worker.cancel()

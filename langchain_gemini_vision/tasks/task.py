@@ -12,6 +12,7 @@ task's result, with what the client lends it (:class:`TaskContext`).
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -151,8 +152,25 @@ class Task(Generic[OptionsT, ResultT]):
             UnknownArgumentError: A name the task does not take (a ``TypeError``).
             ValueError: A value it does not take (pydantic's ``ValidationError``).
         """
-        check_arguments(owner, values, accepted_names(self.options))
-        return self.options.model_validate({k: v for k, v in values.items() if v is not None})
+        if not self._accepted.issuperset(values):
+            check_arguments(owner, values, self._accepted)  # raises, naming the closest
+        given = {k: v for k, v in values.items() if v is not None}
+        if not given and self._defaults is not None:
+            return self._defaults  # frozen: one instance serves every call without options
+        return self.options.model_validate(given)
+
+    @functools.cached_property
+    def _defaults(self) -> OptionsT | None:
+        """The options when none is given (``None`` when one is required)."""
+        try:
+            return self.options.model_validate({})
+        except ValueError:
+            return None
+
+    @functools.cached_property
+    def _accepted(self) -> frozenset[str]:
+        """The option names (and aliases) it takes: asked on every call, computed once."""
+        return frozenset(accepted_names(self.options))
 
     def sources(self, images: Any) -> list[Any]:
         """The image sources of one call, counted against what the task takes."""
