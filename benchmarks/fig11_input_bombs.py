@@ -112,7 +112,7 @@ def _tool_calls(path: Path, base_url: str) -> Callable[[], str]:
     """Four parallel detection-tool calls on a URL serving the bomb (set up untimed)."""
     from langchain_core.messages import ToolMessage
 
-    from langchain_gemini_vision import GeminiObjectDetectionTool, GeminiVisionClient
+    from langchain_gemini_vision import GeminiDetectTool, GeminiVisionClient
     from langchain_gemini_vision._url_safety import UrlPolicy
     from langchain_gemini_vision.testing.hostile import serve
 
@@ -123,7 +123,7 @@ def _tool_calls(path: Path, base_url: str) -> Callable[[], str]:
         base_url=base_url,
         url_policy=UrlPolicy(allowed_addresses=frozenset({"127.0.0.1"})),
     )
-    tool = GeminiObjectDetectionTool(client=client)
+    tool = GeminiDetectTool(client=client)
 
     def call(i: int) -> Any:
         return tool.invoke(

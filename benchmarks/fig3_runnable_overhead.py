@@ -1,9 +1,9 @@
-"""Figure 3 (issue 8): ``GeminiObjectDetector.invoke`` vs a raw SDK call with a cookbook parse.
+"""Figure 3 (issue 8): ``GeminiDetectRunnable.invoke`` vs a raw SDK call with a cookbook parse.
 
 Reference: ``client.interactions.create`` with the Gemini cookbook's detection
 prompt, then the cookbook's parse: strip the Markdown fence, ``json.loads``,
 scale each ``box_2d`` ``[ymin, xmin, ymax, xmax]`` (0-1000) by the image's width
-and height. Measured: ``GeminiObjectDetector(client=...).invoke(image)`` (lean
+and height. Measured: ``GeminiDetectRunnable(client=...).invoke(image)`` (lean
 transport, Interactions), which also validates, types and traces the result.
 
 Same image (a 1024x768 PNG scene), same emulator in its own process, no latency.
@@ -23,7 +23,7 @@ from google import genai
 from google.genai import types
 
 from langchain_gemini_vision import GeminiVisionClient
-from langchain_gemini_vision.runnables import GeminiObjectDetector
+from langchain_gemini_vision.runnables import GeminiDetectRunnable
 from langchain_gemini_vision.testing import make_scene
 
 from ._common import (
@@ -92,7 +92,7 @@ def run(sizes: Sizes) -> list[Result]:
             transport="lean",
             model=MODEL,
         )
-        detector = GeminiObjectDetector(client=client)
+        detector = GeminiDetectRunnable(client=client)
         sdk = genai.Client(
             api_key=KEY,
             http_options=types.HttpOptions(

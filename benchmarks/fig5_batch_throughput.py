@@ -1,9 +1,9 @@
 """Figure 5: 1,000 images at 200 ms of latency, 64 in flight, through the LangChain surface.
 
-* ``GeminiObjectDetector(client=...).abatch(images, config={"max_concurrency": 64})``;
+* ``GeminiDetectRunnable(client=...).abatch(images, config={"max_concurrency": 64})``;
 * ``GeminiImageLoader(images, client=..., max_concurrency=64).alazy_load()`` (one
   caption per image);
-* beside them: the sync ``GeminiObjectDetector.batch`` (threads) and a naive
+* beside them: the sync ``GeminiDetectRunnable.batch`` (threads) and a naive
   sequential loop of ``invoke``. The loop would take 1,000 x 0.2 s = 200 s, so it
   runs on a sample of ``batch5_sequential_sample`` images and is extrapolated
   (per-image time x 1,000); its row says so.
@@ -25,7 +25,7 @@ from langchain_core.runnables import RunnableConfig
 
 from langchain_gemini_vision import GeminiVisionClient
 from langchain_gemini_vision.loaders import GeminiImageLoader
-from langchain_gemini_vision.runnables import GeminiObjectDetector
+from langchain_gemini_vision.runnables import GeminiDetectRunnable
 
 from ._common import EmulatorProcess, Result, Sizes, check, load_average, ratio
 from .fig2_async_batch import distinct_scenes
@@ -45,7 +45,7 @@ def run(sizes: Sizes) -> list[Result]:
         client = GeminiVisionClient(
             api_key=KEY, base_url=emulator.base_url, max_concurrency=concurrency
         )
-        detector = GeminiObjectDetector(client=client)
+        detector = GeminiDetectRunnable(client=client)
 
         def measure(name: str, fn: Callable[[], list[Any]], count: int, note: str) -> None:
             load = load_average()[:1]
@@ -71,7 +71,7 @@ def run(sizes: Sizes) -> list[Result]:
         asyncio.run(abatch())
         asyncio.run(alazy())
         measure(
-            "GeminiObjectDetector.abatch",
+            "GeminiDetectRunnable.abatch",
             lambda: asyncio.run(abatch()),
             n,
             "detection, distinct 96x96 PNG scenes",
@@ -83,7 +83,7 @@ def run(sizes: Sizes) -> list[Result]:
             "one caption per image, documents in input order",
         )
         measure(
-            "GeminiObjectDetector.batch (sync, threads)",
+            "GeminiDetectRunnable.batch (sync, threads)",
             lambda: detector.batch(images, config, return_exceptions=True),
             n,
             "detection on a thread pool",
@@ -102,7 +102,7 @@ def run(sizes: Sizes) -> list[Result]:
         scale = n / sizes.batch5_sequential_sample if is_sample else 1.0
         value = wall * scale
         r = ratio(value, ideal)
-        targeted = name in ("GeminiObjectDetector.abatch", "GeminiImageLoader.alazy_load")
+        targeted = name in ("GeminiDetectRunnable.abatch", "GeminiImageLoader.alazy_load")
         results.append(
             Result(
                 figure=f"5 {name}, {n} images" + ("" if is_sample else f" @ {concurrency}"),

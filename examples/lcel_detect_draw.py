@@ -16,14 +16,14 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrou
 
 from langchain_gemini_vision.client import GeminiVisionClient
 from langchain_gemini_vision.results import DetectionResult
-from langchain_gemini_vision.runnables import GeminiObjectDetector
+from langchain_gemini_vision.runnables import GeminiDetectRunnable
 
 
 def build_chain(
     client: GeminiVisionClient | None = None,
 ) -> Runnable[dict[str, Any], dict[str, Any]]:
     """``{"image", "out", "query"?}`` -> ``{"path", "result"}``: detect, draw, save."""
-    detector = GeminiObjectDetector(client=client) if client else GeminiObjectDetector()
+    detector = GeminiDetectRunnable(client=client) if client else GeminiDetectRunnable()
 
     def request(inputs: dict[str, Any]) -> dict[str, Any]:
         return {"image": inputs["image"], "query": inputs.get("query")}

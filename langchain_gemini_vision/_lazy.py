@@ -8,20 +8,30 @@ emulator (seconds of start-up, and a heap every full garbage collection walks).
 from __future__ import annotations
 
 import importlib
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
 
 def lazy_exports(
-    package: str, exports: Mapping[str, str], namespace: dict[str, Any]
+    package: str,
+    exports: Mapping[str, str],
+    namespace: dict[str, Any],
+    *,
+    renamed: Mapping[str, str] | None = None,
 ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """``(__getattr__, __dir__)`` for ``package``, whose ``exports`` map names to modules.
 
     A resolved name is stored in ``namespace`` (the package's globals), so the
-    next access is a plain attribute lookup.
+    next access is a plain attribute lookup. ``renamed`` maps deprecated names to
+    their new ones: each use warns (:func:`deprecated_name`), so none is stored.
     """
+    renamed = renamed or {}
 
     def get_attribute(name: str) -> Any:
+        if name in renamed:
+            deprecated_name(package, name, renamed[name])
+            return get_attribute(renamed[name])
         module = exports.get(name)
         if module is None:
             msg = f"module {package!r} has no attribute {name!r}"
@@ -34,3 +44,28 @@ def lazy_exports(
         return sorted({*namespace, *exports})
 
     return get_attribute, list_names
+
+
+def renamed_names(
+    module: str, renamed: Mapping[str, str], namespace: Mapping[str, Any]
+) -> Callable[[str], Any]:
+    """A module's ``__getattr__`` that still answers to the deprecated ``renamed`` names."""
+
+    def get_attribute(name: str) -> Any:
+        if name not in renamed:
+            msg = f"module {module!r} has no attribute {name!r}"
+            raise AttributeError(msg)
+        deprecated_name(module, name, renamed[name])
+        return namespace[renamed[name]]
+
+    return get_attribute
+
+
+def deprecated_name(module: str, old: str, new: str) -> None:
+    """Warn, at the caller's line, that ``module.old`` is now ``module.new``."""
+    warnings.warn(
+        f"{old} is deprecated, use {new} (the same object; the old name goes in the next "
+        f"minor version): from {module} import {new}",
+        DeprecationWarning,
+        stacklevel=3,
+    )

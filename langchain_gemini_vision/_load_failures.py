@@ -2,7 +2,7 @@
 
 Shared by the loader's interactive mode and its batch mode
 (:func:`~langchain_gemini_vision.batch.caption_documents`), so both report failures
-the same way under ``on_error``.
+the same way under ``on_error``, and neither imports the other.
 """
 
 from __future__ import annotations

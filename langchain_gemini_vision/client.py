@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import threading
@@ -33,32 +34,37 @@ from collections.abc import (
     Iterator,
     Sequence,
 )
+from contextlib import aclosing, closing
 from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from pydantic import BaseModel, SecretStr
 
+from langchain_gemini_vision._concurrency import Outcome, aordered_map, ordered_map
 from langchain_gemini_vision._transport.base import (
     ApiName,
     ImagePart,
+    Transport,
     TransportName,
     VisionRequest,
     VisionResponse,
     WireRequest,
 )
-from langchain_gemini_vision._transport.files import FileCache
+from langchain_gemini_vision._transport.files import CachedFile, FileCache
 from langchain_gemini_vision._transport.lean import LeanTransport, check_base_url
 from langchain_gemini_vision._transport.retry import (
     RetryPolicy,
     acall_with_retries,
     call_with_retries,
 )
+from langchain_gemini_vision.decode_budget import DecodeBudget
 from langchain_gemini_vision.errors import (
     ConfigurationError,
     GeminiVisionAuthError,
     GeminiVisionError,
     GeminiVisionNotFoundError,
+    ImageInputError,
     redact,
 )
 from langchain_gemini_vision.images import (
@@ -75,12 +81,24 @@ from langchain_gemini_vision.settings import (
     env_base_url,
     key_from_env,
 )
+from langchain_gemini_vision.tasks import (
+    ASK,
+    CAPTION,
+    COMPARE,
+    DETECT,
+    SEGMENT,
+    Task,
+    TaskCall,
+    TaskContext,
+    find_task,
+    get_task,
+    reserve_names,
+)
 from langchain_gemini_vision.usage import Usage
 
 if TYPE_CHECKING:
     from google import genai
 
-    from langchain_gemini_vision._transport.sdk import SdkTransport
     from langchain_gemini_vision.results import (
         Caption,
         DetectionResult,
@@ -94,6 +112,7 @@ logger = logging.getLogger("langchain_gemini_vision")
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R", bound=BaseModel)
 
 _INLINE_PREPARE_BYTES = 64 * 1024
 """In-memory images up to this size are prepared on the event loop (see ``aprepare``)."""
@@ -150,7 +169,7 @@ class ConcurrencyScope:
 
 
 _FIXED_ATTRIBUTES = frozenset(
-    {*GeminiVisionSettings.model_fields, "settings", "transport_name", "files"}
+    {*GeminiVisionSettings.model_fields, "settings", "transport_name", "files", "decode_budget"}
 )
 """What a client is built from: set once, in ``__init__``."""
 
@@ -208,7 +227,9 @@ class GeminiVisionClient:
         self.api_version = settings.api_version
 
         self._api_key: SecretStr | None = settings.api_key or key_from_env()
-        if genai_client is None and not use_vertex and self._api_key is None:
+        chosen = settings.transport
+        given = None if chosen is None or isinstance(chosen, str) else chosen
+        if genai_client is None and not use_vertex and self._api_key is None and given is None:
             msg = (
                 "No Gemini API key: set GOOGLE_API_KEY or GEMINI_API_KEY, pass api_key=..., "
                 "or use Vertex AI with vertexai=True, project=... and location=..."
@@ -220,36 +241,44 @@ class GeminiVisionClient:
         self._genai: genai.Client | None = genai_client
         self._genai_settings = (use_vertex, project, location)
         self._genai_lock = threading.Lock()
-        transport = settings.transport
-        if transport is None:
-            # A genai.Client passed in carries its own settings: use it, as documented.
-            lean = self._api_key is not None and not use_vertex and genai_client is None
-            transport = "lean" if lean else "sdk"
-        if transport == "lean" and (self._api_key is None or use_vertex):
-            msg = "transport='lean' needs an API key (Vertex AI goes through transport='sdk')"
-            raise ConfigurationError(msg)
-        self.transport_name: TransportName = transport
-        self._transport: LeanTransport | SdkTransport
-        if transport == "lean":
-            assert self._api_key is not None  # checked just above
-            self._transport = LeanTransport(
-                api_key=self._api_key,
-                base_url=self.base_url,
-                api_version=self.api_version,
-                timeout=self.timeout,
-                # The slots bound requests in flight, and a batch may ask for more than
-                # max_concurrency: the pool adds no second, lower bound.
-                max_connections=None,
-            )
-        else:
-            from langchain_gemini_vision._transport.sdk import SdkTransport
-
-            self._transport = SdkTransport(self.genai_client, secret=self._api_key)
+        self.transport: Transport = given or self._named_transport(
+            cast("TransportName | None", chosen),
+            use_vertex=use_vertex,
+            genai_given=genai_client is not None,
+        )
+        """What carries the calls (see :class:`~._transport.base.Transport`)."""
+        self.transport_name: str = self.transport.name
+        self.decode_budget = DecodeBudget(settings.decode_budget_bytes)
+        """What this client's concurrent decodes may hold at once (``decode_budget_bytes``)."""
         self.files = FileCache(lambda: self.genai_client, retry=self.retry, secret=self._api_key)
         self._usage = Usage()
         self._usage_lock = threading.Lock()
         self._own_slots = _Slots(self.max_concurrency)
         self._built = True
+
+    def _named_transport(
+        self, name: TransportName | None, *, use_vertex: bool, genai_given: bool
+    ) -> Transport:
+        if name is None:
+            # A genai.Client passed in carries its own settings: use it, as documented.
+            lean = self._api_key is not None and not use_vertex and not genai_given
+            name = "lean" if lean else "sdk"
+        if name == "sdk":
+            from langchain_gemini_vision._transport.sdk import SdkTransport
+
+            return SdkTransport(self.genai_client, secret=self._api_key)
+        if self._api_key is None or use_vertex:
+            msg = "transport='lean' needs an API key (Vertex AI goes through transport='sdk')"
+            raise ConfigurationError(msg)
+        return LeanTransport(
+            api_key=self._api_key,
+            base_url=self.base_url,
+            api_version=self.api_version,
+            timeout=self.timeout,
+            # The slots bound requests in flight, and a batch may ask for more than
+            # max_concurrency: the pool adds no second, lower bound.
+            max_connections=None,
+        )
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in _FIXED_ATTRIBUTES and self.__dict__.get("_built"):
@@ -323,10 +352,6 @@ class GeminiVisionClient:
         """Tokens used by every call this client has made."""
         return self._usage
 
-    def _add_usage(self, usage: Usage) -> None:
-        with self._usage_lock:
-            self._usage = self._usage + usage
-
     # ------------------------------------------------------------------ images
 
     def _load_options(self, allowed_dirs: Sequence[str | Path] | None) -> dict[str, Any]:
@@ -336,6 +361,8 @@ class GeminiVisionClient:
             "max_pixels": self.max_pixels,
             "url_policy": self.url_policy,
             "inline_limit_bytes": self._inline_limit(),
+            "max_decode_bytes": self.settings.max_decode_bytes,
+            "decode_budget": self.decode_budget,
         }
 
     def prepare(
@@ -372,19 +399,32 @@ class GeminiVisionClient:
             return self.prepare(source, fetch=fetch, allowed_dirs=allowed_dirs)
         return await aload_image(source, fetch=fetch, **self._load_options(allowed_dirs))
 
-    def prepare_many(self, sources: Iterable[Any]) -> list[PreparedImage]:
+    def prepare_many(self, sources: Iterable[Any], *, fetch: bool = False) -> list[PreparedImage]:
         """Load several images for one request (at most 3,600)."""
         items = list(sources)
         if len(items) > MAX_IMAGES_PER_REQUEST:
-            from langchain_gemini_vision.errors import ImageInputError
-
             raise ImageInputError(
                 f"{len(items)} images",
                 "too_many_images",
                 f"Gemini accepts at most {MAX_IMAGES_PER_REQUEST} images per request; "
                 "split them over several calls.",
             )
-        return [self.prepare(item) for item in items]
+        return [self.prepare(item, fetch=fetch) for item in items]
+
+    def prepare_for(self, task: Task[Any, Any], images: Any) -> list[PreparedImage]:
+        """The images of one call of ``task``, counted and loaded as it needs them
+        (downloaded and measured when it maps answers to pixels)."""
+        sources = task.sources(images)
+        if task.single:
+            return [self.prepare(sources[0], fetch=task.needs_pixels)]
+        return self.prepare_many(sources, fetch=task.needs_pixels)
+
+    async def aprepare_for(self, task: Task[Any, Any], images: Any) -> list[PreparedImage]:
+        """Async :meth:`prepare_for`."""
+        sources = task.sources(images)
+        if task.single:
+            return [await self.aprepare(sources[0], fetch=task.needs_pixels)]
+        return await asyncio.to_thread(self.prepare_many, sources, fetch=task.needs_pixels)
 
     def _inline_limit(self) -> int:
         return self.inline_limit_bytes or self.profile.inline_limit_bytes
@@ -394,52 +434,52 @@ class GeminiVisionClient:
             return self.prepare_many(images)  # raises with the right message
         return fit_inline_budget(list(images), self._inline_limit())
 
-    def _image_part(self, image: PreparedImage, resolution: MediaResolution | None) -> ImagePart:
-        """An image that needs no network call to reference."""
+    @staticmethod
+    def _part(
+        image: PreparedImage, resolution: MediaResolution | None, cached: CachedFile | None
+    ) -> ImagePart:
+        """How ``image`` goes on the wire: its Files API file when it has one."""
+        if cached is not None:
+            return ImagePart(mime_type=cached.mime_type, uri=cached.uri, resolution=resolution)
         return ImagePart(
             mime_type=image.mime_type,
-            data_base64=image.base64_data if image.transport == "inline" else None,
-            uri=image.uri if image.transport == "uri" else None,
+            data_base64=image.base64_data if image.placement == "inline" else None,
+            uri=image.uri if image.placement == "uri" else None,
             resolution=resolution,
         )
 
-    def _resolve_parts(
-        self, images: Sequence[PreparedImage], resolution: MediaResolution | None
-    ) -> list[ImagePart]:
-        parts = []
-        for image in self._plan(images):
-            if image.transport == "files_api":
-                cached = self.files.resolve_name(image.file_name or image.uri or "")
-                parts.append(
-                    ImagePart(mime_type=cached.mime_type, uri=cached.uri, resolution=resolution)
-                )
-            elif image.transport == "inline" and image.needs_upload:
-                cached = self.files.upload(*_upload_args(image))
-                parts.append(
-                    ImagePart(mime_type=cached.mime_type, uri=cached.uri, resolution=resolution)
-                )
-            else:
-                parts.append(self._image_part(image, resolution))
-        return parts
+    def _file_of(self, image: PreparedImage) -> CachedFile | None:
+        """The Files API file ``image`` goes as (looked up or uploaded), if any."""
+        if image.placement == "files_api":
+            return self.files.resolve_name(image.file_name or image.uri or "")
+        return self.files.upload(*_upload_args(image)) if _needs_upload(image) else None
 
-    async def _aresolve_parts(
-        self, images: Sequence[PreparedImage], resolution: MediaResolution | None
-    ) -> list[ImagePart]:
-        planned = self._plan(images)
-        if not any(_needs_files_api(image) for image in planned):
-            # The usual case (inline bytes, URIs): no upload to wait for, no task to start.
-            return [self._image_part(image, resolution) for image in planned]
+    async def _afile_of(self, image: PreparedImage) -> CachedFile | None:
+        """Async :meth:`_file_of`."""
+        if image.placement == "files_api":
+            return await self.files.aresolve_name(image.file_name or image.uri or "")
+        return await self.files.aupload(*_upload_args(image)) if _needs_upload(image) else None
 
-        async def resolve(image: PreparedImage) -> ImagePart:
-            if image.transport == "files_api":
-                cached = await self.files.aresolve_name(image.file_name or image.uri or "")
-            elif image.transport == "inline" and image.needs_upload:
-                cached = await self.files.aupload(*_upload_args(image))
-            else:
-                return self._image_part(image, resolution)
-            return ImagePart(mime_type=cached.mime_type, uri=cached.uri, resolution=resolution)
+    def resolve_request(self, request: VisionRequest, *, api: ApiName | None = None) -> WireRequest:
+        """``request`` with its images resolved for ``api`` (the client's by default):
+        large ones uploaded, Files API names looked up. What :meth:`generate` sends, and
+        what batch jobs submit."""
+        resolution = self._resolution(request)
+        parts = [self._part(i, resolution, self._file_of(i)) for i in self._plan(request.images)]
+        return self.wire_request(request, parts, api=api)
 
-        return list(await asyncio.gather(*(resolve(image) for image in planned)))
+    async def aresolve_request(
+        self, request: VisionRequest, *, api: ApiName | None = None
+    ) -> WireRequest:
+        """Async :meth:`resolve_request`: uploads and lookups of one request run together."""
+        resolution = self._resolution(request)
+        planned = self._plan(request.images)
+        files: list[CachedFile | None] = [None] * len(planned)
+        if any(i.placement == "files_api" or _needs_upload(i) for i in planned):
+            # Only then: the usual request (inline bytes, URIs) starts no task at all.
+            files = list(await asyncio.gather(*(self._afile_of(i) for i in planned)))
+        parts = [self._part(i, resolution, f) for i, f in zip(planned, files, strict=True)]
+        return self.wire_request(request, parts, api=api)
 
     # ------------------------------------------------------------------ the one call
 
@@ -483,10 +523,22 @@ class GeminiVisionClient:
             or self.profile.default_media_resolution
         )
 
-    @staticmethod
-    def _uploaded_uris(parts: Sequence[ImagePart], images: Sequence[PreparedImage]) -> list[str]:
-        inline_uris = {image.uri for image in images if image.transport == "uri"}
-        return [p.uri for p in parts if p.uri is not None and p.uri not in inline_uris]
+    def _forget_expired(
+        self, error: GeminiVisionError, wire: WireRequest, request: VisionRequest
+    ) -> None:
+        """After a 403/404: forget the cached uploads ``wire`` used, so the call can upload
+        them again, once (they expired or were deleted); re-raise ``error`` when there
+        was none to forget."""
+        given = {image.uri for image in request.images if image.placement == "uri"}
+        stale = [p.uri for p in wire.parts if p.uri is not None and p.uri not in given]
+        if not stale or not any(self.files.invalidate_uri(uri) for uri in stale):
+            raise error
+        logger.info("re-uploading %d expired file(s) and retrying once", len(stale))
+
+    def _counted(self, response: VisionResponse) -> VisionResponse:
+        with self._usage_lock:
+            self._usage = self._usage + response.usage
+        return response
 
     def generate(self, request: VisionRequest) -> VisionResponse:
         """Send one request (images resolved, retried, bounded) and return Gemini's answer.
@@ -496,29 +548,37 @@ class GeminiVisionClient:
             ResponseBlockedError: the answer was blocked (safety, recitation, ...).
             EmptyResponseError: no candidates or no text.
         """
-        images: list[PreparedImage] = list(request.images)
-        resolution = self._resolution(request)
         with self._slots().threads:
-            parts = self._resolve_parts(images, resolution)
-            wire = self.wire_request(request, parts)
+            wire = self.resolve_request(request)
             try:
                 response = self._send(wire)
-            except (GeminiVisionAuthError, GeminiVisionNotFoundError):
-                # A cached upload expired or was deleted: upload again, once.
-                stale = self._uploaded_uris(parts, images)
-                if not stale or not any(self.files.invalidate_uri(uri) for uri in stale):
-                    raise
-                logger.info("re-uploading %d expired file(s) and retrying once", len(stale))
-                parts = self._resolve_parts(images, resolution)
-                response = self._send(self.wire_request(request, parts))
-        self._add_usage(response.usage)
-        return response
+            except (GeminiVisionAuthError, GeminiVisionNotFoundError) as error:
+                self._forget_expired(error, wire, request)
+                response = self._send(self.resolve_request(request))
+        return self._counted(response)
+
+    async def agenerate(self, request: VisionRequest) -> VisionResponse:
+        """Async twin of :meth:`generate`."""
+        async with self._slots().for_loop():
+            wire = await self.aresolve_request(request)
+            try:
+                response = await self._asend(wire)
+            except (GeminiVisionAuthError, GeminiVisionNotFoundError) as error:
+                self._forget_expired(error, wire, request)
+                response = await self._asend(await self.aresolve_request(request))
+        return self._counted(response)
 
     def _send(self, wire: WireRequest) -> VisionResponse:
+        send = self.transport.send
         return call_with_retries(
-            lambda left: self._transport.send(
-                wire, self.api, timeout=_attempt_timeout(self.timeout, left)
-            ),
+            lambda left: send(wire, self.api, timeout=_attempt_timeout(self.timeout, left)),
+            self.retry,
+        )
+
+    async def _asend(self, wire: WireRequest) -> VisionResponse:
+        send = self.transport.asend
+        return await acall_with_retries(
+            lambda left: send(wire, self.api, timeout=_attempt_timeout(self.timeout, left)),
             self.retry,
         )
 
@@ -544,46 +604,17 @@ class GeminiVisionClient:
         """
         return ConcurrencyScope(self, limit)
 
-    async def agenerate(self, request: VisionRequest) -> VisionResponse:
-        """Async twin of :meth:`generate`."""
-        images: list[PreparedImage] = list(request.images)
-        resolution = self._resolution(request)
-        async with self._slots().for_loop():
-            parts = await self._aresolve_parts(images, resolution)
-            wire = self.wire_request(request, parts)
-            try:
-                response = await self._asend(wire)
-            except (GeminiVisionAuthError, GeminiVisionNotFoundError):
-                stale = self._uploaded_uris(parts, images)
-                if not stale or not any(self.files.invalidate_uri(uri) for uri in stale):
-                    raise
-                logger.info("re-uploading %d expired file(s) and retrying once", len(stale))
-                parts = await self._aresolve_parts(images, resolution)
-                response = await self._asend(self.wire_request(request, parts))
-        self._add_usage(response.usage)
-        return response
-
-    async def _asend(self, wire: WireRequest) -> VisionResponse:
-        return await acall_with_retries(
-            lambda left: self._transport.asend(
-                wire, self.api, timeout=_attempt_timeout(self.timeout, left)
-            ),
-            self.retry,
-        )
-
     def stream(self, request: VisionRequest) -> Iterator[str]:
         """Yield the answer's text as it arrives (no retries once text has started)."""
-        parts = self._resolve_parts(list(request.images), self._resolution(request))
+        wire = self.resolve_request(request)
         with self._slots().threads:
-            yield from self._transport.stream_text(self.wire_request(request, parts), self.api)
+            yield from self.transport.stream_text(wire, self.api, timeout=self.timeout)
 
     async def astream(self, request: VisionRequest) -> AsyncIterator[str]:
         """Async twin of :meth:`stream`."""
-        parts = await self._aresolve_parts(list(request.images), self._resolution(request))
+        wire = await self.aresolve_request(request)
         async with self._slots().for_loop():
-            async for delta in self._transport.astream_text(
-                self.wire_request(request, parts), self.api
-            ):
+            async for delta in self.transport.astream_text(wire, self.api, timeout=self.timeout):
                 yield delta
 
     # ------------------------------------------------------------------ batches
@@ -601,21 +632,9 @@ class GeminiVisionClient:
         (see :meth:`concurrency`). A failed item gives its error in its place; the
         other items are not lost.
         """
-        from concurrent.futures import ThreadPoolExecutor
-
         limit = max_concurrency or self.max_concurrency
-        workers = max(1, min(limit, len(items) or 1))
-        scope = self.concurrency(limit)
-
-        def run(item: T) -> M | GeminiVisionError:
-            try:
-                with scope.active():
-                    return fn(item)
-            except GeminiVisionError as error:
-                return error
-
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            return list(pool.map(run, items))
+        with self.concurrency(limit).active(), closing(ordered_map(fn, items, limit=limit)) as done:
+            return [_kept(outcome) for outcome in done]
 
     async def amap(
         self,
@@ -625,124 +644,109 @@ class GeminiVisionClient:
         max_concurrency: int | None = None,
     ) -> list[M | GeminiVisionError]:
         """Async twin of :meth:`map`: ``max_concurrency`` calls in flight, input order kept."""
-        results: list[M | GeminiVisionError | None] = [None] * len(items)
-        pending = iter(enumerate(items))
         limit = max_concurrency or self.max_concurrency
-        scope = self.concurrency(limit)
-
-        # A fixed set of workers, each taking the next item: no task, future or
-        # semaphore wait per item, however long the list.
-        async def worker() -> None:
-            with scope.active():
-                for index, item in pending:
-                    try:
-                        results[index] = await fn(item)
-                    except GeminiVisionError as error:
-                        results[index] = error
-
-        workers = max(1, min(limit, len(items)))
-        await asyncio.gather(*(worker() for _ in range(workers)))
-        return cast("list[M | GeminiVisionError]", results)
+        with self.concurrency(limit).active():
+            async with aclosing(aordered_map(fn, items, limit=limit)) as done:
+                return [_kept(outcome) async for outcome in done]
 
     # ------------------------------------------------------------------ tasks
 
+    @property
+    def task_context(self) -> TaskContext:
+        """What the tasks read from this client: prompts, profile, parsing bounds."""
+        return TaskContext(
+            profile=self.profile,
+            prompts=self.prompts,
+            mask_threshold=self.mask_threshold,
+            max_detection_items=self.settings.max_detection_items,
+            max_mask_bytes=self.settings.max_mask_bytes,
+        )
+
+    def _task_call(
+        self, task: Task[Any, Any] | str, options: dict[str, Any]
+    ) -> tuple[Task[Any, Any], Any]:
+        spec = get_task(task)
+        return spec, spec.validate_options(options, owner=f"GeminiVisionClient.{spec.name}")
+
+    @overload
+    def run(self, task: Task[Any, R], images: Any, /, **options: Any) -> R: ...
+    @overload
+    def run(self, task: str, images: Any, /, **options: Any) -> Any: ...
+    def run(self, task: Task[Any, Any] | str, images: Any, /, **options: Any) -> Any:
+        """Run a task (a registered name or a task object) on ``images`` with ``options``.
+
+        Every task method is this call: ``client.detect(image, query="cars")`` is
+        ``client.run("detect", image, query="cars")``, and a task registered later is
+        ``client.<its name>(...)`` too.
+
+        Raises:
+            UnknownArgumentError: An option the task does not take (a ``TypeError``).
+            ValueError: An unknown task, or an option value it does not take.
+        """
+        spec, chosen = self._task_call(task, options)
+        call = TaskCall(self.prepare_for(spec, images), chosen, self.task_context)
+        return spec.parse(self.generate(spec.build(call)), call)
+
+    @overload
+    async def arun(self, task: Task[Any, R], images: Any, /, **options: Any) -> R: ...
+    @overload
+    async def arun(self, task: str, images: Any, /, **options: Any) -> Any: ...
+    async def arun(self, task: Task[Any, Any] | str, images: Any, /, **options: Any) -> Any:
+        """Async :meth:`run`."""
+        spec, chosen = self._task_call(task, options)
+        call = TaskCall(await self.aprepare_for(spec, images), chosen, self.task_context)
+        return spec.parse(await self.agenerate(spec.build(call)), call)
+
+    if not TYPE_CHECKING:  # type checkers keep flagging unknown attributes
+
+        def __getattr__(self, name: str) -> Any:
+            # A task registered later: client.<task>(...) and client.a<task>(...).
+            found = find_task(name)
+            if found is not None:
+                return functools.partial(self.run, found)
+            found = find_task(name[1:]) if name.startswith("a") else None
+            if found is not None:
+                return functools.partial(self.arun, found)
+            msg = f"{type(self).__name__!r} object has no attribute {name!r}"
+            raise AttributeError(msg)
+
     def caption(self, image: Any, *, prompt: str | None = None) -> Caption:
         """Describe one image. See :mod:`langchain_gemini_vision.tasks.caption`."""
-        from langchain_gemini_vision.tasks import caption
-
-        prepared = self.prepare(image)
-        request = caption.build_request(prepared, prompt=prompt, prompts=self.prompts)
-        return caption.parse_response(self.generate(request))
+        return self.run(CAPTION, image, prompt=prompt)
 
     async def acaption(self, image: Any, *, prompt: str | None = None) -> Caption:
         """Async twin of :meth:`caption`."""
-        from langchain_gemini_vision.tasks import caption
-
-        prepared = await self.aprepare(image)
-        request = caption.build_request(prepared, prompt=prompt, prompts=self.prompts)
-        return caption.parse_response(await self.agenerate(request))
+        return await self.arun(CAPTION, image, prompt=prompt)
 
     def compare(self, images: Sequence[Any], *, prompt: str | None = None) -> ImageComparison:
         """Compare two or more images in one request."""
-        from langchain_gemini_vision.tasks import compare
-
-        prepared = self.prepare_many(images)
-        request = compare.build_request(prepared, prompt=prompt, prompts=self.prompts)
-        return compare.parse_response(self.generate(request))
+        return self.run(COMPARE, images, prompt=prompt)
 
     async def acompare(
         self, images: Sequence[Any], *, prompt: str | None = None
     ) -> ImageComparison:
         """Async twin of :meth:`compare`."""
-        from langchain_gemini_vision.tasks import compare
-
-        prepared = await asyncio.to_thread(self.prepare_many, images)
-        request = compare.build_request(prepared, prompt=prompt, prompts=self.prompts)
-        return compare.parse_response(await self.agenerate(request))
+        return await self.arun(COMPARE, images, prompt=prompt)
 
     def detect(
         self, image: Any, *, query: str | None = None, max_objects: int | None = None
     ) -> DetectionResult:
         """Find objects and their boxes (pixels of the original image)."""
-        from langchain_gemini_vision.tasks import detect
-
-        prepared = self.prepare(image, fetch=True)
-        request = detect.build_request(
-            prepared, query=query, max_objects=max_objects, prompts=self.prompts
-        )
-        return detect.parse_response(
-            self.generate(request),
-            prepared,
-            mask_threshold=self.mask_threshold,
-            max_objects=max_objects,
-        )
+        return self.run(DETECT, image, query=query, max_objects=max_objects)
 
     async def adetect(
         self, image: Any, *, query: str | None = None, max_objects: int | None = None
     ) -> DetectionResult:
         """Async twin of :meth:`detect`."""
-        from langchain_gemini_vision.tasks import detect
-
-        prepared = await self.aprepare(image, fetch=True)
-        request = detect.build_request(
-            prepared, query=query, max_objects=max_objects, prompts=self.prompts
-        )
-        return detect.parse_response(
-            await self.agenerate(request),
-            prepared,
-            mask_threshold=self.mask_threshold,
-            max_objects=max_objects,
-        )
+        return await self.arun(DETECT, image, query=query, max_objects=max_objects)
 
     def segment(self, image: Any, *, query: str | None = None) -> DetectionResult:
         """Find objects with their masks (PNG maps or polygons, as the model gives them)."""
-        from langchain_gemini_vision.tasks import segment
-
-        prepared = self.prepare(image, fetch=True)
-        request = segment.build_request(
-            prepared, query=query, profile=self.profile, prompts=self.prompts
-        )
-        return segment.parse_response(
-            self.generate(request),
-            prepared,
-            profile=self.profile,
-            mask_threshold=self.mask_threshold,
-        )
+        return self.run(SEGMENT, image, query=query)
 
     async def asegment(self, image: Any, *, query: str | None = None) -> DetectionResult:
         """Async twin of :meth:`segment`."""
-        from langchain_gemini_vision.tasks import segment
-
-        prepared = await self.aprepare(image, fetch=True)
-        request = segment.build_request(
-            prepared, query=query, profile=self.profile, prompts=self.prompts
-        )
-        return segment.parse_response(
-            await self.agenerate(request),
-            prepared,
-            profile=self.profile,
-            mask_threshold=self.mask_threshold,
-        )
+        return await self.arun(SEGMENT, image, query=query)
 
     @overload
     def ask(self, images: Any, question: str, *, schema: None = None) -> VisualAnswer: ...
@@ -758,31 +762,23 @@ class GeminiVisionClient:
         The answer's ``data`` is an instance of ``schema`` when it is a pydantic model,
         the validated JSON when it is a JSON schema, and ``None`` for free text.
         """
-        from langchain_gemini_vision.tasks import ask
-
-        prepared = self.prepare_many(_as_list(images))
-        request = ask.build_request(prepared, question, schema=schema, prompts=self.prompts)
-        return ask.parse_response(self.generate(request), schema=schema)
+        return self.run(ASK, images, question=question, schema=schema)
 
     async def aask(
         self, images: Any, question: str, *, schema: type[M] | dict[str, Any] | None = None
     ) -> VisualAnswer:
         """Async twin of :meth:`ask`."""
-        from langchain_gemini_vision.tasks import ask
-
-        prepared = await asyncio.to_thread(self.prepare_many, _as_list(images))
-        request = ask.build_request(prepared, question, schema=schema, prompts=self.prompts)
-        return ask.parse_response(await self.agenerate(request), schema=schema)
+        return await self.arun(ASK, images, question=question, schema=schema)
 
     # ------------------------------------------------------------------ lifecycle
 
     def close(self) -> None:
         """Close connections (the client can no longer be used)."""
-        self._transport.close()
+        self.transport.close()
 
     async def aclose(self) -> None:
         """Close connections from async code."""
-        await self._transport.aclose()
+        await self.transport.aclose()
 
     def __enter__(self) -> GeminiVisionClient:
         return self
@@ -801,6 +797,16 @@ class GeminiVisionClient:
         return redact(text, self._api_key.get_secret_value() if self._api_key else None)
 
 
+reserve_names(dir(GeminiVisionClient), "GeminiVisionClient")
+
+
+def _kept(outcome: Outcome[Any, M]) -> M | GeminiVisionError:
+    """A call's value, or its Gemini error in its place; any other error raises."""
+    if isinstance(outcome.error, GeminiVisionError):
+        return outcome.error
+    return outcome.unwrap()
+
+
 def _attempt_timeout(timeout: float | None, left: float | None) -> float | None:
     if left is None:
         return timeout
@@ -809,9 +815,9 @@ def _attempt_timeout(timeout: float | None, left: float | None) -> float | None:
     return max(0.001, min(timeout, left))
 
 
-def _needs_files_api(image: PreparedImage) -> bool:
-    """Whether sending ``image`` takes a Files API call (a lookup or an upload) first."""
-    return image.transport == "files_api" or (image.transport == "inline" and image.needs_upload)
+def _needs_upload(image: PreparedImage) -> bool:
+    """Whether sending ``image`` takes an upload first (its bytes are over the budget)."""
+    return image.placement == "inline" and image.needs_upload
 
 
 def _upload_args(image: PreparedImage) -> tuple[bytes, str, str, str]:
@@ -820,9 +826,3 @@ def _upload_args(image: PreparedImage) -> tuple[bytes, str, str, str]:
         msg = f"{image.source_label}: an inline image without bytes cannot be uploaded"
         raise ValueError(msg)
     return image.data, image.mime_type, image.sha256, image.source_label
-
-
-def _as_list(images: Any) -> list[Any]:
-    if isinstance(images, (list, tuple)):
-        return list(images)
-    return [images]

@@ -55,15 +55,15 @@ import asyncio
 import inspect
 import logging
 import threading
-from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import aclosing, closing
 from pathlib import Path, PurePath
 from typing import Any, Literal
 
 from langchain_core.document_loaders import BaseLoader
 from langchain_core.documents import Document
 
+from langchain_gemini_vision._concurrency import Outcome, aordered_map, ordered_map
 from langchain_gemini_vision._load_failures import (
     LoaderFailure,
     failure_document,
@@ -285,25 +285,23 @@ class GeminiImageLoader(BaseLoader):
             ]
         return Document(page_content=caption.text, metadata=metadata)
 
-    def _load_one(self, label: str, source: Any, scope: ConcurrencyScope) -> Document:
-        with scope.active():
-            # Fetched: the loader's metadata carries every image's size.
-            image = self.client.prepare(source, fetch=True)
-            caption = self.client.caption(image, prompt=self.caption_prompt)
-            detection = self.client.detect(image, query=self.detect_query) if self.detect else None
+    def _load_one(self, label: str, source: Any) -> Document:
+        # Fetched: the loader's metadata carries every image's size.
+        image = self.client.prepare(source, fetch=True)
+        caption = self.client.caption(image, prompt=self.caption_prompt)
+        detection = self.client.detect(image, query=self.detect_query) if self.detect else None
         return self._document(label, image, caption, detection)
 
-    async def _aload_one(self, label: str, source: Any, scope: ConcurrencyScope) -> Document:
-        with scope.active():  # set in this task's own context: nothing leaks to the caller
-            image = await self.client.aprepare(source, fetch=True)
-            if self.detect:
-                caption, detection = await asyncio.gather(
-                    self.client.acaption(image, prompt=self.caption_prompt),
-                    self.client.adetect(image, query=self.detect_query),
-                )
-            else:
-                caption = await self.client.acaption(image, prompt=self.caption_prompt)
-                detection = None
+    async def _aload_one(self, label: str, source: Any) -> Document:
+        image = await self.client.aprepare(source, fetch=True)
+        detection: DetectionResult | None = None
+        if self.detect:
+            caption, detection = await asyncio.gather(
+                self.client.acaption(image, prompt=self.caption_prompt),
+                self.client.adetect(image, query=self.detect_query),
+            )
+        else:
+            caption = await self.client.acaption(image, prompt=self.caption_prompt)
         return self._document(label, image, caption, detection)
 
     def _record(self, failure: LoaderFailure) -> None:
@@ -371,32 +369,13 @@ class GeminiImageLoader(BaseLoader):
         if self.batch_dir is not None:
             yield from self._batch_documents()
             return
-        window = self.max_concurrency
-        total = 0
-        scope = self.client.concurrency(window)
-        pending: deque[tuple[str, Future[Document]]] = deque()
-        with ThreadPoolExecutor(max_workers=window) as pool:
-            sources = self._iter_sources()
-            exhausted = False
-            while True:
-                while not exhausted and len(pending) < window:
-                    try:
-                        label, source = next(sources)
-                    except StopIteration:
-                        exhausted = True
-                        break
-                    pending.append((label, pool.submit(self._load_one, label, source, scope)))
-                    total += 1
-                if not pending:
-                    break
-                label, future = pending.popleft()
-                try:
-                    yield future.result()
-                except GeminiVisionError as error:
-                    document = self._failed(label, error)
-                    if document is not None:
-                        yield document
-        self._finish(total)
+        window, scope = self._window()
+        with closing(
+            ordered_map(scope.load, self._iter_sources(), limit=window, ahead=window)
+        ) as done:
+            for outcome in done:
+                yield from scope.handed_out(outcome)
+        self._finish(scope.total)
 
     async def alazy_load(self) -> AsyncIterator[Document]:
         """Async :meth:`lazy_load`: ``max_concurrency`` tasks in flight, input order kept."""
@@ -405,36 +384,44 @@ class GeminiImageLoader(BaseLoader):
             for batched in await asyncio.to_thread(self._batch_documents):
                 yield batched
             return
+        window, scope = self._window()
+        async with aclosing(
+            aordered_map(scope.aload, self._iter_sources(), limit=window, ahead=window)
+        ) as done:
+            async for outcome in done:
+                for document in scope.handed_out(outcome):
+                    yield document
+        self._finish(scope.total)
+
+    def _window(self) -> tuple[int, _Loading]:
+        """Images in flight (and held) at once, and what each one's loading shares."""
         window = self.max_concurrency
-        total = 0
-        scope = self.client.concurrency(window)
-        pending: deque[tuple[str, asyncio.Task[Document]]] = deque()
-        sources = self._iter_sources()
-        exhausted = False
-        try:
-            while True:
-                while not exhausted and len(pending) < window:
-                    try:
-                        label, source = next(sources)
-                    except StopIteration:
-                        exhausted = True
-                        break
-                    task = asyncio.ensure_future(self._aload_one(label, source, scope))
-                    pending.append((label, task))
-                    total += 1
-                if not pending:
-                    break
-                label, head = pending.popleft()
-                try:
-                    yield await head
-                except GeminiVisionError as error:
-                    document = self._failed(label, error)
-                    if document is not None:
-                        yield document
-        finally:
-            for _, task in pending:
-                task.cancel()
-        self._finish(total)
+        return window, _Loading(self, self.client.concurrency(window))
+
+
+class _Loading:
+    """One load's per-image calls: each runs inside the load's concurrency scope."""
+
+    def __init__(self, loader: GeminiImageLoader, scope: ConcurrencyScope) -> None:
+        self.loader = loader
+        self.scope = scope
+        self.total = 0
+
+    def load(self, labelled: tuple[str, Any]) -> Document:
+        with self.scope.active():
+            return self.loader._load_one(*labelled)
+
+    async def aload(self, labelled: tuple[str, Any]) -> Document:
+        with self.scope.active():  # set in this task's own context: nothing leaks to the caller
+            return await self.loader._aload_one(*labelled)
+
+    def handed_out(self, outcome: Outcome[tuple[str, Any], Document]) -> list[Document]:
+        """The document of one image, or its stand-in; a failure is recorded."""
+        self.total += 1
+        if not isinstance(outcome.error, GeminiVisionError):
+            return [outcome.unwrap()]
+        document = self.loader._failed(outcome.item[0], outcome.error)
+        return [document] if document is not None else []
 
 
 _SETTING_NAMES = frozenset(accepted_names(GeminiVisionSettings))

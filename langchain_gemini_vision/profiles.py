@@ -98,5 +98,5 @@ def register_profile(profile: ModelProfile) -> None:
 
 
 def known_profiles() -> list[ModelProfile]:
-    """Every registered profile, sorted by family (for docs and the CLI)."""
+    """Every registered profile, sorted by family (the CLI's ``--model`` help lists them)."""
     return sorted(_PROFILES.values(), key=lambda p: p.family)

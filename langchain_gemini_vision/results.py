@@ -207,7 +207,9 @@ class DetectionResult(BaseModel):
         return self.model_dump_json(indent=indent)
 
     def to_coco(
-        self, image_id: int = 1, category_ids: dict[str, int] | None = None
+        self,
+        image_id: int = 1,
+        category_ids: Mapping[str, int] | Sequence[str] | None = None,
     ) -> dict[str, Any]:
         """A COCO dict with ``images``, ``annotations`` and ``categories``.
 
@@ -217,16 +219,18 @@ class DetectionResult(BaseModel):
 
         Args:
             image_id: The image's COCO id.
-            category_ids: Label to category id; by default sorted labels numbered from 1.
+            category_ids: Your category ids, as ``to_supervision``'s ``class_ids``: a
+                mapping ``{"dog": 1, "cat": 2}`` or a list of names whose index is the id.
+                By default each label's :func:`label_class_id`, the same in every
+                result, so one dataset built from many images has one id per label.
 
         Raises:
             ValueError: A label is missing from ``category_ids``.
         """
-        if category_ids is None:
-            category_ids = {name: i for i, name in enumerate(sorted(set(self.labels)), start=1)}
-        missing = sorted(set(self.labels) - set(category_ids))
-        if missing:
-            raise ValueError(f"labels missing from category_ids: {missing}")
+        given = category_ids is not None
+        category_ids = _class_id_table(self.labels, category_ids, name="category_ids")
+        if not given:  # the categories of this image; given ids are listed in full
+            category_ids = {label: category_ids[label] for label in sorted(set(self.labels))}
         annotations: list[dict[str, Any]] = []
         for i, d in enumerate(self.detections, start=1):
             x0, y0, x1, y1 = d.box
@@ -281,7 +285,7 @@ class DetectionResult(BaseModel):
                 "to_supervision() needs supervision: "
                 "pip install 'langchain-gemini-vision[supervision]'"
             ) from exc
-        ids = _class_id_table(self.labels, class_ids)
+        ids = _class_id_table(self.labels, class_ids, name="class_ids")
         n = len(self.detections)
         mask = None
         if any(d.mask is not None for d in self.detections):
@@ -397,13 +401,14 @@ class DetectionResult(BaseModel):
 
 
 def _class_id_table(
-    labels: Sequence[str], class_ids: Mapping[str, int] | Sequence[str] | None
+    labels: Sequence[str], class_ids: Mapping[str, int] | Sequence[str] | None, *, name: str
 ) -> dict[str, int]:
-    """Label -> class id for ``to_supervision``: the caller's, or each label's stable id."""
+    """Label -> class id for ``to_supervision`` and ``to_coco``: the caller's (``name``
+    is their argument), or each label's stable id."""
     if class_ids is None:
         return {label: label_class_id(label) for label in labels}
     if isinstance(class_ids, str):
-        raise TypeError("class_ids must be a mapping or a list of class names, not a string")
+        raise TypeError(f"{name} must be a mapping or a list of class names, not a string")
     table = (
         {str(k): int(v) for k, v in class_ids.items()}
         if isinstance(class_ids, Mapping)
@@ -411,7 +416,7 @@ def _class_id_table(
     )
     missing = sorted(set(labels) - set(table))
     if missing:
-        raise ValueError(f"labels not in class_ids: {missing}; add them, or filter them out first")
+        raise ValueError(f"labels not in {name}: {missing}; add them, or filter them out first")
     return table
 
 

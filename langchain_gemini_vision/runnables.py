@@ -1,19 +1,28 @@
-"""Gemini image understanding as LangChain Runnables.
+"""Gemini image understanding as LangChain Runnables, one per task.
 
-Each Runnable wraps one task of :class:`~langchain_gemini_vision.client.GeminiVisionClient`
-and returns its typed result, so ``invoke``/``ainvoke``, ``batch``/``abatch``,
-``stream``, callbacks, ``with_retry`` and ``with_config`` all work as usual::
+Each Runnable runs one task of the registry (:mod:`langchain_gemini_vision.tasks`)
+through :class:`~langchain_gemini_vision.client.GeminiVisionClient` and returns its
+typed result, so ``invoke``/``ainvoke``, ``batch``/``abatch``, ``stream``, callbacks,
+``with_retry`` and ``with_config`` all work as usual::
 
-    from langchain_gemini_vision import GeminiObjectDetector
+    from langchain_gemini_vision import GeminiDetectRunnable
 
-    detector = GeminiObjectDetector(query="every price tag")
+    detector = GeminiDetectRunnable(query="every price tag")
     result = detector.invoke("https://example.com/shelf.jpg")
     results = detector.batch(["a.jpg", "b.jpg"], config={"max_concurrency": 4})
 
+The five built-in tasks have their classes (``Gemini<Task>Runnable``:
+:class:`GeminiCaptionRunnable`, :class:`GeminiCompareRunnable`,
+:class:`GeminiDetectRunnable`, :class:`GeminiSegmentRunnable`,
+:class:`GeminiAskRunnable`); any registered task has one too:
+``GeminiVisionRunnable.for_task("count")``. Their fields are the task's options,
+used when an input does not give them.
+
 Input is one image of any kind the client accepts (path, URL, ``gs://`` URI,
 Files API name, bytes, PIL image, numpy array, content block, ``PreparedImage``),
-or a dict with ``image``/``images`` and ``prompt``/``query``/``question`` (and
-``schema`` for :class:`GeminiImageQA`).
+a list of images for a task that takes several, or a dict with ``image``/``images``
+and the task's options by name (``prompt``/``query``/``question`` name the task's
+text, whatever it is called; ``schema`` for :class:`GeminiAskRunnable`).
 
 **Usage in callbacks.** Each call is reported as a child chat-model run of the
 Runnable's chain run, ending with an ``AIMessage`` that carries
@@ -30,14 +39,18 @@ the next call, and a misspelt keyword raises (see :mod:`._client_owner`).
 
 **Batches.** ``batch``/``abatch`` put ``config["max_concurrency"]`` requests in
 flight, even above the client's ``max_concurrency`` (which is the default).
+
+The names before 0.2 (``GeminiImageCaptioner``, ``GeminiImageComparer``,
+``GeminiObjectDetector``, ``GeminiImageSegmenter``, ``GeminiImageQA``) still work,
+with a ``DeprecationWarning``.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from langchain_core.callbacks import (
     AsyncCallbackManagerForChainRun,
@@ -51,8 +64,10 @@ from langchain_core.outputs import ChatGeneration, LLMResult
 from langchain_core.runnables import RunnableConfig, RunnableSerializable
 from langchain_core.runnables.config import get_config_list
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.fields import FieldInfo
 
 from langchain_gemini_vision._client_owner import ClientOwner
+from langchain_gemini_vision._lazy import renamed_names
 from langchain_gemini_vision.client import ConcurrencyScope, GeminiVisionClient
 from langchain_gemini_vision.errors import ImageInputError
 from langchain_gemini_vision.results import (
@@ -61,15 +76,18 @@ from langchain_gemini_vision.results import (
     ImageComparison,
     VisualAnswer,
 )
-from langchain_gemini_vision.settings import GeminiVisionSettings, LocalFilesField
+from langchain_gemini_vision.settings import GeminiVisionSettings, LocalFilesField, accepted_names
+from langchain_gemini_vision.tasks import ASK, CAPTION, COMPARE, DETECT, SEGMENT, Task, get_task
+from langchain_gemini_vision.tasks.ask import Schema
 from langchain_gemini_vision.usage import Usage
 
 __all__ = [
-    "GeminiImageCaptioner",
-    "GeminiImageComparer",
-    "GeminiImageQA",
-    "GeminiImageSegmenter",
-    "GeminiObjectDetector",
+    "GeminiAskRunnable",
+    "GeminiCaptionRunnable",
+    "GeminiCompareRunnable",
+    "GeminiDetectRunnable",
+    "GeminiSegmentRunnable",
+    "GeminiVisionRunnable",
     "GeminiVisionSettings",
 ]
 
@@ -77,40 +95,30 @@ OutputT = TypeVar("OutputT", bound=BaseModel)
 
 _PROVIDER = "google_genai"
 _TEXT_KEYS = ("prompt", "query", "question")
-_REQUEST_KEYS = frozenset({"image", "images", "schema", "max_objects", *_TEXT_KEYS})
+"""Input keys that name a task's text option, whatever the task calls it."""
+_IMAGE_KEYS = frozenset({"image", "images"})
 
 
 # --------------------------------------------------------------------------- requests
 
 
-@dataclass
-class _Request:
-    """One call, normalised from whatever the Runnable was given."""
-
-    images: list[Any]
-    text: str | None = None
-    max_objects: int | None = None
-    schema: Any = None
-    extras: dict[str, Any] = field(default_factory=dict)
-
-
 def _is_request_dict(value: Any) -> bool:
-    return isinstance(value, Mapping) and ("image" in value or "images" in value)
+    return isinstance(value, Mapping) and not _IMAGE_KEYS.isdisjoint(value)
 
 
-def _normalise(value: Any, *, multi: bool) -> _Request:
-    """Split a Runnable input into images and the request options."""
+def _split_input(task: Task[Any, Any], value: Any) -> tuple[list[Any], dict[str, Any]]:
+    """A Runnable input as its images and the options it gives (``None``: not given)."""
     if not _is_request_dict(value):
-        if multi and isinstance(value, (list, tuple)):
-            return _Request(images=list(value))
-        return _Request(images=[value])
-    mapping = cast("Mapping[str, Any]", value)
-    unknown = sorted(set(mapping) - _REQUEST_KEYS)
+        if not task.single and isinstance(value, (list, tuple)):
+            return list(value), {}
+        return [value], {}
+    mapping: Mapping[str, Any] = value
+    text_keys = set(_TEXT_KEYS) if task.text_option else set()
+    option_keys = accepted_names(task.options)
+    unknown = sorted(set(mapping) - _IMAGE_KEYS - text_keys - option_keys)
     if unknown:
-        msg = (
-            f"unknown input key(s) {unknown}; expected 'image' or 'images', "
-            "'prompt'/'query'/'question', 'max_objects' or 'schema'"
-        )
+        named = ", ".join(repr(k) for k in sorted(option_keys | text_keys))
+        msg = f"unknown input key(s) {unknown}; expected 'image' or 'images' and {named}"
         raise ValueError(msg)
     if "image" in mapping and "images" in mapping:
         msg = "give either 'image' or 'images', not both"
@@ -120,26 +128,25 @@ def _normalise(value: Any, *, multi: bool) -> _Request:
         image_list = list(images) if isinstance(images, (list, tuple)) else [images]
     else:
         image_list = [mapping["image"]]
-    texts = [mapping[k] for k in _TEXT_KEYS if mapping.get(k) is not None]
+    options = {k: v for k, v in mapping.items() if k in option_keys and k not in text_keys}
+    spelled = sorted(text_keys | ({task.text_option} if task.text_option else set()))
+    texts = [mapping[k] for k in spelled if mapping.get(k) is not None]
     if len(texts) > 1:
-        msg = "give one of 'prompt', 'query' or 'question', not several"
+        msg = f"give one of {', '.join(repr(k) for k in spelled)}, not several"
         raise ValueError(msg)
-    return _Request(
-        images=image_list,
-        text=texts[0] if texts else None,
-        max_objects=mapping.get("max_objects"),
-        schema=mapping.get("schema"),
-    )
+    if texts and task.text_option:
+        options[task.text_option] = texts[0]
+    return image_list, options
 
 
-def _one_image(request: _Request, task: str) -> Any:
-    if len(request.images) != 1:
+def _one_image(task: Task[Any, Any], images: list[Any]) -> list[Any]:
+    if task.single and len(images) != 1:
         raise ImageInputError(
-            f"{len(request.images)} images",
-            "too_many_images" if request.images else "invalid_reference",
-            f"{task} takes exactly one image; use batch() for several",
+            f"{len(images)} images",
+            "too_many_images" if images else "invalid_reference",
+            f"{task.name} takes exactly one image; use batch() for several",
         )
-    return request.images[0]
+    return images
 
 
 def _describe_image(image: Any) -> str:
@@ -180,22 +187,21 @@ def usage_metadata(usage: Usage) -> UsageMetadata:
     return meta
 
 
-def _result_text(result: BaseModel) -> str:
-    if isinstance(result, DetectionResult):
-        return result.raw_text or result.summary()
-    if isinstance(result, ImageComparison):
-        return result.summary
-    if isinstance(result, (Caption, VisualAnswer)):
-        return result.text
-    return ""
+def _result_text(task: Task[Any, Any], result: BaseModel) -> str:
+    """What the model said: its raw text or text when the result keeps it."""
+    for name in ("raw_text", "text"):
+        text = getattr(result, name, None)
+        if isinstance(text, str) and text:
+            return text
+    return task.tool_text(result)
 
 
-def _llm_result(result: BaseModel, model: str) -> LLMResult:
+def _llm_result(task: Task[Any, Any], result: BaseModel, model: str) -> LLMResult:
     usage = getattr(result, "usage", None)
     usage = usage if isinstance(usage, Usage) else Usage()
     name = str(getattr(result, "model", "") or model)
     message = AIMessage(
-        content=_result_text(result),
+        content=_result_text(task, result),
         usage_metadata=usage_metadata(usage),
         response_metadata={"model_name": name, "model_provider": _PROVIDER},
     )
@@ -231,35 +237,68 @@ def _ls_metadata(client: GeminiVisionClient) -> dict[str, Any]:
 # --------------------------------------------------------------------------- base
 
 
-class _GeminiVisionRunnable(
+class GeminiVisionRunnable(
     LocalFilesField, ClientOwner, RunnableSerializable[Any, OutputT], Generic[OutputT]
 ):
-    """What every task Runnable shares: settings, input handling, tracing, batching."""
+    """A task of the registry as a Runnable: settings, input handling, tracing, batching.
+
+    Subclasses name their task (``task = DETECT``) and declare its options as fields
+    (their defaults); :meth:`for_task` makes that class for any registered task.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    _task: str = "vision"
+    task: ClassVar[Task[Any, Any]]
+    """The task this Runnable runs."""
 
     @classmethod
     def is_lc_serializable(cls) -> bool:
         """Runnables serialise (without the key or the client)."""
         return True
 
-    # -- per task --------------------------------------------------------
+    @classmethod
+    def for_task(cls, task: str | Task[Any, Any]) -> type[GeminiVisionRunnable[Any]]:
+        """The Runnable class of a registered task (the built-in ones' own classes).
 
-    def _request(self, value: Any) -> _Request:
-        raise NotImplementedError
+        Its fields are the task's options, each optional: an input's value wins.
+        """
+        spec = get_task(task)
+        built_in = _BUILT_IN.get(spec.name)
+        return built_in if built_in is not None and built_in.task is spec else _runnable_for(spec)
 
-    def _call(self, client: GeminiVisionClient, request: _Request) -> OutputT:
-        raise NotImplementedError
+    @property
+    def InputType(self) -> Any:  # noqa: N802
+        """Any image (a list for a task that takes several), or a dict of the images and options."""
+        return Any
 
-    async def _acall(self, client: GeminiVisionClient, request: _Request) -> OutputT:
-        raise NotImplementedError
+    @property
+    def OutputType(self) -> type[OutputT]:  # noqa: N802
+        """The task's result type."""
+        return cast("type[OutputT]", self.task.result)
 
-    def _trace_prompt(self, request: _Request) -> str:
-        images = ", ".join(_describe_image(image) for image in request.images)
-        text = f"{self._task}: {request.text}" if request.text else self._task
-        return f"{text}\n[images: {images}]"
+    # -- one call --------------------------------------------------------
+
+    def _request(self, value: Any) -> tuple[list[Any], dict[str, Any]]:
+        """The images and options of one input, the Runnable's fields as defaults."""
+        task = self.task
+        images, options = _split_input(task, value)
+        for name in task.options.model_fields.keys() & type(self).model_fields.keys():
+            if options.get(name) is None:
+                options[name] = getattr(self, name)
+        text = task.text_option
+        if text is not None and options.get(text) is None and _required(task, text):
+            msg = f"no {text}: pass {{'image': ..., '{text}': ...}} or set {text}= on the Runnable"
+            raise ValueError(msg)
+        return _one_image(task, images), options
+
+    def _sources(self, images: list[Any]) -> Any:
+        return images[0] if self.task.single else images
+
+    def _trace_prompt(self, images: list[Any], options: dict[str, Any]) -> str:
+        described = ", ".join(_describe_image(image) for image in images)
+        text = options.get(self.task.text_option or "")
+        head = f"{self.task.name}: {text}" if text else self.task.name
+        return f"{head}\n[images: {described}]"
 
     # -- Runnable --------------------------------------------------------
 
@@ -277,11 +316,11 @@ class _GeminiVisionRunnable(
         return await self._acall_with_config(self._ainvoke, input, config, **kwargs)
 
     def _invoke(self, value: Any, run_manager: CallbackManagerForChainRun) -> OutputT:
-        request = self._request(value)
+        images, options = self._request(value)
         client = self.get_client()
         child = run_manager.get_child()
         child.add_metadata(_ls_metadata(client), inherit=False)
-        args = _model_run_args(client, self._task, self._trace_prompt(request))
+        args = _model_run_args(client, self.task.name, self._trace_prompt(images, options))
         llm_runs: list[CallbackManagerForLLMRun] = child.on_chat_model_start(
             args["serialized"],
             args["messages"],
@@ -289,21 +328,21 @@ class _GeminiVisionRunnable(
             name=args["name"],
         )
         try:
-            result = self._call(client, request)
+            result: OutputT = client.run(self.task, self._sources(images), **options)
         except BaseException as error:
             for llm_run in llm_runs:
                 llm_run.on_llm_error(error)
             raise
         for llm_run in llm_runs:
-            llm_run.on_llm_end(_llm_result(result, client.model))
+            llm_run.on_llm_end(_llm_result(self.task, result, client.model))
         return result
 
     async def _ainvoke(self, value: Any, run_manager: AsyncCallbackManagerForChainRun) -> OutputT:
-        request = self._request(value)
+        images, options = self._request(value)
         client = self.get_client()
         child = run_manager.get_child()
         child.add_metadata(_ls_metadata(client), inherit=False)
-        args = _model_run_args(client, self._task, self._trace_prompt(request))
+        args = _model_run_args(client, self.task.name, self._trace_prompt(images, options))
         llm_runs: list[AsyncCallbackManagerForLLMRun] = await child.on_chat_model_start(
             args["serialized"],
             args["messages"],
@@ -311,13 +350,13 @@ class _GeminiVisionRunnable(
             name=args["name"],
         )
         try:
-            result = await self._acall(client, request)
+            result: OutputT = await client.arun(self.task, self._sources(images), **options)
         except BaseException as error:
             for llm_run in llm_runs:
                 await llm_run.on_llm_error(error)
             raise
         for llm_run in llm_runs:
-            await llm_run.on_llm_end(_llm_result(result, client.model))
+            await llm_run.on_llm_end(_llm_result(self.task, result, client.model))
         return result
 
     def _batch_configs(
@@ -374,168 +413,106 @@ class _GeminiVisionRunnable(
             )
 
 
+def _required(task: Task[Any, Any], name: str) -> bool:
+    field = task.options.model_fields.get(name)
+    return field is not None and field.is_required()
+
+
+@functools.cache
+def _runnable_for(task: Task[Any, Any]) -> type[GeminiVisionRunnable[Any]]:
+    """A Runnable class for a registered task: its options as optional fields."""
+    fields: dict[str, Any] = {}
+    annotations: dict[str, Any] = {}
+    for name, info in task.options.model_fields.items():
+        annotations[name] = info.annotation | None
+        fields[name] = FieldInfo(default=None, description=info.description, exclude=info.exclude)
+    title = "".join(part.title() for part in task.name.split("_"))
+    namespace = {
+        "__annotations__": annotations,
+        "__doc__": f"The {task.name!r} task as a Runnable; returns {task.result.__name__}.",
+        "__module__": __name__,
+        "task": task,
+        **fields,
+    }
+    base: type[GeminiVisionRunnable[Any]] = GeminiVisionRunnable
+    runnable: type[GeminiVisionRunnable[Any]] = type(f"Gemini{title}Runnable", (base,), namespace)
+    globals().setdefault(runnable.__name__, runnable)  # found by name, so its objects pickle
+    return runnable
+
+
 # --------------------------------------------------------------------------- the tasks
 
 
-class GeminiImageCaptioner(_GeminiVisionRunnable[Caption]):
+class GeminiCaptionRunnable(GeminiVisionRunnable[Caption]):
     """Caption one image with Gemini; returns a :class:`~langchain_gemini_vision.results.Caption`.
 
     Example:
-        >>> captioner = GeminiImageCaptioner(model="gemini-3-flash-preview")
+        >>> captioner = GeminiCaptionRunnable(model="gemini-3-flash-preview")
         >>> captioner.invoke("https://example.com/cat.jpg").text  # doctest: +SKIP
         >>> request = {"image": "cat.jpg", "prompt": "Describe the colours"}
         >>> captioner.invoke(request)  # doctest: +SKIP
     """
 
+    task = CAPTION
+
     prompt: str | None = None
     """Default caption instruction; an input's ``prompt`` overrides it."""
 
-    _task = "caption"
 
-    @property
-    def InputType(self) -> Any:  # noqa: N802
-        """Any image, or ``{"image": ..., "prompt": ...}``."""
-        return Any
-
-    @property
-    def OutputType(self) -> type[Caption]:  # noqa: N802
-        """:class:`Caption`."""
-        return Caption
-
-    def _request(self, value: Any) -> _Request:
-        request = _normalise(value, multi=False)
-        request.text = request.text or self.prompt
-        return request
-
-    def _call(self, client: GeminiVisionClient, request: _Request) -> Caption:
-        return client.caption(_one_image(request, "caption"), prompt=request.text)
-
-    async def _acall(self, client: GeminiVisionClient, request: _Request) -> Caption:
-        return await client.acaption(_one_image(request, "caption"), prompt=request.text)
-
-
-class GeminiImageComparer(_GeminiVisionRunnable[ImageComparison]):
+class GeminiCompareRunnable(GeminiVisionRunnable[ImageComparison]):
     """Compare two or more images in one request; returns an ``ImageComparison``.
 
     Example:
-        >>> comparer = GeminiImageComparer()
+        >>> comparer = GeminiCompareRunnable()
         >>> comparer.invoke(["before.png", "after.png"]).differences  # doctest: +SKIP
     """
+
+    task = COMPARE
 
     prompt: str | None = None
     """Default comparison instruction; an input's ``prompt`` overrides it."""
 
-    _task = "compare"
 
-    @property
-    def InputType(self) -> Any:  # noqa: N802
-        """A list of images, or ``{"images": [...], "prompt": ...}``."""
-        return Any
-
-    @property
-    def OutputType(self) -> type[ImageComparison]:  # noqa: N802
-        """:class:`ImageComparison`."""
-        return ImageComparison
-
-    def _request(self, value: Any) -> _Request:
-        request = _normalise(value, multi=True)
-        request.text = request.text or self.prompt
-        return request
-
-    def _call(self, client: GeminiVisionClient, request: _Request) -> ImageComparison:
-        return client.compare(request.images, prompt=request.text)
-
-    async def _acall(self, client: GeminiVisionClient, request: _Request) -> ImageComparison:
-        return await client.acompare(request.images, prompt=request.text)
-
-
-class GeminiObjectDetector(_GeminiVisionRunnable[DetectionResult]):
+class GeminiDetectRunnable(GeminiVisionRunnable[DetectionResult]):
     """Detect objects with pixel boxes; returns a ``DetectionResult``.
 
     Example:
-        >>> detector = GeminiObjectDetector(query="every red circle")
+        >>> detector = GeminiDetectRunnable(query="every red circle")
         >>> result = detector.invoke(scene_bytes)  # doctest: +SKIP
         >>> result.summary()  # doctest: +SKIP
         '2 objects: red circle at (12, 40, 118, 150) px; ...'
     """
+
+    task = DETECT
 
     query: str | None = None
     """What to detect by default (e.g. ``"every price tag"``); all prominent objects if unset."""
     max_objects: int | None = Field(default=None, ge=1)
     """Ask for at most this many objects."""
 
-    _task = "detect"
 
-    @property
-    def InputType(self) -> Any:  # noqa: N802
-        """Any image, or ``{"image": ..., "query": ..., "max_objects": ...}``."""
-        return Any
-
-    @property
-    def OutputType(self) -> type[DetectionResult]:  # noqa: N802
-        """:class:`DetectionResult`."""
-        return DetectionResult
-
-    def _request(self, value: Any) -> _Request:
-        request = _normalise(value, multi=False)
-        request.text = request.text or self.query
-        request.max_objects = request.max_objects or self.max_objects
-        return request
-
-    def _call(self, client: GeminiVisionClient, request: _Request) -> DetectionResult:
-        return client.detect(
-            _one_image(request, "detection"), query=request.text, max_objects=request.max_objects
-        )
-
-    async def _acall(self, client: GeminiVisionClient, request: _Request) -> DetectionResult:
-        return await client.adetect(
-            _one_image(request, "detection"), query=request.text, max_objects=request.max_objects
-        )
-
-
-class GeminiImageSegmenter(_GeminiVisionRunnable[DetectionResult]):
+class GeminiSegmentRunnable(GeminiVisionRunnable[DetectionResult]):
     """Segment objects (boxes plus box-local masks); returns a ``DetectionResult``.
 
     Example:
-        >>> segmenter = GeminiImageSegmenter(query="the shapes")
+        >>> segmenter = GeminiSegmentRunnable(query="the shapes")
         >>> [d.mask.area for d in segmenter.invoke("scene.png")]  # doctest: +SKIP
     """
+
+    task = SEGMENT
 
     query: str | None = None
     """What to segment by default; the prominent items if unset."""
 
-    _task = "segment"
 
-    @property
-    def InputType(self) -> Any:  # noqa: N802
-        """Any image, or ``{"image": ..., "query": ...}``."""
-        return Any
-
-    @property
-    def OutputType(self) -> type[DetectionResult]:  # noqa: N802
-        """:class:`DetectionResult`."""
-        return DetectionResult
-
-    def _request(self, value: Any) -> _Request:
-        request = _normalise(value, multi=False)
-        request.text = request.text or self.query
-        return request
-
-    def _call(self, client: GeminiVisionClient, request: _Request) -> DetectionResult:
-        return client.segment(_one_image(request, "segmentation"), query=request.text)
-
-    async def _acall(self, client: GeminiVisionClient, request: _Request) -> DetectionResult:
-        return await client.asegment(_one_image(request, "segmentation"), query=request.text)
-
-
-class GeminiImageQA(_GeminiVisionRunnable[VisualAnswer]):
+class GeminiAskRunnable(GeminiVisionRunnable[VisualAnswer]):
     """Answer a question about one or more images; returns a ``VisualAnswer``.
 
     With ``answer_schema`` (a pydantic model or a JSON schema) the answer's ``data``
     holds the structured answer.
 
     Example:
-        >>> qa = GeminiImageQA(question="How many circles are there?")
+        >>> qa = GeminiAskRunnable(question="How many circles are there?")
         >>> qa.invoke("scene.png").text  # doctest: +SKIP
         >>> class Count(BaseModel):
         ...     circles: int
@@ -544,38 +521,32 @@ class GeminiImageQA(_GeminiVisionRunnable[VisualAnswer]):
         Count(circles=2)
     """
 
+    task = ASK
+
     question: str | None = None
     """Default question; an input's ``question`` (or ``prompt``/``query``) overrides it."""
-    answer_schema: type[BaseModel] | dict[str, Any] | None = Field(default=None, exclude=True)
+    answer_schema: Schema | None = Field(default=None, exclude=True)
     """Default structured-output schema; an input's ``schema`` overrides it."""
 
-    _task = "ask"
 
-    @property
-    def InputType(self) -> Any:  # noqa: N802
-        """Images, or ``{"image"|"images": ..., "question": ..., "schema": ...}``."""
-        return Any
+_BUILT_IN: dict[str, type[GeminiVisionRunnable[Any]]] = {
+    runnable.task.name: runnable
+    for runnable in (
+        GeminiCaptionRunnable,
+        GeminiCompareRunnable,
+        GeminiDetectRunnable,
+        GeminiSegmentRunnable,
+        GeminiAskRunnable,
+    )
+}
 
-    @property
-    def OutputType(self) -> type[VisualAnswer]:  # noqa: N802
-        """:class:`VisualAnswer`."""
-        return VisualAnswer
+RENAMED = {
+    "GeminiImageCaptioner": "GeminiCaptionRunnable",
+    "GeminiImageComparer": "GeminiCompareRunnable",
+    "GeminiObjectDetector": "GeminiDetectRunnable",
+    "GeminiImageSegmenter": "GeminiSegmentRunnable",
+    "GeminiImageQA": "GeminiAskRunnable",
+}
+"""The names before 0.2, still answered with a ``DeprecationWarning``."""
 
-    def _request(self, value: Any) -> _Request:
-        request = _normalise(value, multi=True)
-        request.text = request.text or self.question
-        if not request.text or not str(request.text).strip():
-            msg = (
-                "no question: pass {'image': ..., 'question': ...} or set question= on the Runnable"
-            )
-            raise ValueError(msg)
-        request.schema = request.schema if request.schema is not None else self.answer_schema
-        return request
-
-    def _call(self, client: GeminiVisionClient, request: _Request) -> VisualAnswer:
-        assert request.text is not None  # checked in _request
-        return client.ask(request.images, request.text, schema=request.schema)
-
-    async def _acall(self, client: GeminiVisionClient, request: _Request) -> VisualAnswer:
-        assert request.text is not None
-        return await client.aask(request.images, request.text, schema=request.schema)
+__getattr__ = renamed_names(__name__, RENAMED, globals())

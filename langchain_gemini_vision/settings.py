@@ -35,12 +35,26 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_serializer,
+    field_validator,
+)
 
-from langchain_gemini_vision._transport.base import ApiName, TransportName
+from langchain_gemini_vision._transport.base import ApiName, Transport, TransportName
 from langchain_gemini_vision._transport.retry import RetryPolicy
 from langchain_gemini_vision._url_policy import UrlPolicy
+from langchain_gemini_vision.decode_budget import (
+    DEFAULT_DECODE_BUDGET_BYTES,
+    DEFAULT_MAX_DECODE_BYTES,
+)
 from langchain_gemini_vision.errors import ConfigurationError, UnknownArgumentError
+from langchain_gemini_vision.masks import DEFAULT_MAX_MASK_BYTES
+from langchain_gemini_vision.parsing import DEFAULT_MAX_ITEMS
 from langchain_gemini_vision.profiles import MediaResolution, ModelProfile
 from langchain_gemini_vision.prompts import Prompts
 
@@ -175,9 +189,11 @@ class SettingFields(BaseModel):
     """Gemini model name; ``None``: ``GEMINI_VISION_MODEL``, else ``gemini-3-flash-preview``."""
     api: ApiName = "interactions"
     """``"interactions"`` (the guide's API) or ``"generate_content"``: same results."""
-    transport: TransportName | None = None
+    transport: TransportName | Transport | None = None
     """``"lean"`` (direct HTTP, the default with a key) or ``"sdk"`` (google-genai's calls;
-    the default for Vertex AI or a passed ``genai_client``)."""
+    the default for Vertex AI or a passed ``genai_client``); or a
+    :class:`~langchain_gemini_vision._transport.base.Transport` object that carries the
+    calls instead (``langchain_gemini_vision.testing.MockTransport`` in tests)."""
     api_key: SecretStr | None = Field(
         default_factory=key_from_env, alias="google_api_key", exclude=True
     )
@@ -217,6 +233,24 @@ class SettingFields(BaseModel):
     """Probability (0-255) above which a PNG mask pixel is foreground."""
     prompts: Prompts | None = None
     """Override the default prompts."""
+    max_decode_bytes: int = Field(default=DEFAULT_MAX_DECODE_BYTES, ge=1)
+    """Most memory decoding one image may take, estimated from its header before any
+    decode: a JPEG over it is decoded at 1/2, 1/4 or 1/8 size, anything else is refused
+    (``ImageInputError``, ``too_large``)."""
+    decode_budget_bytes: int = Field(default=DEFAULT_DECODE_BUDGET_BYTES, ge=1)
+    """Memory all of one client's concurrent decodes may hold together: each client owns
+    such a budget, and a decode waits for room (one larger than the budget is refused)."""
+    max_detection_items: int = Field(default=DEFAULT_MAX_ITEMS, ge=1)
+    """Items read from one detection or segmentation answer; the rest are dropped with a
+    warning (interactive calls and batch jobs alike)."""
+    max_mask_bytes: int = Field(default=DEFAULT_MAX_MASK_BYTES, ge=1)
+    """Bytes of box-local masks decoded from one answer; a mask past it is dropped with a
+    warning and its box kept."""
+
+    @field_serializer("transport")
+    def _transport_name(self, value: Any) -> str | None:
+        # A transport object is not data: it serialises as its name.
+        return value if value is None or isinstance(value, str) else str(value.name)
 
 
 class LocalFilesField(BaseModel):

@@ -1,8 +1,10 @@
-"""Gemini image understanding as LangChain Tools an agent can call.
+"""Gemini image understanding as LangChain Tools an agent can call, one per task.
 
-Five ``BaseTool`` subclasses: :class:`GeminiImageCaptionTool`,
-:class:`GeminiImageCompareTool`, :class:`GeminiObjectDetectionTool`,
-:class:`GeminiImageSegmentationTool` and :class:`GeminiImageQATool`. Each one:
+Each task of the registry (:mod:`langchain_gemini_vision.tasks`) that names a tool is a
+``BaseTool``: :class:`GeminiCaptionTool`, :class:`GeminiCompareTool`,
+:class:`GeminiDetectTool`, :class:`GeminiSegmentTool` and :class:`GeminiAskTool` for
+the built-in tasks, ``GeminiVisionTool.for_task("count")`` for one registered later
+(its arguments are the image references and the task's options model). Each one:
 
 * takes image **references**, never image data: an ``http(s)://`` or ``gs://`` URL,
   a Files API name (``files/abc``) or URI, an id from the application's
@@ -23,7 +25,9 @@ Five ``BaseTool`` subclasses: :class:`GeminiImageCaptionTool`,
   invalid, an unusable answer, a rate limit or outage that outlasted the retries)
   into a ``ToolException`` returned to the model (``handle_tool_error=True``), with
   the owner's key masked; what only the owner can fix raises: a refused key or
-  permission, an unknown model, configuration and programming errors;
+  permission, an unknown model, a service that will not serve the caller
+  (``FAILED_PRECONDITION``: "User location is not supported"), configuration and
+  programming errors;
 * is configured only by its owner: every client setting (model, API, key, retry,
   prompts... as :class:`~langchain_gemini_vision.settings.GeminiVisionSettings`
   lists them), ``reference_dirs``, the store and flags are fields, never tool
@@ -39,15 +43,19 @@ deprecated old name of ``reference_dirs``; restrict application paths with a
 Inside a LangGraph agent (``langchain.agents.create_agent``), ``"latest"`` is read
 from the agent's messages through the ``runtime`` argument LangGraph injects
 (hidden from the model). Only messages from the user are searched.
+
+The names before 0.2 (``GeminiImageCaptionTool``, ``GeminiImageCompareTool``,
+``GeminiObjectDetectionTool``, ``GeminiImageSegmentationTool``, ``GeminiImageQATool``)
+still work, with a ``DeprecationWarning``.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import io
-import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from os import PathLike
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
@@ -60,11 +68,14 @@ from langchain_core.messages import BaseMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, InjectedToolArg, ToolException
 from langchain_core.tools.base import ToolExceptionHandlerOutput
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+from pydantic.fields import FieldInfo
 
 from langchain_gemini_vision._client_owner import ClientOwner, warn_renamed
+from langchain_gemini_vision._lazy import renamed_names
 from langchain_gemini_vision.client import GeminiVisionClient
 from langchain_gemini_vision.errors import (
+    GeminiVisionAPIError,
     GeminiVisionConnectionError,
     GeminiVisionInvalidRequestError,
     GeminiVisionRateLimitError,
@@ -77,31 +88,26 @@ from langchain_gemini_vision.errors import (
 from langchain_gemini_vision.image_store import ImageStore
 from langchain_gemini_vision.images import PreparedImage, is_image_data
 from langchain_gemini_vision.images.local_files import names_path_within, outside_allowed_dirs
-from langchain_gemini_vision.results import (
-    Caption,
-    DetectionResult,
-    ImageComparison,
-    VisualAnswer,
-)
-from langchain_gemini_vision.runnables import (
-    GeminiImageCaptioner,
-    GeminiImageComparer,
-    GeminiImageQA,
-    GeminiImageSegmenter,
-    GeminiObjectDetector,
-)
+from langchain_gemini_vision.runnables import GeminiVisionRunnable
+from langchain_gemini_vision.tasks import ASK, CAPTION, COMPARE, DETECT, SEGMENT, Task, get_task
+from langchain_gemini_vision.tasks.ask import Schema
 
 __all__ = [
+    "AskInput",
+    "CaptionInput",
     "CompareInput",
     "DetectInput",
-    "GeminiImageCaptionTool",
-    "GeminiImageCompareTool",
-    "GeminiImageQATool",
-    "GeminiImageSegmentationTool",
-    "GeminiObjectDetectionTool",
+    "GeminiAskTool",
+    "GeminiCaptionTool",
+    "GeminiCompareTool",
+    "GeminiDetectTool",
+    "GeminiSegmentTool",
+    "GeminiVisionTool",
     "ImageQAInput",
     "ImageReferenceInput",
+    "ReferenceDirs",
     "SegmentInput",
+    "tool_arguments",
 ]
 
 LATEST = "latest"
@@ -118,6 +124,10 @@ _RECOVERABLE = (ImageInputError, ResponseError, GeminiVisionInvalidRequestError,
 """Errors the model can act on (OutputParsingError is a ResponseError; an unknown Files
 API name is an ImageInputError). Auth, permission, not-found (the model name) and
 configuration errors are the owner's to fix: they raise."""
+_OWNERS_CODES = frozenset({"FAILED_PRECONDITION"})
+"""Invalid requests only the owner can fix: the service will not serve this caller as
+things stand ("User location is not supported", billing to set up). They raise, as auth
+errors do."""
 _URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _FILES_NAME = re.compile(r"files/[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _ID_LIKE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
@@ -143,75 +153,51 @@ _USE_ID_HINT = (
 RuntimeArg = Annotated[Any, InjectedToolArg()]
 
 
-class ImageReferenceInput(BaseModel):
-    """Arguments of the caption tool."""
+class _ToolArguments(BaseModel):
+    """What every tool's arguments share: references may be given one or as a list."""
 
-    image: str = Field(description=_IMAGE_HELP, min_length=1)
-    prompt: str | None = Field(
-        default=None,
-        description="Optional instruction for the caption, e.g. 'mention any text on signs'.",
-    )
-    runtime: RuntimeArg = Field(default=None, description="Injected by the agent runtime.")
-
-
-class CompareInput(BaseModel):
-    """Arguments of the comparison tool."""
-
-    images: list[str] = Field(
-        min_length=2,
-        max_length=_MAX_IMAGES,
-        description="Two or more image references, in order. " + _IMAGE_HELP,
-    )
-    prompt: str | None = Field(
-        default=None,
-        description="Optional focus for the comparison, e.g. 'what moved between them?'.",
-    )
-    runtime: RuntimeArg = Field(default=None, description="Injected by the agent runtime.")
-
-
-class DetectInput(BaseModel):
-    """Arguments of the detection tool."""
-
-    image: str = Field(description=_IMAGE_HELP, min_length=1)
-    query: str | None = Field(
-        default=None,
-        description=(
-            "What to detect, e.g. 'every red circle' or 'price tags'. "
-            "Omit to detect all prominent objects."
-        ),
-    )
-    max_objects: int | None = Field(
-        default=None, ge=1, le=500, description="Optional cap on the number of objects returned."
-    )
-    runtime: RuntimeArg = Field(default=None, description="Injected by the agent runtime.")
-
-
-class SegmentInput(BaseModel):
-    """Arguments of the segmentation tool."""
-
-    image: str = Field(description=_IMAGE_HELP, min_length=1)
-    query: str | None = Field(
-        default=None,
-        description="What to segment, e.g. 'the cars'. Omit to segment all prominent objects.",
-    )
-    runtime: RuntimeArg = Field(default=None, description="Injected by the agent runtime.")
-
-
-class ImageQAInput(BaseModel):
-    """Arguments of the visual question-answering tool."""
-
-    images: list[str] = Field(
-        min_length=1,
-        max_length=_MAX_IMAGES,
-        description="One or more image references the question is about. " + _IMAGE_HELP,
-    )
-    question: str = Field(min_length=1, description="The question to answer about the image(s).")
-    runtime: RuntimeArg = Field(default=None, description="Injected by the agent runtime.")
-
-    @field_validator("images", mode="before")
+    @field_validator("images", mode="before", check_fields=False)
     @classmethod
     def _one_reference_is_a_list(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
+
+
+@functools.cache
+def tool_arguments(task: Task[Any, Any]) -> type[BaseModel]:
+    """A task's tool arguments: its image reference(s), the options a model may set
+    (descriptions from the task's options model), and the injected ``runtime``."""
+    if task.single:
+        images: Any = (str, Field(description=_IMAGE_HELP, min_length=1))
+        fields: dict[str, Any] = {"image": images}
+    else:
+        limit = min(task.max_images or _MAX_IMAGES, _MAX_IMAGES)
+        help_text = task.tool_images_help + _IMAGE_HELP
+        listed = Field(min_length=task.min_images, max_length=limit, description=help_text)
+        fields = {"images": (list[str], listed)}
+    options = task.tool_options or task.options
+    for name, info in options.model_fields.items():
+        fields[name] = (info.annotation, info)
+    fields["runtime"] = (
+        RuntimeArg,
+        Field(default=None, description="Injected by the agent runtime."),
+    )
+    title = "".join(part.title() for part in task.name.split("_"))
+    model: type[BaseModel] = create_model(
+        f"{title}Input",
+        __base__=_ToolArguments,
+        __doc__=f"Arguments of the {task.name} tool.",
+        __module__=__name__,
+        **fields,
+    )
+    globals().setdefault(model.__name__, model)  # found by name, so tools that use it pickle
+    return model
+
+
+CaptionInput = ImageReferenceInput = tool_arguments(CAPTION)
+CompareInput = tool_arguments(COMPARE)
+DetectInput = tool_arguments(DETECT)
+SegmentInput = tool_arguments(SEGMENT)
+AskInput = ImageQAInput = tool_arguments(ASK)
 
 
 # --------------------------------------------------------------------------- references
@@ -266,10 +252,19 @@ class ReferenceDirs(BaseModel):
         return self.reference_dirs
 
 
-class _GeminiVisionTool(ReferenceDirs, ClientOwner, BaseTool):
-    """What every vision tool shares: settings, reference resolution, error handling."""
+class GeminiVisionTool(ReferenceDirs, ClientOwner, BaseTool):
+    """A task of the registry as an agent tool: settings, references, errors.
+
+    Subclasses name their task (``task = DETECT``); :meth:`for_task` makes the class for
+    any registered task. Its arguments are :func:`tool_arguments`; its answer is the
+    task's :meth:`~langchain_gemini_vision.tasks.Task.tool_text` for the model and the
+    typed result as the artifact.
+    """
 
     model_config = ConfigDict(extra="forbid")
+
+    task: ClassVar[Task[Any, Any]]
+    """The task this tool runs."""
 
     response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
     handle_tool_error: bool | str | Callable[[ToolException], ToolExceptionHandlerOutput] | None = (
@@ -279,6 +274,59 @@ class _GeminiVisionTool(ReferenceDirs, ClientOwner, BaseTool):
     """Where the application keeps the images the model refers to by id."""
     allow_latest_image: bool = False
     """Let the model pass ``"latest"`` for the newest image a user sent (agents only)."""
+
+    @classmethod
+    def for_task(cls, task: str | Task[Any, Any]) -> type[GeminiVisionTool]:
+        """The tool class of a registered task (the built-in ones' own classes).
+
+        Raises:
+            ValueError: The task is not registered, or names no tool.
+        """
+        spec = get_task(task)
+        if spec.tool_name is None:
+            msg = f"task {spec.name!r} has no tool (its tool_name is None)"
+            raise ValueError(msg)
+        built_in = _BUILT_IN.get(spec.name)
+        return built_in if built_in is not None and built_in.task is spec else _tool_for(spec)
+
+    def _run(self, run_manager: _SyncRun = None, runtime: Any = None, **given: Any) -> _Answer:
+        try:
+            refs, pixels = _references(given), self.task.needs_pixels
+            sources = [self._resolve(ref, runtime, need_pixels=pixels) for ref in refs]
+            result = self._runnable().invoke({"images": sources, **given}, _child(run_manager))
+        except _RECOVERABLE as error:
+            raise self._tool_error(error) from error
+        return self._content(result, sources), _artifact(result)
+
+    async def _arun(
+        self, run_manager: _AsyncRun = None, runtime: Any = None, **given: Any
+    ) -> _Answer:
+        try:
+            refs, pixels = _references(given), self.task.needs_pixels
+            sources = [await self._aresolve(ref, runtime, need_pixels=pixels) for ref in refs]
+            result = await self._runnable().ainvoke(
+                {"images": sources, **given}, _child(run_manager)
+            )
+        except _RECOVERABLE as error:
+            raise self._tool_error(error) from error
+        return self._content(result, sources), _artifact(result)
+
+    def _runnable(self) -> GeminiVisionRunnable[Any]:
+        """The task's Runnable on the tool's client, with the owner's own options."""
+        runnable = GeminiVisionRunnable.for_task(self.task)
+        owned = self.task.options.model_fields.keys() & type(self).model_fields.keys()
+        return runnable(client=self._owner_client(), **{k: getattr(self, k) for k in owned})
+
+    def _content(self, result: BaseModel, sources: list[Any]) -> str | list[str | dict[str, Any]]:
+        """The model's text; with ``return_annotated_image``, the drawn image after it."""
+        text = self.task.tool_text(result)
+        image = sources[0] if sources else None
+        if not getattr(self, "return_annotated_image", False) or not isinstance(
+            image, PreparedImage
+        ):
+            return text
+        block = _annotated_block(result, image)
+        return [{"type": "text", "text": text}, block] if block is not None else text
 
     def _owner_client(self) -> GeminiVisionClient:
         return self.get_client()
@@ -378,6 +426,8 @@ class _GeminiVisionTool(ReferenceDirs, ClientOwner, BaseTool):
         return list(self.reference_dirs or ())
 
     def _tool_error(self, error: Exception) -> ToolException:
+        if isinstance(error, GeminiVisionAPIError) and (error.code or "").upper() in _OWNERS_CODES:
+            raise error
         # The owner's key, whatever its shape, never reaches the model (an endpoint may echo it).
         client = self.client
         text = client.redact(str(error)) if client is not None else redact(str(error), self.api_key)
@@ -387,21 +437,35 @@ class _GeminiVisionTool(ReferenceDirs, ClientOwner, BaseTool):
             text += " (a temporary failure; try again later or go on without this tool)"
         return ToolException(f"{type(error).__name__}: {text}")
 
-    def _child_config(
-        self, run_manager: CallbackManagerForToolRun | AsyncCallbackManagerForToolRun | None
-    ) -> RunnableConfig:
-        return {"callbacks": run_manager.get_child()} if run_manager is not None else {}
+
+_SyncRun = CallbackManagerForToolRun | None
+_AsyncRun = AsyncCallbackManagerForToolRun | None
+_Answer = tuple[Any, dict[str, Any]]
+"""The model's content and the typed result as JSON-ready data (the artifact)."""
+
+
+def _child(run_manager: _SyncRun | _AsyncRun) -> RunnableConfig:
+    """The config that makes the task's run a child of the tool's."""
+    return {"callbacks": run_manager.get_child()} if run_manager is not None else {}
+
+
+def _references(arguments: dict[str, Any]) -> list[str]:
+    """The image reference(s) among a tool call's arguments (taken out of them)."""
+    if "image" in arguments:
+        return [arguments.pop("image")]
+    return list(arguments.pop("images"))
 
 
 def _artifact(result: BaseModel) -> dict[str, Any]:
     return result.model_dump(mode="json")
 
 
-def _annotated_block(result: DetectionResult, image: PreparedImage) -> dict[str, Any] | None:
+def _annotated_block(result: BaseModel, image: PreparedImage) -> dict[str, Any] | None:
     """The image with the result drawn on it, as a v1 image content block."""
-    if image.data is None:
+    draw = getattr(result, "draw", None)
+    if image.data is None or draw is None:
         return None
-    drawn = result.draw(image.data)
+    drawn = draw(image.data)
     buffer = io.BytesIO()
     drawn.save(buffer, format="PNG")
     return {
@@ -411,22 +475,48 @@ def _annotated_block(result: DetectionResult, image: PreparedImage) -> dict[str,
     }
 
 
-def _detection_content(
-    result: DetectionResult, image: PreparedImage, annotate: bool
-) -> str | list[str | dict[str, Any]]:
-    text = f"Image {result.image_width}x{result.image_height} px. {result.summary()}"
-    if result.warnings:
-        text += " Warnings: " + "; ".join(result.warnings)
-    if not annotate:
-        return text
-    block = _annotated_block(result, image)
-    return [{"type": "text", "text": text}, block] if block is not None else text
+@functools.cache
+def _tool_for(task: Task[Any, Any]) -> type[GeminiVisionTool]:
+    """A tool class for a registered task: its name, description and arguments; the
+    options the model may not set are the owner's fields."""
+    annotations: dict[str, Any] = {
+        "name": str,
+        "description": str,
+        "args_schema": type[BaseModel],
+    }
+    namespace: dict[str, Any] = {
+        "name": task.tool_name,
+        "description": task.tool_description,
+        "args_schema": tool_arguments(task),
+    }
+    for name, info in _owner_options(task).items():
+        annotations[name] = info.annotation
+        namespace[name] = FieldInfo(default=info.default, description=info.description)
+    if task.annotates:
+        annotations["return_annotated_image"] = bool
+        namespace["return_annotated_image"] = False
+    title = "".join(part.title() for part in task.name.split("_"))
+    namespace.update(
+        __annotations__=annotations,
+        __doc__=f"The {task.name!r} task as an agent tool: {task.tool_description}",
+        __module__=__name__,
+        task=task,
+    )
+    tool: type[GeminiVisionTool] = type(f"Gemini{title}Tool", (GeminiVisionTool,), namespace)
+    globals().setdefault(tool.__name__, tool)  # found by name, so its tools pickle
+    return tool
+
+
+def _owner_options(task: Task[Any, Any]) -> dict[str, FieldInfo]:
+    """The task's options its tool does not let the model set."""
+    shown = (task.tool_options or task.options).model_fields
+    return {k: v for k, v in task.options.model_fields.items() if k not in shown}
 
 
 # --------------------------------------------------------------------------- tools
 
 
-class GeminiImageCaptionTool(_GeminiVisionTool):
+class GeminiCaptionTool(GeminiVisionTool):
     """Caption an image with Gemini.
 
     Content: the caption. Artifact: the :class:`~langchain_gemini_vision.results.Caption`
@@ -435,115 +525,30 @@ class GeminiImageCaptionTool(_GeminiVisionTool):
     Example:
         >>> store = ImageStore()
         >>> image_id = store.add(photo_bytes)  # doctest: +SKIP
-        >>> tool = GeminiImageCaptionTool(image_store=store)
+        >>> tool = GeminiCaptionTool(image_store=store)
         >>> tool.invoke({"image": image_id})  # doctest: +SKIP
     """
 
-    name: str = "gemini_caption_image"
-    description: str = (
-        "Describe an image in one or two sentences: the main objects, their colours and "
-        "where they are. Pass the image by reference (an image id like 'img_1', a URL or "
-        "a Files API name)."
-    )
+    task = CAPTION
+    name: str = CAPTION.tool_name or ""
+    description: str = CAPTION.tool_description
     args_schema: type[BaseModel] = ImageReferenceInput
 
-    def _runnable(self) -> GeminiImageCaptioner:
-        return GeminiImageCaptioner(client=self._owner_client())
 
-    def _run(
-        self,
-        image: str,
-        prompt: str | None = None,
-        runtime: Any = None,
-        run_manager: CallbackManagerForToolRun | None = None,
-    ) -> tuple[str, dict[str, Any]]:
-        try:
-            source = self._resolve(image, runtime)
-            result: Caption = self._runnable().invoke(
-                {"image": source, "prompt": prompt}, self._child_config(run_manager)
-            )
-        except _RECOVERABLE as error:
-            raise self._tool_error(error) from error
-        return result.text, _artifact(result)
-
-    async def _arun(
-        self,
-        image: str,
-        prompt: str | None = None,
-        runtime: Any = None,
-        run_manager: AsyncCallbackManagerForToolRun | None = None,
-    ) -> tuple[str, dict[str, Any]]:
-        try:
-            source = await self._aresolve(image, runtime)
-            result: Caption = await self._runnable().ainvoke(
-                {"image": source, "prompt": prompt}, self._child_config(run_manager)
-            )
-        except _RECOVERABLE as error:
-            raise self._tool_error(error) from error
-        return result.text, _artifact(result)
-
-
-def _comparison_text(result: ImageComparison) -> str:
-    parts = [result.summary]
-    if result.differences:
-        parts.append("Differences: " + "; ".join(result.differences))
-    if result.similarities:
-        parts.append("Similarities: " + "; ".join(result.similarities))
-    return "\n".join(parts)
-
-
-class GeminiImageCompareTool(_GeminiVisionTool):
+class GeminiCompareTool(GeminiVisionTool):
     """Compare two or more images in one Gemini request.
 
     Content: the summary, differences and similarities. Artifact: the
     :class:`~langchain_gemini_vision.results.ImageComparison` as JSON-ready data.
     """
 
-    name: str = "gemini_compare_images"
-    description: str = (
-        "Compare two or more images: a short summary, then what differs (objects added, "
-        "removed, moved or changed) and what they share. Pass the images by reference "
-        "(image ids like 'img_1', URLs or Files API names), in order."
-    )
+    task = COMPARE
+    name: str = COMPARE.tool_name or ""
+    description: str = COMPARE.tool_description
     args_schema: type[BaseModel] = CompareInput
 
-    def _runnable(self) -> GeminiImageComparer:
-        return GeminiImageComparer(client=self._owner_client())
 
-    def _run(
-        self,
-        images: list[str],
-        prompt: str | None = None,
-        runtime: Any = None,
-        run_manager: CallbackManagerForToolRun | None = None,
-    ) -> tuple[str, dict[str, Any]]:
-        try:
-            sources = [self._resolve(ref, runtime) for ref in images]
-            result: ImageComparison = self._runnable().invoke(
-                {"images": sources, "prompt": prompt}, self._child_config(run_manager)
-            )
-        except _RECOVERABLE as error:
-            raise self._tool_error(error) from error
-        return _comparison_text(result), _artifact(result)
-
-    async def _arun(
-        self,
-        images: list[str],
-        prompt: str | None = None,
-        runtime: Any = None,
-        run_manager: AsyncCallbackManagerForToolRun | None = None,
-    ) -> tuple[str, dict[str, Any]]:
-        try:
-            sources = [await self._aresolve(ref, runtime) for ref in images]
-            result: ImageComparison = await self._runnable().ainvoke(
-                {"images": sources, "prompt": prompt}, self._child_config(run_manager)
-            )
-        except _RECOVERABLE as error:
-            raise self._tool_error(error) from error
-        return _comparison_text(result), _artifact(result)
-
-
-class GeminiObjectDetectionTool(_GeminiVisionTool):
+class GeminiDetectTool(GeminiVisionTool):
     """Detect objects in an image and return labelled pixel boxes.
 
     Content: ``"Image WxH px. 3 objects: red circle at (12, 40, 118, 150) px; ..."``.
@@ -551,58 +556,16 @@ class GeminiObjectDetectionTool(_GeminiVisionTool):
     JSON-ready data (``DetectionResult.model_validate(artifact)`` rebuilds it).
     """
 
-    name: str = "gemini_detect_objects"
-    description: str = (
-        "Find objects in an image and return each one's label and bounding box in pixels "
-        "(x_min, y_min, x_max, y_max). Use it to count, locate or list objects. Pass the "
-        "image by reference (an image id like 'img_1', a URL or a Files API name)."
-    )
+    task = DETECT
+    name: str = DETECT.tool_name or ""
+    description: str = DETECT.tool_description
     args_schema: type[BaseModel] = DetectInput
     return_annotated_image: bool = False
     """Also return the image with the boxes drawn, as an image content block (for
     models that accept images in tool results: Gemini, Anthropic)."""
 
-    def _runnable(self) -> GeminiObjectDetector:
-        return GeminiObjectDetector(client=self._owner_client())
 
-    def _run(
-        self,
-        image: str,
-        query: str | None = None,
-        max_objects: int | None = None,
-        runtime: Any = None,
-        run_manager: CallbackManagerForToolRun | None = None,
-    ) -> tuple[str | list[str | dict[str, Any]], dict[str, Any]]:
-        try:
-            prepared = self._resolve(image, runtime, need_pixels=True)
-            result: DetectionResult = self._runnable().invoke(
-                {"image": prepared, "query": query, "max_objects": max_objects},
-                self._child_config(run_manager),
-            )
-        except _RECOVERABLE as error:
-            raise self._tool_error(error) from error
-        return _detection_content(result, prepared, self.return_annotated_image), _artifact(result)
-
-    async def _arun(
-        self,
-        image: str,
-        query: str | None = None,
-        max_objects: int | None = None,
-        runtime: Any = None,
-        run_manager: AsyncCallbackManagerForToolRun | None = None,
-    ) -> tuple[str | list[str | dict[str, Any]], dict[str, Any]]:
-        try:
-            prepared = await self._aresolve(image, runtime, need_pixels=True)
-            result: DetectionResult = await self._runnable().ainvoke(
-                {"image": prepared, "query": query, "max_objects": max_objects},
-                self._child_config(run_manager),
-            )
-        except _RECOVERABLE as error:
-            raise self._tool_error(error) from error
-        return _detection_content(result, prepared, self.return_annotated_image), _artifact(result)
-
-
-class GeminiImageSegmentationTool(_GeminiVisionTool):
+class GeminiSegmentTool(GeminiVisionTool):
     """Segment objects in an image: labelled pixel boxes plus masks.
 
     Content: the summary (which objects have masks). Artifact: the
@@ -610,109 +573,47 @@ class GeminiImageSegmentationTool(_GeminiVisionTool):
     masks as box-local RLE.
     """
 
-    name: str = "gemini_segment_objects"
-    description: str = (
-        "Outline objects in an image: each one's label, bounding box in pixels and "
-        "segmentation mask. Use it when the exact shape or area of objects matters. Pass "
-        "the image by reference (an image id like 'img_1', a URL or a Files API name)."
-    )
+    task = SEGMENT
+    name: str = SEGMENT.tool_name or ""
+    description: str = SEGMENT.tool_description
     args_schema: type[BaseModel] = SegmentInput
     return_annotated_image: bool = False
     """Also return the image with the masks drawn, as an image content block."""
 
-    def _runnable(self) -> GeminiImageSegmenter:
-        return GeminiImageSegmenter(client=self._owner_client())
 
-    def _run(
-        self,
-        image: str,
-        query: str | None = None,
-        runtime: Any = None,
-        run_manager: CallbackManagerForToolRun | None = None,
-    ) -> tuple[str | list[str | dict[str, Any]], dict[str, Any]]:
-        try:
-            prepared = self._resolve(image, runtime, need_pixels=True)
-            result: DetectionResult = self._runnable().invoke(
-                {"image": prepared, "query": query}, self._child_config(run_manager)
-            )
-        except _RECOVERABLE as error:
-            raise self._tool_error(error) from error
-        return _detection_content(result, prepared, self.return_annotated_image), _artifact(result)
-
-    async def _arun(
-        self,
-        image: str,
-        query: str | None = None,
-        runtime: Any = None,
-        run_manager: AsyncCallbackManagerForToolRun | None = None,
-    ) -> tuple[str | list[str | dict[str, Any]], dict[str, Any]]:
-        try:
-            prepared = await self._aresolve(image, runtime, need_pixels=True)
-            result: DetectionResult = await self._runnable().ainvoke(
-                {"image": prepared, "query": query}, self._child_config(run_manager)
-            )
-        except _RECOVERABLE as error:
-            raise self._tool_error(error) from error
-        return _detection_content(result, prepared, self.return_annotated_image), _artifact(result)
-
-
-def _answer_text(result: VisualAnswer) -> str:
-    if result.data is None:
-        return result.text
-    data = (
-        result.data.model_dump(mode="json") if isinstance(result.data, BaseModel) else result.data
-    )
-    return json.dumps(data, ensure_ascii=False)
-
-
-class GeminiImageQATool(_GeminiVisionTool):
+class GeminiAskTool(GeminiVisionTool):
     """Answer a question about one or more images.
 
     ``answer_schema`` (set by the owner, not the model) makes the answer structured:
     the content is then the JSON answer and the artifact's ``data`` holds it.
     """
 
-    name: str = "gemini_ask_about_images"
-    description: str = (
-        "Answer a question about one or more images (what is shown, text in the image, "
-        "colours, positions, counts). Pass the images by reference (image ids like "
-        "'img_1', URLs or Files API names)."
-    )
+    task = ASK
+    name: str = ASK.tool_name or ""
+    description: str = ASK.tool_description
     args_schema: type[BaseModel] = ImageQAInput
-    answer_schema: type[BaseModel] | dict[str, Any] | None = Field(default=None, exclude=True)
+    answer_schema: Schema | None = Field(default=None, exclude=True)
     """Optional structured-output schema for every answer (a pydantic model or JSON schema)."""
 
-    def _runnable(self) -> GeminiImageQA:
-        return GeminiImageQA(client=self._owner_client(), answer_schema=self.answer_schema)
 
-    def _run(
-        self,
-        images: Sequence[str],
-        question: str,
-        runtime: Any = None,
-        run_manager: CallbackManagerForToolRun | None = None,
-    ) -> tuple[str, dict[str, Any]]:
-        try:
-            sources = [self._resolve(ref, runtime) for ref in images]
-            result: VisualAnswer = self._runnable().invoke(
-                {"images": sources, "question": question}, self._child_config(run_manager)
-            )
-        except _RECOVERABLE as error:
-            raise self._tool_error(error) from error
-        return _answer_text(result), _artifact(result)
+_BUILT_IN: dict[str, type[GeminiVisionTool]] = {
+    tool.task.name: tool
+    for tool in (
+        GeminiCaptionTool,
+        GeminiCompareTool,
+        GeminiDetectTool,
+        GeminiSegmentTool,
+        GeminiAskTool,
+    )
+}
 
-    async def _arun(
-        self,
-        images: Sequence[str],
-        question: str,
-        runtime: Any = None,
-        run_manager: AsyncCallbackManagerForToolRun | None = None,
-    ) -> tuple[str, dict[str, Any]]:
-        try:
-            sources = [await self._aresolve(ref, runtime) for ref in images]
-            result: VisualAnswer = await self._runnable().ainvoke(
-                {"images": sources, "question": question}, self._child_config(run_manager)
-            )
-        except _RECOVERABLE as error:
-            raise self._tool_error(error) from error
-        return _answer_text(result), _artifact(result)
+RENAMED = {
+    "GeminiImageCaptionTool": "GeminiCaptionTool",
+    "GeminiImageCompareTool": "GeminiCompareTool",
+    "GeminiObjectDetectionTool": "GeminiDetectTool",
+    "GeminiImageSegmentationTool": "GeminiSegmentTool",
+    "GeminiImageQATool": "GeminiAskTool",
+}
+"""The names before 0.2, still answered with a ``DeprecationWarning``."""
+
+__getattr__ = renamed_names(__name__, RENAMED, globals())

@@ -1,24 +1,7 @@
-"""Everything between a task's request and Gemini's answer: both APIs, both transports."""
+"""Everything between a task's request and Gemini's answer: both APIs, both transports.
 
-from .base import (
-    ApiName,
-    ImagePart,
-    Transport,
-    TransportName,
-    VisionRequest,
-    VisionResponse,
-    WireRequest,
-)
-from .retry import NO_RETRIES, RetryPolicy
-
-__all__ = [
-    "NO_RETRIES",
-    "ApiName",
-    "ImagePart",
-    "RetryPolicy",
-    "Transport",
-    "TransportName",
-    "VisionRequest",
-    "VisionResponse",
-    "WireRequest",
-]
+:mod:`.base` holds the request and response models and the ``Transport`` protocol the
+client calls; :mod:`.lean` and :mod:`.sdk` are the two transports; :mod:`.payloads`
+builds bodies and reads answers; :mod:`.files` is the Files API cache; :mod:`.retry`
+the one retry policy; :mod:`.errors` the one place failures are typed.
+"""

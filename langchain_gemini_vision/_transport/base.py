@@ -7,7 +7,8 @@ never see which API (Interactions or generateContent) or which transport
 
 from __future__ import annotations
 
-from typing import Any, Literal, Protocol
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,6 +17,7 @@ from langchain_gemini_vision.usage import Usage
 
 ApiName = Literal["interactions", "generate_content"]
 TransportName = Literal["lean", "sdk"]
+"""The transports the package has, by name (an object can be given instead)."""
 ThinkingIntent = Literal["low"]
 
 
@@ -30,43 +32,42 @@ class ImagePart(BaseModel):
     resolution: MediaResolution | None = None
 
 
-class VisionRequest(BaseModel):
-    """What a task asks of Gemini.
-
-    The prompt is sent before the images, as the image-understanding guide advises.
-    """
+class _Asked(BaseModel):
+    """What a task asks, on both sides of image resolution."""
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     prompt: str
     """The instruction text."""
-    images: tuple[Any, ...] = ()
-    """`PreparedImage`s, in order; the client resolves them to :class:`ImagePart`s."""
     response_schema: dict[str, Any] | None = None
     """A JSON schema for structured output, or ``None`` for free text."""
     system_instruction: str | None = None
+    max_output_tokens: int | None = None
+    temperature: float | None = None
+
+
+class VisionRequest(_Asked):
+    """What a task asks of Gemini.
+
+    The prompt is sent before the images, as the image-understanding guide advises.
+    """
+
+    images: tuple[Any, ...] = ()
+    """`PreparedImage`s, in order; the client resolves them to :class:`ImagePart`s."""
     thinking: ThinkingIntent | None = None
     """``"low"`` asks the profile to turn thinking down (segmentation, detection)."""
     media_resolution: MediaResolution | None = None
-    max_output_tokens: int | None = None
-    temperature: float | None = None
+    """Per image, over the client's (the profile's when neither is set)."""
 
 
-class WireRequest(BaseModel):
+class WireRequest(_Asked):
     """A :class:`VisionRequest` with every image resolved, ready to serialise."""
 
-    model_config = ConfigDict(frozen=True)
-
     model: str
-    prompt: str
     parts: tuple[ImagePart, ...]
-    response_schema: dict[str, Any] | None = None
-    system_instruction: str | None = None
+    """The images as they go on the wire, each with its media resolution."""
     thinking_level: str | None = None
     thinking_budget: int | None = None
-    media_resolution: MediaResolution | None = None
-    max_output_tokens: int | None = None
-    temperature: float | None = None
     profile: ModelProfile = Field(exclude=True)
 
 
@@ -92,15 +93,41 @@ class VisionResponse(BaseModel):
     """The response JSON as received (camelCase or snake_case, as the API sent it)."""
 
 
+@runtime_checkable
 class Transport(Protocol):
-    """Sends one resolved request through one API; no retries, no images to upload."""
+    """What the client calls to reach Gemini: one resolved request through one API.
 
-    def send(self, request: WireRequest, api: ApiName) -> VisionResponse:
-        """Send synchronously."""
+    Images are resolved (uploads done) and retries are the client's: a transport sends
+    once, within ``timeout`` seconds when given, and raises the package's typed errors
+    (:mod:`.errors` maps its library's). ``GeminiVisionClient(transport=...)`` takes an
+    object with these methods; ``"lean"`` and ``"sdk"`` name the two the package has.
+    """
+
+    name: str
+    """A short name for messages and ``client.transport_name`` (``"lean"``, ``"sdk"``...)."""
+
+    def send(
+        self, request: WireRequest, api: ApiName, *, timeout: float | None = None
+    ) -> VisionResponse:
+        """Send, and read the whole answer."""
         ...
 
-    async def asend(self, request: WireRequest, api: ApiName) -> VisionResponse:
-        """Send asynchronously."""
+    async def asend(
+        self, request: WireRequest, api: ApiName, *, timeout: float | None = None
+    ) -> VisionResponse:
+        """Async :meth:`send`."""
+        ...
+
+    def stream_text(
+        self, request: WireRequest, api: ApiName, *, timeout: float | None = None
+    ) -> Iterator[str]:
+        """Send with streaming on, and yield the answer's text as it arrives."""
+        ...
+
+    def astream_text(
+        self, request: WireRequest, api: ApiName, *, timeout: float | None = None
+    ) -> AsyncIterator[str]:
+        """Async :meth:`stream_text`."""
         ...
 
     def close(self) -> None:

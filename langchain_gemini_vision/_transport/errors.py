@@ -378,10 +378,7 @@ def _aiohttp_rules(m: ModuleType) -> dict[type[BaseException], _Rule]:
         m.BadContentDispositionHeader: _RERAISE,
         m.BadContentDispositionParam: _RERAISE,
     }
-    upload_aborted = getattr(m, "UploadAbortedError", None)
-    if upload_aborted is not None:
-        rules[upload_aborted] = _CONNECTION
-    return rules
+    return _and_newer(m, rules, {"UploadAbortedError": _CONNECTION})
 
 
 def _genai_rules(m: ModuleType) -> dict[type[BaseException], _Rule]:
@@ -406,9 +403,17 @@ def _interactions_rules(m: ModuleType) -> dict[type[BaseException], _Rule]:
         m.APITimeoutError: _cause_first(_TIMEOUT),
         m.APIResponseValidationError: _as(ResponseError, "the answer did not match its schema"),
     }
-    websocket = getattr(m, "APIWebSocketError", None)
-    if websocket is not None:
-        rules[websocket] = _CONNECTION
+    return _and_newer(m, rules, {"APIWebSocketError": _CONNECTION})
+
+
+def _and_newer(
+    m: ModuleType, rules: dict[type[BaseException], _Rule], newer: dict[str, _Rule]
+) -> dict[type[BaseException], _Rule]:
+    """``rules``, and those of ``newer`` for the classes this version of the library has."""
+    for name, rule in newer.items():
+        found = getattr(m, name, None)
+        if found is not None:
+            rules[found] = rule
     return rules
 
 

@@ -12,14 +12,15 @@ and resolves again, which uploads once more. A Files API name the caller gave
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import threading
 import time
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from langchain_gemini_vision.errors import GeminiVisionAPIError, ImageInputError
 
@@ -123,96 +124,84 @@ class FileCache:
 
         return types.UploadFileConfig(mime_type=mime_type, display_name=f"lgv-{sha256[:16]}")
 
-    def _check_state(self, file: types.File, label: str) -> bool:
+    def _processed(self, file: types.File, label: str, polls: int) -> bool:
+        """Whether an upload can be used yet; a failed one, or one still processing after
+        the last poll, raises."""
         state = str(file.state.value if file.state is not None else "ACTIVE")
         if state == "FAILED":
             message = file.error.message if file.error is not None else "processing failed"
             raise ImageInputError(
                 label, "corrupted", f"the Files API could not process it: {message}"
             )
-        return state in {"ACTIVE", "STATE_UNSPECIFIED"}
+        if state in {"ACTIVE", "STATE_UNSPECIFIED"}:
+            return True
+        if polls >= self._max_polls:
+            msg = f"{label}: the uploaded file stayed PROCESSING after {polls} polls"
+            raise GeminiVisionAPIError(msg)
+        return False
+
+    def _uploaded(self, sha256: str, file: types.File) -> CachedFile:
+        """Remember a processed upload under its content's hash."""
+        entry = _cached(file)
+        with self._guard:
+            self._entries[sha256] = entry
+        return entry
+
+    def _known_name(self, name: str) -> CachedFile | None:
+        entry = self._names.get(name)
+        return entry if entry is not None and entry.usable(datetime.now(timezone.utc)) else None
+
+    def _named(self, name: str, file: types.File) -> CachedFile:
+        """Remember an existing file looked up by its name."""
+        entry = _cached(file)
+        with self._guard:
+            self._names[name] = entry
+        return entry
 
     def upload(self, data: bytes, mime_type: str, sha256: str, label: str) -> CachedFile:
         """Return the cached file for these bytes, uploading them if needed."""
-        found = self._lookup(sha256)
-        if found is not None:
-            return found
         with self._sync_lock(sha256):
             found = self._lookup(sha256)
             if found is not None:
                 return found
-
+            config = self._upload_config(mime_type, sha256)
             file = self._call(
-                lambda: self._client().files.upload(
-                    file=io.BytesIO(data), config=self._upload_config(mime_type, sha256)
-                )
+                lambda: self._client().files.upload(file=io.BytesIO(data), config=config)
             )
             self.uploads += 1
             polls = 0
-            while not self._check_state(file, label):
+            while not self._processed(file, label, polls):
                 polls += 1
-                if polls > self._max_polls:
-                    msg = f"{label}: the uploaded file stayed PROCESSING after {polls - 1} polls"
-                    raise GeminiVisionAPIError(msg)
                 time.sleep(self._poll_interval)
                 file = self._get(file.name or "")
-            entry = _cached(file)
-            with self._guard:
-                self._entries[sha256] = entry
-            return entry
+            return self._uploaded(sha256, file)
 
     async def aupload(self, data: bytes, mime_type: str, sha256: str, label: str) -> CachedFile:
         """Async twin of :meth:`upload`."""
-        found = self._lookup(sha256)
-        if found is not None:
-            return found
         async with self._async_lock(sha256):
             found = self._lookup(sha256)
             if found is not None:
                 return found
-
-            file = await self._acall(
-                lambda: self._client().aio.files.upload(
-                    file=io.BytesIO(data), config=self._upload_config(mime_type, sha256)
-                )
-            )
+            config = self._upload_config(mime_type, sha256)
+            upload = self._client().aio.files.upload
+            file = await self._acall(lambda: upload(file=io.BytesIO(data), config=config))
             self.uploads += 1
             polls = 0
-            while not self._check_state(file, label):
+            while not self._processed(file, label, polls):
                 polls += 1
-                if polls > self._max_polls:
-                    msg = f"{label}: the uploaded file stayed PROCESSING after {polls - 1} polls"
-                    raise GeminiVisionAPIError(msg)
                 await asyncio.sleep(self._poll_interval)
                 file = await self._aget(file.name or "")
-            entry = _cached(file)
-            with self._guard:
-                self._entries[sha256] = entry
-            return entry
+            return self._uploaded(sha256, file)
 
     # ------------------------------------------------------------------ existing files
 
     def _call(self, call: Callable[[], types.File]) -> types.File:
         """One Files API call, its errors mapped, retried by the client's policy."""
-
-        def attempt(_: float | None) -> types.File:
-            try:
-                return call()
-            except Exception as exc:
-                reraise_mapped(exc, secret=self._secret)
-
-        return call_with_retries(attempt, self._retry)
+        return call_with_retries(lambda _left: _mapped(call, self._secret), self._retry)
 
     async def _acall(self, call: Callable[[], Awaitable[types.File]]) -> types.File:
         """Async twin of :meth:`_call`."""
-
-        async def attempt(_: float | None) -> types.File:
-            try:
-                return await call()
-            except Exception as exc:
-                reraise_mapped(exc, secret=self._secret)
-
-        return await acall_with_retries(attempt, self._retry)
+        return await acall_with_retries(lambda _left: _amapped(call, self._secret), self._retry)
 
     def _get(self, name: str) -> types.File:
         return self._call(lambda: self._client().files.get(name=name))
@@ -226,41 +215,45 @@ class FileCache:
         Raises:
             ImageInputError: ``not_found``: the service has no such file for this key.
         """
-        entry = self._names.get(name)
-        if entry is not None and entry.usable(datetime.now(timezone.utc)):
-            return entry
-        try:
-            file = self._get(name)
-        except GeminiVisionAPIError as error:
-            missing = _missing_file(name, error)
-            if missing is None:
-                raise
-            raise missing from error
-        entry = _cached(file)
-        with self._guard:
-            self._names[name] = entry
-        return entry
+        found = self._known_name(name)
+        if found is not None:
+            return found
+        with _missing_as_not_found(name):
+            return self._named(name, self._get(name))
 
     async def aresolve_name(self, name: str) -> CachedFile:
         """Async twin of :meth:`resolve_name`."""
-        entry = self._names.get(name)
-        if entry is not None and entry.usable(datetime.now(timezone.utc)):
-            return entry
-        try:
-            file = await self._aget(name)
-        except GeminiVisionAPIError as error:
-            missing = _missing_file(name, error)
-            if missing is None:
-                raise
-            raise missing from error
-        entry = _cached(file)
-        with self._guard:
-            self._names[name] = entry
-        return entry
+        found = self._known_name(name)
+        if found is not None:
+            return found
+        with _missing_as_not_found(name):
+            return self._named(name, await self._aget(name))
 
-    def snapshot(self) -> dict[str, Any]:
-        """What is cached, for debugging."""
-        return {"uploads": self.uploads, "files": len(self._entries), "names": len(self._names)}
+
+def _mapped(call: Callable[[], types.File], secret: Secret) -> types.File:
+    try:
+        return call()
+    except Exception as exc:
+        reraise_mapped(exc, secret=secret)
+
+
+async def _amapped(call: Callable[[], Awaitable[types.File]], secret: Secret) -> types.File:
+    try:
+        return await call()
+    except Exception as exc:
+        reraise_mapped(exc, secret=secret)
+
+
+@contextlib.contextmanager
+def _missing_as_not_found(name: str) -> Iterator[None]:
+    """A lookup the service answers "no such file" is a bad reference, not a refused key."""
+    try:
+        yield
+    except GeminiVisionAPIError as error:
+        missing = _missing_file(name, error)
+        if missing is None:
+            raise
+        raise missing from error
 
 
 def _missing_file(name: str, error: GeminiVisionAPIError) -> ImageInputError | None:

@@ -138,7 +138,13 @@ def _endpoint(base_url: str, api_version: str, api: ApiName, model: str, *, stre
 
 
 class LeanTransport:
-    """Direct HTTP to the Gemini API with an API key (see the module docstring)."""
+    """Direct HTTP to the Gemini API with an API key (see the module docstring).
+
+    ``http_transport`` is the sync pool's httpx2 transport (``httpx2.MockTransport`` in
+    tests, as httpx's own seam): every byte the lean transport sends goes through it.
+    """
+
+    name = "lean"
 
     def __init__(
         self,
@@ -149,6 +155,7 @@ class LeanTransport:
         timeout: float | None = 60.0,
         max_connections: int | None = 64,
         extra_headers: dict[str, str] | None = None,
+        http_transport: httpx2.BaseTransport | None = None,
     ) -> None:
         self._api_key = api_key
         self.base_url = check_base_url(base_url or DEFAULT_BASE_URL).rstrip("/")
@@ -164,6 +171,7 @@ class LeanTransport:
             **(extra_headers or {}),
         }
         self._auth = _KeyAuth(api_key)  # given per request: any sync client sends the key
+        self._http_transport = http_transport
         self._sync_client: httpx2.Client | None = None
         self._sync_lock = threading.Lock()
         self._max_connections = max_connections
@@ -190,7 +198,9 @@ class LeanTransport:
         if self._sync_client is None:
             with self._sync_lock:
                 if self._sync_client is None:
-                    self._sync_client = httpx2.Client(limits=self._limits, timeout=self.timeout)
+                    self._sync_client = httpx2.Client(
+                        limits=self._limits, timeout=self.timeout, transport=self._http_transport
+                    )
         return self._sync_client
 
     def _session(self) -> aiohttp.ClientSession:
@@ -296,13 +306,20 @@ class LeanTransport:
             reraise_mapped(exc, secret=self._api_key)
         return self._read(status, body, response_headers, request=request, api=api, started=started)
 
-    def stream_text(self, request: WireRequest, api: ApiName) -> Iterator[str]:
+    def stream_text(
+        self, request: WireRequest, api: ApiName, *, timeout: float | None = None
+    ) -> Iterator[str]:
         """Yield the answer's text as it arrives (server-sent events)."""
         url, content, headers = self._prepare(request, api, stream=True)
         reader = StreamReader(api, secret=self._api_key)
         try:
             with self._client().stream(
-                "POST", url, content=content, headers=headers, auth=self._auth
+                "POST",
+                url,
+                content=content,
+                headers=headers,
+                auth=self._auth,
+                timeout=self._timeout(timeout or self.timeout),
             ) as response:
                 if response.status_code >= 400:
                     response.read()
@@ -319,13 +336,15 @@ class LeanTransport:
         except Exception as exc:
             reraise_mapped(exc, secret=self._api_key)
 
-    async def astream_text(self, request: WireRequest, api: ApiName) -> AsyncIterator[str]:
+    async def astream_text(
+        self, request: WireRequest, api: ApiName, *, timeout: float | None = None
+    ) -> AsyncIterator[str]:
         """Async twin of :meth:`stream_text`."""
         url, content, headers = self._prepare(request, api, stream=True)
         reader = StreamReader(api, secret=self._api_key)
         try:
             async with self._session().post(
-                url, data=content, headers=headers, timeout=self._aiohttp_timeout(None)
+                url, data=content, headers=headers, timeout=self._aiohttp_timeout(timeout)
             ) as response:
                 if response.status >= 400:
                     raise error_from_response(

@@ -61,30 +61,26 @@ def interactions_content(request: WireRequest) -> list[dict[str, Any]]:
     """The user's content blocks: the prompt, then each image (keys in the SDK's order)."""
     blocks: list[dict[str, Any]] = [{"text": request.prompt, "type": "text"}]
     for part in request.parts:
-        block: dict[str, Any] = {}
-        if part.data_base64 is not None:
-            block["data"] = part.data_base64
-        if part.mime_type is not None:
-            block["mime_type"] = part.mime_type
-        if part.resolution is not None:
-            block["resolution"] = part.resolution
-        block["type"] = "image"
-        if part.uri is not None:
-            block["uri"] = part.uri
-        blocks.append(block)
+        blocks.append(
+            _given(
+                data=part.data_base64,
+                mime_type=part.mime_type,
+                resolution=part.resolution,
+                type="image",
+                uri=part.uri,
+            )
+        )
     return blocks
 
 
 def interactions_options(request: WireRequest) -> dict[str, Any]:
     """``generation_config``, ``response_format`` and ``system_instruction``, as create() kwargs."""
     options: dict[str, Any] = {}
-    config: dict[str, Any] = {}
-    if request.max_output_tokens is not None:
-        config["max_output_tokens"] = request.max_output_tokens
-    if request.temperature is not None:
-        config["temperature"] = request.temperature
-    if request.thinking_level is not None:
-        config["thinking_level"] = request.thinking_level
+    config = _given(
+        max_output_tokens=request.max_output_tokens,
+        temperature=request.temperature,
+        thinking_level=request.thinking_level,
+    )
     if config:
         options["generation_config"] = config
     if request.response_schema is not None:
@@ -157,23 +153,51 @@ def read_interaction(
 ) -> VisionResponse:
     """Read an Interaction (wire JSON or SDK dump) into a :class:`VisionResponse`."""
     status = str(data.get("status") or "")
-    text = _interaction_text(data.get("steps") or data.get("outputs") or ())
-    if status in FAILED_INTERACTION_STATUSES:
-        raise ResponseBlockedError(status, raw_text=text)
-    truncated = status in TRUNCATED_INTERACTION_STATUSES
+    return _answer(
+        data,
+        _interaction_text(data.get("steps") or data.get("outputs") or ()),
+        status or None,
+        blocked=status in FAILED_INTERACTION_STATUSES,
+        truncated=status in TRUNCATED_INTERACTION_STATUSES,
+        ended=f"interaction status {status or 'missing'}",
+        usage=_usage_from_interaction(data.get("usage")),
+        model=data.get("model"),
+        response_id=data.get("id"),
+        api="interactions",
+        want_json=want_json,
+        elapsed_s=elapsed_s,
+    )
+
+
+def _answer(
+    data: Mapping[str, Any],
+    text: str,
+    finish_reason: str | None,
+    *,
+    blocked: bool,
+    truncated: bool,
+    ended: str,
+    usage: Usage,
+    model: Any,
+    response_id: Any,
+    api: ApiName,
+    want_json: bool,
+    elapsed_s: float,
+) -> VisionResponse:
+    """The answer both APIs give, once each has said how it ended: blocked, cut or empty."""
+    if blocked:
+        raise ResponseBlockedError(finish_reason or "", raw_text=text)
     if not text and not truncated:
-        raise EmptyResponseError(
-            f"Gemini returned no text (interaction status {status or 'missing'}).", raw_text=""
-        )
+        raise EmptyResponseError(f"Gemini returned no text ({ended}).", raw_text="")
     return VisionResponse(
         text=text,
         parsed=_maybe_json(text) if want_json else None,
-        finish_reason=status or None,
+        finish_reason=finish_reason,
         truncated=truncated,
-        usage=_usage_from_interaction(data.get("usage")),
-        model=str(data.get("model") or ""),
-        response_id=str(data["id"]) if data.get("id") else None,
-        api="interactions",
+        usage=usage,
+        model=str(model or ""),
+        response_id=str(response_id) if response_id else None,
+        api=api,
         elapsed_s=elapsed_s,
         raw=dict(data),
     )
@@ -230,12 +254,8 @@ def generate_content_body(request: WireRequest) -> dict[str, Any]:
             "parts": [{"text": request.system_instruction}],
             "role": "user",
         }
-    config: dict[str, Any] = {}
     # Key order follows the SDK's own converter (models._GenerateContentConfig_to_mldev).
-    if request.temperature is not None:
-        config["temperature"] = request.temperature
-    if request.max_output_tokens is not None:
-        config["maxOutputTokens"] = request.max_output_tokens
+    config = _given(temperature=request.temperature, maxOutputTokens=request.max_output_tokens)
     if request.response_schema is not None:
         config["responseMimeType"] = "application/json"
         config["responseJsonSchema"] = request.response_schema
@@ -246,6 +266,11 @@ def generate_content_body(request: WireRequest) -> dict[str, Any]:
     # The SDK always sends a config object, empty or not; so do we.
     body["generationConfig"] = config
     return body
+
+
+def _given(**values: Any) -> dict[str, Any]:
+    """``values`` but those that are ``None``, in the order given (the SDK's key order)."""
+    return {key: value for key, value in values.items() if value is not None}
 
 
 def _pick(data: Mapping[str, Any], camel: str, snake: str) -> Any:
@@ -296,25 +321,19 @@ def read_generate_content(
     candidate = candidates[0]
     finish = _pick(candidate, "finishReason", "finish_reason")
     finish_reason = str(finish) if finish else None
-    text = _candidate_text(candidate)
-    if finish_reason in BLOCKING_FINISH_REASONS:
-        raise ResponseBlockedError(finish_reason or "", raw_text=text)
-    truncated = finish_reason in TRUNCATED_FINISH_REASONS
-    if not text and not truncated:
-        raise EmptyResponseError(
-            f"Gemini returned no text (finish reason {finish_reason or 'missing'}).", raw_text=""
-        )
-    return VisionResponse(
-        text=text,
-        parsed=_maybe_json(text) if want_json else None,
-        finish_reason=finish_reason,
-        truncated=truncated,
+    return _answer(
+        data,
+        _candidate_text(candidate),
+        finish_reason,
+        blocked=finish_reason in BLOCKING_FINISH_REASONS,
+        truncated=finish_reason in TRUNCATED_FINISH_REASONS,
+        ended=f"finish reason {finish_reason or 'missing'}",
         usage=_usage_from_metadata(_pick(data, "usageMetadata", "usage_metadata")),
-        model=str(_pick(data, "modelVersion", "model_version") or ""),
+        model=_pick(data, "modelVersion", "model_version"),
         response_id=_pick(data, "responseId", "response_id"),
         api="generate_content",
+        want_json=want_json,
         elapsed_s=elapsed_s,
-        raw=dict(data),
     )
 
 
@@ -439,10 +458,3 @@ def wire_json(body: Mapping[str, Any], api: ApiName) -> bytes:
     if api == "interactions":
         return json.dumps(body, separators=(",", ":")).encode()
     return json.dumps(body).encode()
-
-
-def image_part_for_log(part: ImagePart) -> str:
-    """A short description of a part for logs (never the payload)."""
-    if part.uri is not None:
-        return f"uri {part.uri}"
-    return f"inline {part.mime_type} ({len(part.data_base64 or '')} base64 chars)"

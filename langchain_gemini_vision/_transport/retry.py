@@ -58,25 +58,44 @@ NO_RETRIES = RetryPolicy(max_attempts=1)
 _rng = random.Random()  # jitter needs no cryptographic strength  # noqa: S311
 
 
-def _next_delay(
-    policy: RetryPolicy, error: GeminiVisionError, attempt: int, started: float, now: float
-) -> float | None:
-    """Seconds to wait before the next attempt, or ``None`` to give up and raise ``error``."""
-    if attempt >= policy.max_attempts or not is_retryable(error):
-        return None
-    requested = getattr(error, "retry_after", None)
-    if requested is not None and requested > policy.max_retry_after:
-        return None
-    delay = max(policy.backoff(attempt, _rng), requested or 0.0)
-    if policy.deadline is not None and now + delay - started >= policy.deadline:
-        return None
-    return delay
+class _Attempts:
+    """One call's retry bookkeeping: time left, and whether (and when) to try again.
 
+    :func:`call_with_retries` and :func:`acall_with_retries` share it; they differ only
+    in how they call and how they sleep.
+    """
 
-def _remaining(policy: RetryPolicy, started: float, now: float) -> float | None:
-    if policy.deadline is None:
-        return None
-    return policy.deadline - (now - started)
+    def __init__(self, policy: RetryPolicy, clock: Callable[[], float]) -> None:
+        self.policy = policy
+        self.clock = clock
+        self.started = clock()
+        self.made = 0
+
+    def left(self) -> float | None:
+        """Seconds left before the deadline (``None``: no deadline); counts an attempt."""
+        self.made += 1
+        return self._remaining(self.clock())
+
+    def _remaining(self, now: float) -> float | None:
+        return None if self.policy.deadline is None else self.policy.deadline - (now - self.started)
+
+    def delay_after(self, error: GeminiVisionError) -> float:
+        """Seconds to wait before the next attempt; raises ``error`` to give up (a timeout
+        error when the deadline ran out on a retryable failure)."""
+        policy, now = self.policy, self.clock()
+        delay = None
+        if self.made < policy.max_attempts and is_retryable(error):
+            requested = getattr(error, "retry_after", None)
+            if requested is None or requested <= policy.max_retry_after:
+                delay = max(policy.backoff(self.made, _rng), requested or 0.0)
+                if policy.deadline is not None and now + delay - self.started >= policy.deadline:
+                    delay = None
+        if delay is not None:
+            return delay
+        remaining = self._remaining(self.clock())
+        if is_retryable(error) and remaining is not None and remaining <= 0:
+            raise _deadline_error(policy, self.made, error) from error
+        raise error
 
 
 def _deadline_error(policy: RetryPolicy, attempts: int, last: GeminiVisionError) -> Exception:
@@ -96,20 +115,12 @@ def call_with_retries(
     clock: Callable[[], float] = time.monotonic,
 ) -> T:
     """Call ``attempt_fn(seconds_left)`` until it succeeds or the policy gives up."""
-    started = clock()
-    attempt = 0
+    attempts = _Attempts(policy, clock)
     while True:
-        attempt += 1
         try:
-            return attempt_fn(_remaining(policy, started, clock()))
+            return attempt_fn(attempts.left())
         except GeminiVisionError as error:
-            delay = _next_delay(policy, error, attempt, started, clock())
-            if delay is None:
-                remaining = _remaining(policy, started, clock())
-                if is_retryable(error) and remaining is not None and remaining <= 0:
-                    raise _deadline_error(policy, attempt, error) from error
-                raise
-            sleep(delay)
+            sleep(attempts.delay_after(error))
 
 
 async def acall_with_retries(
@@ -120,17 +131,9 @@ async def acall_with_retries(
     clock: Callable[[], float] = time.monotonic,
 ) -> T:
     """Async twin of :func:`call_with_retries`."""
-    started = clock()
-    attempt = 0
+    attempts = _Attempts(policy, clock)
     while True:
-        attempt += 1
         try:
-            return await attempt_fn(_remaining(policy, started, clock()))
+            return await attempt_fn(attempts.left())
         except GeminiVisionError as error:
-            delay = _next_delay(policy, error, attempt, started, clock())
-            if delay is None:
-                remaining = _remaining(policy, started, clock())
-                if is_retryable(error) and remaining is not None and remaining <= 0:
-                    raise _deadline_error(policy, attempt, error) from error
-                raise
-            await sleep(delay)
+            await sleep(attempts.delay_after(error))

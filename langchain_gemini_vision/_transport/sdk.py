@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from google import genai
@@ -89,6 +89,8 @@ def _dump(obj: Any) -> dict[str, Any]:
 class SdkTransport:
     """Calls ``client.interactions.create`` / ``client.models.generate_content``."""
 
+    name = "sdk"
+
     def __init__(self, client: genai.Client, *, secret: Secret = None) -> None:
         # Holding the Client keeps its transport open (the SDK closes it on GC).
         self._client = client
@@ -97,108 +99,85 @@ class SdkTransport:
     def __repr__(self) -> str:
         return "SdkTransport()"
 
+    def _method(
+        self,
+        request: WireRequest,
+        api: ApiName,
+        timeout: float | None,
+        *,
+        aio: bool,
+        stream: bool = False,
+    ) -> tuple[Callable[..., Any], dict[str, Any]]:
+        """The SDK call that carries ``request`` (sync, or ``aio``), and its arguments."""
+        client: Any = self._client.aio if aio else self._client
+        if api == "interactions":
+            options = {**interactions_options(request), **_timeout_kwargs(timeout)}
+            if stream:
+                options["stream"] = True
+            content = interactions_content(request)
+            return client.interactions.create, {"model": request.model, "input": content, **options}
+        models = client.models
+        return models.generate_content_stream if stream else models.generate_content, {
+            "model": request.model,
+            "contents": _gc_contents(request),
+            "config": _with_timeout(_gc_config(request), timeout),
+        }
+
     def send(
         self, request: WireRequest, api: ApiName, *, timeout: float | None = None
     ) -> VisionResponse:
         """Send through the SDK, synchronously."""
         started = time.perf_counter()
-        want_json = request.response_schema is not None
+        method, arguments = self._method(request, api, timeout, aio=False)
         try:
-            if api == "interactions":
-                result: Any = self._client.interactions.create(
-                    model=request.model,
-                    input=interactions_content(request),
-                    **interactions_options(request),
-                    **_timeout_kwargs(timeout),
-                )
-            else:
-                result = self._client.models.generate_content(
-                    model=request.model,
-                    contents=_gc_contents(request),
-                    config=_with_timeout(_gc_config(request), timeout),
-                )
+            result = method(**arguments)
         except Exception as exc:
             reraise_mapped(exc, secret=self._secret)
-        elapsed = time.perf_counter() - started
-        return read_response(_dump(result), api, want_json=want_json, elapsed_s=elapsed)
+        return _answer(result, request, api, started)
 
     async def asend(
         self, request: WireRequest, api: ApiName, *, timeout: float | None = None
     ) -> VisionResponse:
         """Send through the SDK's async client."""
         started = time.perf_counter()
-        want_json = request.response_schema is not None
+        method, arguments = self._method(request, api, timeout, aio=True)
         try:
-            if api == "interactions":
-                result: Any = await self._client.aio.interactions.create(
-                    model=request.model,
-                    input=interactions_content(request),
-                    **interactions_options(request),
-                    **_timeout_kwargs(timeout),
-                )
-            else:
-                result = await self._client.aio.models.generate_content(
-                    model=request.model,
-                    contents=_gc_contents(request),
-                    config=_with_timeout(_gc_config(request), timeout),
-                )
+            result = await method(**arguments)
         except Exception as exc:
             reraise_mapped(exc, secret=self._secret)
-        elapsed = time.perf_counter() - started
-        return read_response(_dump(result), api, want_json=want_json, elapsed_s=elapsed)
+        return _answer(result, request, api, started)
 
-    def stream_text(self, request: WireRequest, api: ApiName) -> Iterator[str]:
+    def stream_text(
+        self, request: WireRequest, api: ApiName, *, timeout: float | None = None
+    ) -> Iterator[str]:
         """Yield text deltas through the SDK's streaming calls."""
         reader = StreamReader(api, secret=self._secret)
+        method, arguments = self._method(request, api, timeout, aio=False, stream=True)
         try:
-            if api == "interactions":
-                stream: Any = self._client.interactions.create(
-                    model=request.model,
-                    input=interactions_content(request),
-                    stream=True,
-                    **interactions_options(request),
-                )
-                if not hasattr(stream, "__iter__"):  # a JSON answer to a stream request
-                    yield from _whole_text(stream, api)
-                    return
-            else:
-                stream = self._client.models.generate_content_stream(
-                    model=request.model,
-                    contents=_gc_contents(request),
-                    config=_gc_config(request),
-                )
+            stream = method(**arguments)
+            if not hasattr(stream, "__iter__"):  # a JSON answer to a stream request
+                yield from _whole_text(stream, api)
+                return
             for event in stream:
-                delta = reader.feed(_dump(event))
-                if delta:
-                    yield delta
+                yield from _delta(reader, event)
             reader.finish()
         except Exception as exc:
             reraise_mapped(exc, secret=self._secret)
 
-    async def astream_text(self, request: WireRequest, api: ApiName) -> AsyncIterator[str]:
+    async def astream_text(
+        self, request: WireRequest, api: ApiName, *, timeout: float | None = None
+    ) -> AsyncIterator[str]:
         """Async twin of :meth:`stream_text`."""
         reader = StreamReader(api, secret=self._secret)
+        method, arguments = self._method(request, api, timeout, aio=True, stream=True)
         try:
-            if api == "interactions":
-                stream: Any = await self._client.aio.interactions.create(
-                    model=request.model,
-                    input=interactions_content(request),
-                    stream=True,
-                    **interactions_options(request),
-                )
-                if not hasattr(stream, "__aiter__"):
-                    for text in _whole_text(stream, api):
-                        yield text
-                    return
-            else:
-                stream = await self._client.aio.models.generate_content_stream(
-                    model=request.model,
-                    contents=_gc_contents(request),
-                    config=_gc_config(request),
-                )
+            stream = await method(**arguments)
+            if not hasattr(stream, "__aiter__"):
+                for text in _whole_text(stream, api):
+                    yield text
+                return
             async for event in stream:
-                delta = reader.feed(_dump(event))
-                if delta:
+                for delta in _delta(reader, event):
                     yield delta
             reader.finish()
         except Exception as exc:
@@ -209,6 +188,19 @@ class SdkTransport:
 
     async def aclose(self) -> None:
         """Nothing to do (see :meth:`close`)."""
+
+
+def _answer(result: Any, request: WireRequest, api: ApiName, started: float) -> VisionResponse:
+    want_json = request.response_schema is not None
+    elapsed = time.perf_counter() - started
+    return read_response(_dump(result), api, want_json=want_json, elapsed_s=elapsed)
+
+
+def _delta(reader: StreamReader, event: Any) -> Iterator[str]:
+    """The text one streamed event adds (none for events without text)."""
+    delta = reader.feed(_dump(event))
+    if delta:
+        yield delta
 
 
 def _whole_text(result: Any, api: ApiName) -> Iterator[str]:

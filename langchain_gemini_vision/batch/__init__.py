@@ -14,13 +14,12 @@ from __future__ import annotations
 
 from .documents import caption_documents
 from .items import BatchItem, TaskName
-from .job import BatchJob, BatchResult, BatchSettings, BatchStatus, SubmitReport, VisionBatch
+from .job import BatchResult, BatchSettings, BatchStatus, SubmitReport, VisionBatch
 from .manifest import MANIFEST_FILE, JobRecord, Manifest
 
 __all__ = [
     "MANIFEST_FILE",
     "BatchItem",
-    "BatchJob",
     "BatchResult",
     "BatchSettings",
     "BatchStatus",

@@ -1,10 +1,10 @@
 """Batch items: what to ask about which image(s), built and parsed exactly as interactive calls.
 
 :func:`plan_item` turns a :class:`BatchItem` into the ``generateContent`` body the
-interactive path would send (``tasks.<task>.build_request`` -> the client's image
-resolution -> ``payloads.generate_content_body``), and :func:`parse_item` reads
-an answer with the task's own ``parse_response`` on a ``VisionResponse`` from
-``payloads.read_generate_content``: one code path for both modes.
+interactive path would send (the task's ``build`` from the registry -> the client's
+``resolve_request`` -> ``payloads.generate_content_body``), and :func:`parse_item` reads
+an answer with the task's own ``parse`` on a ``VisionResponse`` from
+``payloads.read_generate_content``: one code path for both modes, for every registered task.
 """
 
 from __future__ import annotations
@@ -19,30 +19,21 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from langchain_gemini_vision._transport.base import VisionRequest
 from langchain_gemini_vision._transport.payloads import (
     generate_content_body,
     read_generate_content,
 )
 from langchain_gemini_vision.images import PreparedImage
-from langchain_gemini_vision.tasks import TASKS, TaskName
+from langchain_gemini_vision.tasks import TASKS, TaskCall, TaskName, get_task
 
 if TYPE_CHECKING:
     from langchain_gemini_vision.client import GeminiVisionClient
-    from langchain_gemini_vision.results import (
-        Caption,
-        DetectionResult,
-        ImageComparison,
-        VisualAnswer,
-    )
 
 __all__ = ["TASKS", "BatchItem", "PlannedItem", "TaskName", "parse_item", "plan_item"]
 
-_SINGLE = frozenset({"caption", "detect", "segment"})
 _MAX_SOURCE_CHARS = 4096
 """Longest path or URL kept as an image's ``source`` (a data URI or base64 text is not)."""
 _IMAGE_FIELDS = (
-    "transport",
     "mime_type",
     "width",
     "height",
@@ -65,7 +56,8 @@ class BatchItem:
     same image always has the same key and is never submitted twice.
 
     Attributes:
-        task: ``caption``, ``detect``, ``segment``, ``compare`` or ``ask``.
+        task: ``caption``, ``detect``, ``segment``, ``compare``, ``ask``, or any task
+            registered since (:func:`~langchain_gemini_vision.tasks.register_task`).
         images: The image sources (anything the client's ``prepare`` accepts).
         options: The task's options (``prompt``, ``query``, ``max_objects``, ``question``,
             ``schema`` as a JSON schema).
@@ -74,17 +66,15 @@ class BatchItem:
             memory only; a resumed batch validates against its JSON schema).
     """
 
-    task: TaskName
+    task: TaskName | str
     images: tuple[Any, ...]
     options: Mapping[str, Any] = field(default_factory=dict)
     key: str | None = None
     schema_model: type[BaseModel] | None = None
 
     def __post_init__(self) -> None:
-        if self.task not in TASKS:
-            msg = f"unknown task {self.task!r}; use one of {', '.join(TASKS)}"
-            raise ValueError(msg)
-        if self.task in _SINGLE and len(self.images) != 1:
+        task = get_task(self.task)  # an unknown task is a ValueError naming the known ones
+        if task.single and len(self.images) != 1:
             msg = f"{self.task} takes exactly one image, not {len(self.images)}"
             raise ValueError(msg)
         if not self.images:
@@ -147,7 +137,7 @@ class PlannedItem:
     """An item ready for a job: its key, the exact request body and what parsing needs."""
 
     key: str
-    task: TaskName
+    task: str
     options: dict[str, Any]
     images: list[dict[str, Any]]
     """Per image: size, sha256, label, where it went (``placement``: inline or a file URI) and,
@@ -180,62 +170,25 @@ def derive_key(task: str, images: Sequence[PreparedImage], options: Mapping[str,
     return f"{task}-{digest.hexdigest()[:32]}"
 
 
-def _prepare(client: GeminiVisionClient, item: BatchItem) -> list[PreparedImage]:
-    if item.task in ("detect", "segment"):
-        # Boxes are mapped onto the image's size, so remote images are fetched (as interactive).
-        return [client.prepare(item.images[0], fetch=True)]
-    if item.task == "caption":
-        return [client.prepare(item.images[0])]
-    return client.prepare_many(item.images)
-
-
-def build_vision_request(
-    client: GeminiVisionClient,
-    task: str,
-    images: Sequence[PreparedImage],
-    options: Mapping[str, Any],
-) -> VisionRequest:
-    """The task's own ``build_request`` with the client's prompts and profile."""
-    from langchain_gemini_vision.tasks import ask, caption, compare, detect, segment
-
-    prompts = client.prompts
-    if task == "caption":
-        return caption.build_request(images[0], prompt=options.get("prompt"), prompts=prompts)
-    if task == "detect":
-        return detect.build_request(
-            images[0],
-            query=options.get("query"),
-            max_objects=options.get("max_objects"),
-            prompts=prompts,
-        )
-    if task == "segment":
-        return segment.build_request(
-            images[0], query=options.get("query"), profile=client.profile, prompts=prompts
-        )
-    if task == "compare":
-        return compare.build_request(images, prompt=options.get("prompt"), prompts=prompts)
-    return ask.build_request(
-        images, str(options.get("question", "")), schema=options.get("schema"), prompts=prompts
-    )
-
-
 def plan_item(client: GeminiVisionClient, item: BatchItem) -> PlannedItem:
-    """Load the images, build the request and resolve images (uploading large ones)."""
-    images = _prepare(client, item)
+    """Load the images, build the request and resolve images (uploading large ones), as
+    the interactive call of the item's task does."""
+    task = get_task(item.task)
     options = dict(item.options)
-    request = build_vision_request(client, item.task, images, options)
-    resolution = client._resolution(request)
-    parts = client._resolve_parts(images, resolution)
-    body = generate_content_body(client.wire_request(request, parts, api="generate_content"))
+    chosen = task.validate_options(options, owner=f"BatchItem.{task.name}")
+    images = client.prepare_for(task, item.images[0] if task.single else list(item.images))
+    request = task.build(TaskCall(images, chosen, client.task_context))
+    wire = client.resolve_request(request, api="generate_content")
     key = item.key or derive_key(item.task, images, options)
     described = []
-    for source, image, part in zip(item.images, images, parts, strict=False):
+    for source, image, part in zip(item.images, images, wire.parts, strict=False):
         entry = {name: getattr(image, name) for name in _IMAGE_FIELDS}
         entry["placement"] = part.uri if part.uri is not None else "inline"
         named = os.fspath(source) if isinstance(source, (str, PurePath)) else None
         if named is not None and len(named) <= _MAX_SOURCE_CHARS:
             entry["source"] = named  # exactly as named: a path that is not UTF-8 stays exact
         described.append(entry)
+    body = generate_content_body(wire)
     body_json = json.dumps(body, separators=(",", ":")).encode()
     return PlannedItem(key, item.task, options, described, body, body_json)
 
@@ -244,7 +197,8 @@ def image_for_parsing(entry: Mapping[str, Any]) -> PreparedImage:
     """A data-less :class:`PreparedImage` with what the parsers read (size, label)."""
     fields: dict[str, Any] = {name: entry.get(name) for name in _IMAGE_FIELDS}
     fields["source_label"] = fields.get("source_label") or "image"
-    return PreparedImage.model_construct(_fields_set=None, **fields)
+    # Only the size and label are read; the bytes stayed with the submitter.
+    return PreparedImage.model_construct(_fields_set=None, placement="uri", **fields)
 
 
 def parse_item(
@@ -255,33 +209,17 @@ def parse_item(
     response: Mapping[str, Any],
     *,
     schema_model: type[BaseModel] | None = None,
-) -> Caption | DetectionResult | ImageComparison | VisualAnswer:
+) -> BaseModel:
     """Read one ``GenerateContentResponse`` with the task's own parser.
 
     Raises what the interactive call raises: ``ResponseBlockedError``,
     ``EmptyResponseError``, ``OutputParsingError``...
     """
-    from langchain_gemini_vision.tasks import ask, caption, compare, detect, segment
-
-    schema = options.get("schema")
-    want_json = task != "ask" or schema is not None
-    vision = read_generate_content(response, want_json=want_json)
-    if task == "caption":
-        return caption.parse_response(vision)
-    if task == "detect":
-        return detect.parse_response(
-            vision,
-            image_for_parsing(images[0]),
-            mask_threshold=client.mask_threshold,
-            max_objects=options.get("max_objects"),
-        )
-    if task == "segment":
-        return segment.parse_response(
-            vision,
-            image_for_parsing(images[0]),
-            profile=client.profile,
-            mask_threshold=client.mask_threshold,
-        )
-    if task == "compare":
-        return compare.parse_response(vision)
-    return ask.parse_response(vision, schema=schema_model or schema)
+    spec = get_task(task)
+    given = {**options, **({"schema": schema_model} if schema_model is not None else {})}
+    chosen = spec.validate_options(given, owner=f"BatchItem.{spec.name}")
+    # The parser reads the text; the JSON is not parsed twice.
+    vision = read_generate_content(response, want_json=False)
+    prepared = [image_for_parsing(entry) for entry in images]
+    result: BaseModel = spec.parse(vision, TaskCall(prepared, chosen, client.task_context))
+    return result

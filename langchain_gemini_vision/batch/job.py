@@ -44,14 +44,8 @@ from .manifest import JobRecord, Manifest
 
 if TYPE_CHECKING:
     from langchain_gemini_vision.client import GeminiVisionClient
-    from langchain_gemini_vision.results import (
-        Caption,
-        DetectionResult,
-        ImageComparison,
-        VisualAnswer,
-    )
 
-__all__ = ["BatchJob", "BatchResult", "BatchSettings", "BatchStatus", "VisionBatch"]
+__all__ = ["BatchResult", "BatchSettings", "BatchStatus", "VisionBatch"]
 
 logger = logging.getLogger("langchain_gemini_vision")
 
@@ -96,7 +90,8 @@ class BatchResult:
     Attributes:
         key: The item's key.
         task: Its task.
-        value: ``Caption``, ``DetectionResult``, ``ImageComparison`` or ``VisualAnswer``.
+        value: The task's result: ``Caption``, ``DetectionResult``, ``ImageComparison``,
+            ``VisualAnswer``, or a registered task's own.
         error: Why there is no value: ``GeminiVisionAPIError`` (the item's request was
             refused), ``ResponseBlockedError``, ``EmptyResponseError``, ``OutputParsingError``
             (as the interactive call would raise), or ``BatchJobError`` (the job failed,
@@ -109,7 +104,7 @@ class BatchResult:
 
     key: str
     task: str
-    value: Caption | DetectionResult | ImageComparison | VisualAnswer | None
+    value: BaseModel | None
     error: GeminiVisionError | None
     job: str | None
     images: tuple[dict[str, Any], ...] = ()
@@ -119,7 +114,7 @@ class BatchResult:
         """Whether there is a value."""
         return self.error is None
 
-    def unwrap(self) -> Caption | DetectionResult | ImageComparison | VisualAnswer:
+    def unwrap(self) -> BaseModel:
         """The value, or raise the error."""
         if self.error is not None:
             raise self.error
@@ -620,10 +615,6 @@ class VisionBatch:
             unread.__cause__ = error
             return BatchResult(key, task, None, unread, job_name, images)
         return BatchResult(key, task, value, None, job_name, images)
-
-
-BatchJob = VisionBatch
-"""Another name for :class:`VisionBatch`."""
 
 
 def _answer_text(response: Mapping[str, Any]) -> str:

@@ -19,16 +19,13 @@ from rich.markup import escape
 
 from langchain_gemini_vision._text import json_escaped
 from langchain_gemini_vision.cli._inputs import InputError
+from langchain_gemini_vision.cli._output import EXIT_FAILURES, EXIT_OK
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from langchain_gemini_vision.batch import BatchResult, VisionBatch
     from langchain_gemini_vision.client import GeminiVisionClient
-
-EXIT_OK = 0
-EXIT_FAILURES = 1
-EXIT_USAGE = 2
 
 batch_app = typer.Typer(
     name="batch",

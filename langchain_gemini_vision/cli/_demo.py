@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 
-from langchain_gemini_vision.cli._options import Api, MediaResolutionChoice, make_client
+from langchain_gemini_vision.cli._options import ClientOptions
 from langchain_gemini_vision.cli._output import (
     EXIT_FAILURES,
     EXIT_OK,
@@ -126,16 +126,7 @@ def _emulator() -> AbstractContextManager[Any]:
 
 
 def run_demo(
-    *,
-    out_dir: Path,
-    offline: bool,
-    api: Api,
-    model: str | None,
-    concurrency: int,
-    media_resolution: MediaResolutionChoice | None,
-    base_url: str | None = None,
-    debug: bool,
-    quiet: bool,
+    *, out_dir: Path, offline: bool, options: ClientOptions, debug: bool, quiet: bool
 ) -> int:
     """Run the demo and return the exit code (0, or 1 when a call failed)."""
     out = stdout_console()
@@ -147,8 +138,10 @@ def run_demo(
     if annotate_dir.is_dir():
         for stale in annotate_dir.glob("*.png"):
             stale.unlink()
+    base_url = options.base_url
 
     with ExitStack() as stack:
+        notice: str | None = None
         if offline:
             emulator = stack.enter_context(_emulator())
             out.print(
@@ -159,25 +152,11 @@ def run_demo(
                 )
             )
             singles, pair = _emulator_scenes(inputs_dir)
-            client = make_client(
-                api=api,
-                model=model,
-                concurrency=concurrency,
-                media_resolution=media_resolution,
-                base_url=str(emulator.base_url),
-                api_key="emulator",
-            )
-            notice: str | None = EMULATOR_NOTICE
+            client = options.client(base_url=str(emulator.base_url), api_key="emulator")
+            notice = EMULATOR_NOTICE
         else:
             singles, pair = _sample_photos(inputs_dir)
-            client = make_client(
-                api=api,
-                model=model,
-                concurrency=concurrency,
-                media_resolution=media_resolution,
-                base_url=base_url,
-            )
-            notice = None
+            client = options.client()
         jobs = _jobs(singles, pair)
         if not offline:
             out.print(
@@ -200,7 +179,7 @@ def run_demo(
                     settings=settings,
                     console=err,
                     sink=sink.write,
-                    concurrency=concurrency,
+                    concurrency=options.concurrency,
                     progress=not quiet,
                 )
             )

@@ -1,18 +1,27 @@
-"""The options every command shares (which API, what resolution) and the client they build."""
+"""The options every command shares (which API, what resolution) and the client they build.
+
+:class:`ClientOptions` is the one mapping from the command line to
+:class:`~langchain_gemini_vision.settings.GeminiVisionSettings`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
-if TYPE_CHECKING:
-    from langchain_gemini_vision._transport.base import ApiName
-    from langchain_gemini_vision.client import GeminiVisionClient
-    from langchain_gemini_vision.profiles import MediaResolution
+from langchain_gemini_vision.client import GeminiVisionClient
+from langchain_gemini_vision.settings import GeminiVisionSettings
 
-__all__ = ["Api", "MediaResolutionChoice", "make_client"]
+__all__ = ["NO_KEY_MESSAGE", "Api", "ClientOptions", "MediaResolutionChoice", "has_api_key"]
+
+NO_KEY_MESSAGE = (
+    "No Gemini API key found. Set GEMINI_API_KEY (or GOOGLE_API_KEY) to a key from "
+    "https://aistudio.google.com/apikey, for example: export GEMINI_API_KEY=your-key. "
+    "To try the tool without a key, run: gemini-vision demo"
+)
 
 
 class Api(str, Enum):
@@ -31,33 +40,37 @@ class MediaResolutionChoice(str, Enum):
     ultra_high = "ultra_high"
 
 
-def make_client(
-    *,
-    api: Api,
-    model: str | None,
-    concurrency: int,
-    media_resolution: MediaResolutionChoice | None,
-    base_url: str | None,
-    api_key: str | None = None,
-    allowed_dirs: Sequence[Path] | None = None,
-) -> GeminiVisionClient:
-    """A :class:`GeminiVisionClient` for these options (key from the environment by default).
+@dataclass(frozen=True)
+class ClientOptions:
+    """The command-line options a client is built from (the key comes from the environment)."""
 
-    ``--allow-dir`` is the client's ``allowed_dirs``, so interactive runs and batch
-    submissions read local images under the same rule.
-    """
-    from langchain_gemini_vision.client import GeminiVisionClient
+    api: Api = Api.interactions
+    model: str | None = None
+    concurrency: int = 8
+    media_resolution: MediaResolutionChoice | None = None
+    base_url: str | None = None
+    allow_dir: list[Path] | None = None
+    """``--allow-dir``: the client's ``allowed_dirs``, so interactive runs and batch
+    submissions read local images under the same rule."""
 
-    api_name: ApiName = "generate_content" if api is Api.generate_content else "interactions"
-    resolution: MediaResolution | None = (
-        media_resolution.value if media_resolution is not None else None
-    )
-    return GeminiVisionClient(
-        api_key=api_key,
-        model=model,
-        api=api_name,
-        base_url=base_url,
-        max_concurrency=concurrency,
-        media_resolution=resolution,
-        allowed_dirs=allowed_dirs or None,
-    )
+    def settings(self, **fields: Any) -> GeminiVisionSettings:
+        """The client settings these options give; ``fields`` are other settings by name."""
+        resolution = self.media_resolution
+        given = {
+            "api": self.api.value,
+            "model": self.model,
+            "max_concurrency": self.concurrency,
+            "media_resolution": resolution.value if resolution is not None else None,
+            "base_url": self.base_url,
+            "allowed_dirs": tuple(self.allow_dir) if self.allow_dir else None,
+        }
+        return GeminiVisionSettings.build(owner="gemini-vision", **{**given, **fields})
+
+    def client(self, **fields: Any) -> GeminiVisionClient:
+        """A client built from :meth:`settings`."""
+        return GeminiVisionClient(self.settings(**fields))
+
+
+def has_api_key() -> bool:
+    """Whether ``GEMINI_API_KEY`` or ``GOOGLE_API_KEY`` is set (and not empty)."""
+    return bool(os.environ.get("GEMINI_API_KEY") or os.environ.get("GOOGLE_API_KEY"))

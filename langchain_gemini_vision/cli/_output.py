@@ -1,18 +1,24 @@
-"""How a command reports: consoles, JSON Lines, the failures, the summary, its exit code."""
+"""How a command reports: consoles, errors and exit codes, JSON Lines, the failures, the summary."""
 
 from __future__ import annotations
 
 import json
+import logging
 import sys
-from collections.abc import Sequence
+import traceback
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
+import typer
 from rich.console import Console
 from rich.markup import escape
 
 from langchain_gemini_vision._text import json_escaped
-from langchain_gemini_vision.cli._run import entry_to_json
+from langchain_gemini_vision.cli._inputs import InputError
+from langchain_gemini_vision.cli._run import clean, entry_to_json
+from langchain_gemini_vision.errors import ConfigurationError, GeminiVisionError
 from langchain_gemini_vision.report import ReportEntry
 
 __all__ = [
@@ -21,7 +27,10 @@ __all__ = [
     "EXIT_USAGE",
     "JsonLines",
     "UsageProblemError",
+    "guard",
     "list_failures",
+    "say_error",
+    "setup_logging",
     "stderr_console",
     "stdout_console",
     "summarise",
@@ -36,6 +45,9 @@ class UsageProblemError(Exception):
     """A user's mistake: printed as one sentence, exit code 2, never a traceback."""
 
 
+# --------------------------------------------------------------------------- consoles
+
+
 def stderr_console() -> Console:
     """A console on the current stderr (looked up per call, so test runners capture it)."""
     return Console(file=sys.stderr, soft_wrap=True, highlight=False)
@@ -44,6 +56,54 @@ def stderr_console() -> Console:
 def stdout_console() -> Console:
     """A console on the current stdout, for the demo's human-readable output."""
     return Console(file=sys.stdout, highlight=False)
+
+
+def say_error(console: Console, message: str) -> None:
+    """Print ``Error: message`` (markup shown literally, API keys masked)."""
+    console.print(f"[bold red]Error:[/] {escape(clean(message))}")
+
+
+def setup_logging(debug: bool) -> None:
+    """With ``--debug``: the package's log on stderr."""
+    if debug:
+        logging.basicConfig(
+            level=logging.WARNING, stream=sys.stderr, format="%(name)s: %(message)s"
+        )
+        logging.getLogger("langchain_gemini_vision").setLevel(logging.DEBUG)
+
+
+@contextmanager
+def guard(debug: bool) -> Iterator[None]:
+    """Turn a user's mistake into exit code 2 and an unexpected error into exit code 1.
+
+    Only ``--debug`` shows a traceback.
+    """
+    try:
+        yield
+    except (typer.Exit, typer.Abort):
+        raise
+    except (UsageProblemError, InputError, ConfigurationError) as error:
+        say_error(stderr_console(), str(error))
+        raise typer.Exit(EXIT_USAGE) from None
+    except KeyboardInterrupt:
+        stderr_console().print("Interrupted.")
+        raise typer.Exit(130) from None
+    except GeminiVisionError as error:
+        say_error(stderr_console(), str(error))
+        if debug:
+            stderr_console().print(escape(clean("".join(traceback.format_exception(error)))))
+        raise typer.Exit(EXIT_FAILURES) from None
+    except Exception as error:
+        console = stderr_console()
+        if debug:
+            console.print(escape(clean("".join(traceback.format_exception(error)))))
+        say_error(console, f"unexpected {type(error).__name__}: {error}")
+        if not debug:
+            console.print("Run again with --debug to see the traceback, and please report it.")
+        raise typer.Exit(EXIT_FAILURES) from None
+
+
+# --------------------------------------------------------------------------- output
 
 
 class JsonLines:

@@ -16,6 +16,7 @@ import re
 import time
 import traceback
 from collections.abc import Callable, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from langchain_gemini_vision._concurrency import aordered_map
 from langchain_gemini_vision.client import GeminiVisionClient
 from langchain_gemini_vision.errors import (
     GeminiVisionAPIError,
@@ -46,7 +48,7 @@ from langchain_gemini_vision.errors import (
 from langchain_gemini_vision.images import PreparedImage
 from langchain_gemini_vision.report import ReportEntry, ReportError, ReportImage, Result
 from langchain_gemini_vision.results import DetectionResult
-from langchain_gemini_vision.tasks import TaskName
+from langchain_gemini_vision.tasks import TaskName, get_task
 
 __all__ = ["Job", "RunSettings", "TaskName", "clean", "entry_to_json", "run_jobs"]
 
@@ -69,6 +71,12 @@ class Job:
     sources: tuple[str, ...]
     instruction: str | None = None
     max_objects: int | None = None
+
+    def options(self) -> dict[str, Any]:
+        """The task's options: the instruction is its text option (prompt, query, question)."""
+        text = get_task(self.task).text_option
+        given = {text: self.instruction} if text is not None else {}
+        return {**given, "max_objects": self.max_objects} if self.max_objects else given
 
 
 @dataclass(frozen=True)
@@ -94,19 +102,18 @@ def _hint(error: BaseException) -> str | None:
             "blocked_url": "Download the image yourself and pass the file.",
             "download_failed": "Check the URL, or download the image and pass the file.",
         }.get(error.reason)
-    if isinstance(error, GeminiVisionAuthError):
-        return "Gemini refused the API key: check GEMINI_API_KEY (or GOOGLE_API_KEY)."
-    if isinstance(error, GeminiVisionRateLimitError):
-        return "Quota or rate limit reached: wait a minute, or lower --concurrency."
-    if isinstance(error, GeminiVisionNotFoundError):
-        return "Check the model name given to --model."
-    if isinstance(error, GeminiVisionConnectionError):
-        return "Check the network connection and --base-url."
-    if isinstance(error, ResponseBlockedError):
-        return "Try another image or prompt."
-    if isinstance(error, OutputParsingError):
-        return "The model's answer could not be read; run again, or try another --model."
-    return None
+    return next((hint for kind, hint in _HINTS.items() if isinstance(error, kind)), None)
+
+
+_HINTS: dict[type[BaseException], str] = {
+    GeminiVisionAuthError: "Gemini refused the API key: check GEMINI_API_KEY (or GOOGLE_API_KEY).",
+    GeminiVisionRateLimitError: "Quota or rate limit reached: wait, or lower --concurrency.",
+    GeminiVisionNotFoundError: "Check the model name given to --model.",
+    GeminiVisionConnectionError: "Check the network connection and --base-url.",
+    ResponseBlockedError: "Try another image or prompt.",
+    OutputParsingError: "The model's answer could not be read; run again, or try another --model.",
+}
+"""What to do about an error, by its class (the first that matches)."""
 
 
 _MIN_SECRET_LENGTH = 12
@@ -211,16 +218,9 @@ def _annotate(result: DetectionResult, image: PreparedImage, path: Path) -> None
 
 
 async def _call(client: GeminiVisionClient, job: Job, images: list[PreparedImage]) -> Result:
-    if job.task == "caption":
-        return await client.acaption(images[0], prompt=job.instruction)
-    if job.task == "compare":
-        return await client.acompare(images, prompt=job.instruction)
-    if job.task == "detect":
-        return await client.adetect(images[0], query=job.instruction, max_objects=job.max_objects)
-    if job.task == "segment":
-        return await client.asegment(images[0], query=job.instruction)
-    question = job.instruction or ""
-    return await client.aask(images if len(images) > 1 else images[0], question)
+    task = get_task(job.task)
+    result: Result = await client.arun(task, images[0] if task.single else images, **job.options())
+    return result
 
 
 async def _run_one(
@@ -273,9 +273,6 @@ async def run_jobs(
     A progress bar is drawn on ``console`` (stderr) when ``progress`` and there is more
     than one job.
     """
-    gate = asyncio.Semaphore(max(1, concurrency))
-    done: dict[int, ReportEntry] = {}
-    next_out = 0
     show = progress and len(jobs) > 1
     bar = Progress(
         SpinnerColumn(),
@@ -290,18 +287,18 @@ async def run_jobs(
         redirect_stdout=False,
         redirect_stderr=False,
     )
+    task_id = bar.add_task(description, total=len(jobs))
 
-    async def one(index: int, job: Job, task_id: Any) -> ReportEntry:
-        nonlocal next_out
-        async with gate:
-            entry = await _run_one(client, job, index, settings)
-        done[index] = entry
-        bar.advance(task_id)
-        while next_out in done:
-            on_entry(done[next_out])
-            next_out += 1
+    async def one(numbered: tuple[int, Job]) -> ReportEntry:
+        entry = await _run_one(client, numbered[1], numbered[0], settings)
+        bar.advance(task_id)  # as each call ends, whatever its place
         return entry
 
+    entries: list[ReportEntry] = []
+    numbered = enumerate(jobs)
     with bar:
-        task_id = bar.add_task(description, total=len(jobs))
-        return list(await asyncio.gather(*(one(i, job, task_id) for i, job in enumerate(jobs))))
+        async with aclosing(aordered_map(one, numbered, limit=max(1, concurrency))) as done:
+            async for outcome in done:
+                entries.append(outcome.unwrap())  # _run_one keeps every failure in its entry
+                on_entry(entries[-1])
+    return entries

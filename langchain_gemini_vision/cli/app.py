@@ -9,18 +9,16 @@ missing file, no API key).
 from __future__ import annotations
 
 import asyncio
-import logging
-import os
+import functools
+import inspect
 import sys
-import traceback
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
 from langchain_gemini_vision._version import __version__
@@ -33,39 +31,31 @@ from langchain_gemini_vision.cli._batch import (
     open_batch,
     print_status,
 )
-from langchain_gemini_vision.cli._inputs import InputError, expand_sources
-from langchain_gemini_vision.cli._options import Api, MediaResolutionChoice, make_client
+from langchain_gemini_vision.cli._inputs import expand_sources
+from langchain_gemini_vision.cli._options import (
+    NO_KEY_MESSAGE,
+    Api,
+    ClientOptions,
+    MediaResolutionChoice,
+    has_api_key,
+)
 from langchain_gemini_vision.cli._output import (
     EXIT_FAILURES,
     EXIT_OK,
-    EXIT_USAGE,
     JsonLines,
     UsageProblemError,
+    guard,
     list_failures,
+    setup_logging,
     stderr_console,
     summarise,
 )
-from langchain_gemini_vision.cli._run import (
-    Job,
-    RunSettings,
-    TaskName,
-    clean,
-    run_jobs,
-)
-from langchain_gemini_vision.errors import ConfigurationError, GeminiVisionError
+from langchain_gemini_vision.cli._run import Job, RunSettings, TaskName, run_jobs
+from langchain_gemini_vision.client import GeminiVisionClient
+from langchain_gemini_vision.profiles import known_profiles
 from langchain_gemini_vision.report import ReportEntry, write_report
 
-if TYPE_CHECKING:
-    from langchain_gemini_vision.client import GeminiVisionClient
-
 __all__ = ["UsageProblemError", "app", "main"]
-
-NO_KEY_MESSAGE = (
-    "No Gemini API key found. Set GEMINI_API_KEY (or GOOGLE_API_KEY) to a key from "
-    "https://aistudio.google.com/apikey, for example: export GEMINI_API_KEY=your-key. "
-    "To try the tool without a key, run: gemini-vision demo"
-)
-
 
 app = typer.Typer(
     name="gemini-vision",
@@ -81,61 +71,9 @@ app = typer.Typer(
 )
 
 
-# --------------------------------------------------------------------------- consoles
-
-
-def say_error(console: Console, message: str) -> None:
-    """Print ``Error: message`` (markup shown literally, API keys masked)."""
-    console.print(f"[bold red]Error:[/] {escape(clean(message))}")
-
-
-@contextmanager
-def guard(debug: bool) -> Iterator[None]:
-    """Turn a user's mistake into exit code 2 and an unexpected error into exit code 1.
-
-    Only ``--debug`` shows a traceback.
-    """
-    try:
-        yield
-    except (typer.Exit, typer.Abort):
-        raise
-    except (UsageProblemError, InputError, ConfigurationError) as error:
-        say_error(stderr_console(), str(error))
-        raise typer.Exit(EXIT_USAGE) from None
-    except KeyboardInterrupt:
-        stderr_console().print("Interrupted.")
-        raise typer.Exit(130) from None
-    except GeminiVisionError as error:
-        say_error(stderr_console(), str(error))
-        if debug:
-            stderr_console().print(escape(clean("".join(traceback.format_exception(error)))))
-        raise typer.Exit(EXIT_FAILURES) from None
-    except Exception as error:
-        console = stderr_console()
-        if debug:
-            console.print(escape(clean("".join(traceback.format_exception(error)))))
-        say_error(console, f"unexpected {type(error).__name__}: {error}")
-        if not debug:
-            console.print("Run again with --debug to see the traceback, and please report it.")
-        raise typer.Exit(EXIT_FAILURES) from None
-
-
-def _setup_logging(debug: bool) -> None:
-    if debug:
-        logging.basicConfig(
-            level=logging.WARNING, stream=sys.stderr, format="%(name)s: %(message)s"
-        )
-        logging.getLogger("langchain_gemini_vision").setLevel(logging.DEBUG)
-
-
 def _same_terminal(out: Path | None) -> bool:
     """Whether JSON Lines would land on the terminal the progress bar is drawn on."""
     return out is None and sys.stdout.isatty() and sys.stderr.isatty()
-
-
-def has_api_key() -> bool:
-    """Whether ``GEMINI_API_KEY`` or ``GOOGLE_API_KEY`` is set (and not empty)."""
-    return bool(os.environ.get("GEMINI_API_KEY") or os.environ.get("GOOGLE_API_KEY"))
 
 
 # --------------------------------------------------------------------------- options
@@ -166,7 +104,12 @@ ApiOpt = Annotated[Api, typer.Option("--api", help="Gemini API to call.", case_s
 ModelOpt = Annotated[
     str | None,
     typer.Option(
-        "--model", "-m", help="Model name (default: GEMINI_VISION_MODEL or gemini-3-flash-preview)."
+        "--model",
+        "-m",
+        help=(
+            "Model name (default: GEMINI_VISION_MODEL or gemini-3-flash-preview). Families "
+            "with a profile: " + ", ".join(p.family for p in known_profiles()) + "."
+        ),
     ),
 ]
 ConcurrencyOpt = Annotated[
@@ -227,20 +170,62 @@ PromptOpt = Annotated[
 
 
 @dataclass(frozen=True)
-class Common:
-    """Options every image command takes."""
+class Common(ClientOptions):
+    """Options every image command takes (see :func:`image_command`)."""
 
-    out: Path | None
-    report: Path | None
-    api: Api
-    model: str | None
-    concurrency: int
-    media_resolution: MediaResolutionChoice | None
-    base_url: str | None
-    allow_dirs: list[Path] | None
-    recursive: bool
-    debug: bool
-    quiet: bool
+    api: ApiOpt = Api.interactions
+    model: ModelOpt = None
+    concurrency: ConcurrencyOpt = 8
+    media_resolution: MediaResolutionOpt = None
+    base_url: BaseUrlOpt = None
+    allow_dir: AllowDirOpt = None
+    out: OutOpt = None
+    report: ReportOpt = None
+    recursive: RecursiveOpt = False
+    debug: DebugOpt = False
+    quiet: QuietOpt = False
+
+    def client(self, **fields: Any) -> GeminiVisionClient:
+        """The client these options give (the key from the environment)."""
+        setup_logging(self.debug)
+        if not has_api_key():
+            raise UsageProblemError(NO_KEY_MESSAGE)
+        return super().client(**fields)
+
+
+_HELP_ORDER = ("out", "report", "api", "model", "concurrency", "media_resolution", "base_url")
+"""Where the common options stand in a command's help, before the others."""
+_HINTS = inspect.get_annotations(Common, eval_str=True)
+_COMMON = sorted(
+    (
+        inspect.Parameter(
+            f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default, annotation=_HINTS[f.name]
+        )
+        for f in fields(Common)
+    ),
+    key=lambda p: _HELP_ORDER.index(p.name) if p.name in _HELP_ORDER else len(_HELP_ORDER),
+)
+
+
+def image_command(func: Callable[..., None]) -> Callable[..., None]:
+    """Register ``func`` (its own options, then ``common: Common``) as a command that
+    takes every :class:`Common` option after its own, errors handled by :func:`guard`."""
+    signature = inspect.signature(func, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.name != "common"]
+    names = {f.name for f in fields(Common)}
+
+    @functools.wraps(func)
+    def command(**given: Any) -> None:
+        common = Common(**{name: given.pop(name) for name in names})
+        with guard(common.debug):
+            func(common=common, **given)
+
+    parameters = [*own, *_COMMON]
+    command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in parameters}
+    del command.__wrapped__  # typer reads the signature above, not the function's
+    app.command()(command)
+    return command
 
 
 def execute(
@@ -254,25 +239,13 @@ def execute(
     annotate_dir: Path | None = None,
 ) -> None:
     """Run one image command end to end and exit with its code."""
-    import time
-
     err = stderr_console()
-    _setup_logging(common.debug)
     sources = expand_sources(arguments, recursive=common.recursive)
     if task == "compare" and len(sources) < 2:
         raise UsageProblemError(
             f"compare needs at least two images, got {len(sources)}: name two or more files."
         )
-    if not has_api_key():
-        raise UsageProblemError(NO_KEY_MESSAGE)
-    client = make_client(
-        api=common.api,
-        model=common.model,
-        concurrency=common.concurrency,
-        media_resolution=common.media_resolution,
-        base_url=common.base_url,
-        allowed_dirs=common.allow_dirs,
-    )
+    client = common.client()
     if task == "compare" or (task == "ask" and together):
         jobs = [Job(task, tuple(sources), instruction)]
     else:
@@ -345,22 +318,11 @@ def _root(
     """Gemini image understanding from the command line."""
 
 
-@app.command()
+@image_command
 def caption(
     *,
     sources: SourcesArg,
     prompt: PromptOpt = None,
-    out: OutOpt = None,
-    report: ReportOpt = None,
-    api: ApiOpt = Api.interactions,
-    model: ModelOpt = None,
-    concurrency: ConcurrencyOpt = 8,
-    media_resolution: MediaResolutionOpt = None,
-    base_url: BaseUrlOpt = None,
-    allow_dir: AllowDirOpt = None,
-    recursive: RecursiveOpt = False,
-    debug: DebugOpt = False,
-    quiet: QuietOpt = False,
     batch: Annotated[
         Path | None,
         typer.Option(
@@ -376,70 +338,35 @@ def caption(
     poll_interval: Annotated[
         float, typer.Option("--poll-interval", min=0.0, help="With --batch --wait: seconds.")
     ] = 30.0,
+    common: Common,
 ) -> None:
     """Describe each image in a sentence or two."""
-    common = Common(
-        out, report, api, model, concurrency, media_resolution, base_url, allow_dir,
-        recursive, debug, quiet,
-    )  # fmt: skip
-    with guard(debug):
-        if batch is None:
-            execute("caption", sources, common, instruction=prompt)
-        from langchain_gemini_vision.cli._batch import submit_captions
+    if batch is None:
+        execute("caption", sources, common, instruction=prompt)
+    from langchain_gemini_vision.cli._batch import submit_captions
 
-        assert batch is not None  # execute() exits
-        _setup_logging(debug)
-        if not has_api_key():
-            raise UsageProblemError(NO_KEY_MESSAGE)
-        client = make_client(
-            api=api,
-            model=model,
-            concurrency=concurrency,
-            media_resolution=media_resolution,
-            base_url=base_url,
-            allowed_dirs=allow_dir,
-        )
-        paths = expand_sources(sources, recursive=recursive)
-        code = submit_captions(
-            stderr_console(),
-            client,
-            paths,
-            batch,
-            prompt=prompt,
-            wait=wait,
-            poll_interval=poll_interval,
-            out=out,
-        )
-        raise typer.Exit(code)
+    assert batch is not None  # execute() exits
+    client = common.client()
+    code = submit_captions(
+        stderr_console(),
+        client,
+        expand_sources(sources, recursive=common.recursive),
+        batch,
+        prompt=prompt,
+        wait=wait,
+        poll_interval=poll_interval,
+        out=common.out,
+    )
+    raise typer.Exit(code)
 
 
-@app.command()
-def compare(
-    *,
-    sources: SourcesArg,
-    prompt: PromptOpt = None,
-    out: OutOpt = None,
-    report: ReportOpt = None,
-    api: ApiOpt = Api.interactions,
-    model: ModelOpt = None,
-    concurrency: ConcurrencyOpt = 8,
-    media_resolution: MediaResolutionOpt = None,
-    base_url: BaseUrlOpt = None,
-    allow_dir: AllowDirOpt = None,
-    recursive: RecursiveOpt = False,
-    debug: DebugOpt = False,
-    quiet: QuietOpt = False,
-) -> None:
+@image_command
+def compare(*, sources: SourcesArg, prompt: PromptOpt = None, common: Common) -> None:
     """Compare two or more images in one request: summary, differences, similarities."""
-    common = Common(
-        out, report, api, model, concurrency, media_resolution, base_url, allow_dir,
-        recursive, debug, quiet,
-    )  # fmt: skip
-    with guard(debug):
-        execute("compare", sources, common, instruction=prompt)
+    execute("compare", sources, common, instruction=prompt)
 
 
-@app.command()
+@image_command
 def detect(
     *,
     sources: SourcesArg,
@@ -448,62 +375,32 @@ def detect(
         int | None, typer.Option("--max-objects", min=1, help="Keep at most this many objects.")
     ] = None,
     annotate_dir: AnnotateDirOpt = None,
-    out: OutOpt = None,
-    report: ReportOpt = None,
-    api: ApiOpt = Api.interactions,
-    model: ModelOpt = None,
-    concurrency: ConcurrencyOpt = 8,
-    media_resolution: MediaResolutionOpt = None,
-    base_url: BaseUrlOpt = None,
-    allow_dir: AllowDirOpt = None,
-    recursive: RecursiveOpt = False,
-    debug: DebugOpt = False,
-    quiet: QuietOpt = False,
+    common: Common,
 ) -> None:
     """Find objects and their bounding boxes (pixels of the original image)."""
-    common = Common(
-        out, report, api, model, concurrency, media_resolution, base_url, allow_dir,
-        recursive, debug, quiet,
-    )  # fmt: skip
-    with guard(debug):
-        execute(
-            "detect",
-            sources,
-            common,
-            instruction=query,
-            max_objects=max_objects,
-            annotate_dir=annotate_dir,
-        )
+    execute(
+        "detect",
+        sources,
+        common,
+        instruction=query,
+        max_objects=max_objects,
+        annotate_dir=annotate_dir,
+    )
 
 
-@app.command()
+@image_command
 def segment(
     *,
     sources: SourcesArg,
     query: QueryOpt = None,
     annotate_dir: AnnotateDirOpt = None,
-    out: OutOpt = None,
-    report: ReportOpt = None,
-    api: ApiOpt = Api.interactions,
-    model: ModelOpt = None,
-    concurrency: ConcurrencyOpt = 8,
-    media_resolution: MediaResolutionOpt = None,
-    base_url: BaseUrlOpt = None,
-    allow_dir: AllowDirOpt = None,
-    recursive: RecursiveOpt = False,
-    debug: DebugOpt = False,
-    quiet: QuietOpt = False,
+    common: Common,
 ) -> None:
     """Find objects with their segmentation masks."""
-    common = Common(
-        out, report, api, model, concurrency, media_resolution, base_url, allow_dir,
-        recursive, debug, quiet,
-    )  # fmt: skip
-    with guard(debug):
-        execute("segment", sources, common, instruction=query, annotate_dir=annotate_dir)
+    execute("segment", sources, common, instruction=query, annotate_dir=annotate_dir)
 
 
-@app.command()
+@image_command
 def ask(
     *,
     sources: SourcesArg,
@@ -514,29 +411,12 @@ def ask(
         bool,
         typer.Option("--together", help="Ask once about all the images together."),
     ] = False,
-    out: OutOpt = None,
-    report: ReportOpt = None,
-    api: ApiOpt = Api.interactions,
-    model: ModelOpt = None,
-    concurrency: ConcurrencyOpt = 8,
-    media_resolution: MediaResolutionOpt = None,
-    base_url: BaseUrlOpt = None,
-    allow_dir: AllowDirOpt = None,
-    recursive: RecursiveOpt = False,
-    debug: DebugOpt = False,
-    quiet: QuietOpt = False,
+    common: Common,
 ) -> None:
     """Ask a question about each image (or, with --together, about all of them at once)."""
-    common = Common(
-        out, report, api, model, concurrency, media_resolution, base_url, allow_dir,
-        recursive, debug, quiet,
-    )  # fmt: skip
-    with guard(debug):
-        if not question.strip():
-            raise UsageProblemError(
-                "The question is empty: pass --question 'What is in the image?'."
-            )
-        execute("ask", sources, common, instruction=question, together=together)
+    if not question.strip():
+        raise UsageProblemError("The question is empty: pass --question 'What is in the image?'.")
+    execute("ask", sources, common, instruction=question, together=together)
 
 
 @app.command()
@@ -576,35 +456,21 @@ def demo(
     from langchain_gemini_vision.cli._demo import run_demo
 
     with guard(debug):
-        _setup_logging(debug)
-        code = run_demo(
-            out_dir=out_dir,
-            offline=offline or not has_api_key(),
-            api=api,
-            model=model,
-            concurrency=concurrency,
-            media_resolution=media_resolution,
-            base_url=base_url,
-            debug=debug,
-            quiet=quiet,
-        )
+        setup_logging(debug)
+        options = ClientOptions(api, model, concurrency, media_resolution, base_url)
+        offline = offline or not has_api_key()
+        code = run_demo(out_dir=out_dir, offline=offline, options=options, debug=debug, quiet=quiet)
         raise typer.Exit(code)
 
 
 # --------------------------------------------------------------------------- batch jobs
 
 
-def _batch_client_for(base_url: str | None) -> Any:
+def _batch_client_for(base_url: str | None) -> Callable[[str], GeminiVisionClient]:
     def client_for(model: str) -> GeminiVisionClient:
         if not has_api_key():
             raise UsageProblemError(NO_KEY_MESSAGE)
-        return make_client(
-            api=Api.generate_content,
-            model=model or None,
-            concurrency=8,
-            media_resolution=None,
-            base_url=base_url,
-        )
+        return ClientOptions(Api.generate_content, model or None, base_url=base_url).client()
 
     return client_for
 

@@ -43,6 +43,7 @@ The package, one module per part:
 
 from __future__ import annotations
 
+from langchain_gemini_vision._lazy import renamed_names
 from langchain_gemini_vision.decode_budget import DEFAULT_MAX_DECODE_BYTES, DecodeBudget
 from langchain_gemini_vision.image_formats import sniff_mime_type
 from langchain_gemini_vision.images.load import aload_image, aload_images, load_image, load_images
@@ -50,8 +51,8 @@ from langchain_gemini_vision.images.model import (
     MAX_IMAGES_PER_REQUEST,
     SUPPORTED_MIME_TYPES,
     ImageSource,
+    Placement,
     PreparedImage,
-    Transport,
     base64_size,
     fit_inline_budget,
 )
@@ -74,9 +75,9 @@ __all__ = [
     "ImageOptions",
     "ImageReference",
     "ImageSource",
+    "Placement",
     "PreparedImage",
     "ReferenceKind",
-    "Transport",
     "aload_image",
     "aload_images",
     "base64_size",
@@ -87,3 +88,6 @@ __all__ = [
     "load_images",
     "sniff_mime_type",
 ]
+
+# ``Transport`` was the old name of ``Placement`` (the client's transport is another idea).
+__getattr__ = renamed_names(__name__, {"Transport": "Placement"}, globals())

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import aclosing, contextmanager
 from pathlib import PurePath
 
 import numpy as np
 from PIL import Image
 from typing_extensions import Unpack
 
+from langchain_gemini_vision._concurrency import aordered_map
 from langchain_gemini_vision._url_policy import UrlPolicy
 from langchain_gemini_vision._url_safety import afetch_url, fetch_url
 from langchain_gemini_vision.errors import ConfigurationError, ImageInputError
@@ -73,16 +74,18 @@ def load_images(
 async def aload_images(
     sources: Iterable[ImageSource], *, concurrency: int = 8, **options: Unpack[ImageOptions]
 ) -> list[PreparedImage]:
-    """Async :func:`load_images`: up to ``concurrency`` sources at a time, order kept."""
+    """Async :func:`load_images`: up to ``concurrency`` sources at a time, order kept.
+
+    The first failure (in input order) is raised, and the loads still running are cancelled.
+    """
     items = _as_list(sources)
     opts = load_options(**options)
-    gate = asyncio.Semaphore(max(1, concurrency))
 
     async def one(item: ImageSource) -> PreparedImage:
-        async with gate:
-            return await _aload(item, opts)
+        return await _aload(item, opts)
 
-    return list(await asyncio.gather(*(one(item) for item in items)))
+    async with aclosing(aordered_map(one, items, limit=max(1, concurrency))) as outcomes:
+        return [outcome.unwrap() async for outcome in outcomes]
 
 
 def _load(source: ImageSource, opts: LoadOptions) -> PreparedImage:

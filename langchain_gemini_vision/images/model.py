@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any, Literal
@@ -24,8 +25,8 @@ __all__ = [
     "MAX_IMAGES_PER_REQUEST",
     "SUPPORTED_MIME_TYPES",
     "ImageSource",
+    "Placement",
     "PreparedImage",
-    "Transport",
     "base64_size",
     "fit_inline_budget",
 ]
@@ -37,9 +38,16 @@ SUPPORTED_MIME_TYPES = frozenset(
 )
 """What Gemini image understanding accepts; these travel unconverted."""
 
-Transport = Literal["inline", "files_api", "uri"]
+Placement = Literal["inline", "files_api", "uri"]
+"""Where an image goes in a request: its bytes (``inline``, uploaded when large), an
+existing Files API file (``files_api``) or a remote URI passed as is (``uri``)."""
 ImageSource = Any
 """Anything :func:`~langchain_gemini_vision.images.load_image` accepts (see its docstring)."""
+
+_TRANSPORT_RENAMED = (
+    "PreparedImage.transport is deprecated, use placement (same values: the client's "
+    "transport, lean or SDK, is another idea)"
+)
 
 
 class PreparedImage(BaseModel):
@@ -52,7 +60,9 @@ class PreparedImage(BaseModel):
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
-    transport: Transport
+    placement: Placement
+    """``inline``, ``files_api`` or ``uri``: see :data:`Placement` (the client's
+    ``transport``, lean or SDK, is another idea)."""
     data: bytes | None = None
     uri: str | None = None
     file_name: str | None = None
@@ -77,15 +87,30 @@ class PreparedImage(BaseModel):
         """
         return hashlib.sha256(self.data).hexdigest() if self.data is not None else None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed_transport(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "transport" in data and "placement" not in data:
+            # 3: past pydantic's __init__, at the caller's line.
+            warnings.warn(_TRANSPORT_RENAMED, DeprecationWarning, stacklevel=3)
+            data = {("placement" if k == "transport" else k): v for k, v in data.items()}
+        return data
+
     @model_validator(mode="after")
-    def _check_transport(self) -> PreparedImage:
-        if self.transport == "inline" and (self.data is None or self.mime_type is None):
+    def _check_placement(self) -> PreparedImage:
+        if self.placement == "inline" and (self.data is None or self.mime_type is None):
             raise ValueError("an inline image needs data and mime_type")
-        if self.transport == "files_api" and not (self.file_name or self.uri):
+        if self.placement == "files_api" and not (self.file_name or self.uri):
             raise ValueError("a files_api image needs file_name or uri")
-        if self.transport == "uri" and not self.uri:
+        if self.placement == "uri" and not self.uri:
             raise ValueError("a uri image needs uri")
         return self
+
+    @property
+    def transport(self) -> Placement:
+        """Deprecated: the old name of :attr:`placement`."""
+        warnings.warn(_TRANSPORT_RENAMED, DeprecationWarning, stacklevel=2)
+        return self.placement
 
     @property
     def size_bytes(self) -> int:
@@ -123,7 +148,7 @@ class PreparedImage(BaseModel):
         return copy
 
     def __repr__(self) -> str:
-        parts = [f"transport={self.transport!r}", f"mime_type={self.mime_type!r}"]
+        parts = [f"placement={self.placement!r}", f"mime_type={self.mime_type!r}"]
         if self.width is not None and self.height is not None:
             parts.append(f"size={self.width}x{self.height}")
         if self.downscaled:
@@ -163,7 +188,7 @@ def fit_inline_budget(images: Sequence[PreparedImage], limit_bytes: int) -> list
     marked: set[int] = set()
     candidates: list[tuple[int, int]] = []  # (base64 size, index)
     for index, image in enumerate(images):
-        if image.transport != "inline" or image.data is None or image.needs_upload:
+        if image.placement != "inline" or image.data is None or image.needs_upload:
             continue
         size = base64_size(len(image.data))
         if size > limit_bytes:

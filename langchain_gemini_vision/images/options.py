@@ -46,7 +46,7 @@ class ImageOptions(TypedDict, total=False):
     fetch: bool
     """Download ``http(s)`` URLs (through the URL-safety policy) to measure, convert or
     downscale them. Without it (the default), URLs are passed to Gemini as they are
-    (``transport="uri"``, type and size unknown). ``gs://`` and Files API references
+    (``placement="uri"``, type and size unknown). ``gs://`` and Files API references
     are never downloaded."""
     url_policy: UrlPolicy | None
     """The download policy (default ``UrlPolicy()``)."""

@@ -79,7 +79,7 @@ def _finish(
     downscaled: bool = False,
 ) -> PreparedImage:
     return PreparedImage(
-        transport="inline",
+        placement="inline",
         data=data,
         mime_type=mime,
         width=size[0] if size else None,

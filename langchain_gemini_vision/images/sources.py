@@ -116,12 +116,12 @@ def from_reference(reference: ImageReference, opts: LoadOptions) -> PreparedImag
     if reference.kind == "files_api":
         uri = None if text == reference.file_name else text
         return PreparedImage(
-            transport="files_api", file_name=reference.file_name, uri=uri, source_label=label
+            placement="files_api", file_name=reference.file_name, uri=uri, source_label=label
         )
     if reference.kind == "gcs":
         if not _GCS_URI.fullmatch(text):
             raise ImageInputError(label, "invalid_reference", "expected gs://bucket/object")
-        return PreparedImage(transport="uri", uri=text, source_label=label)
+        return PreparedImage(placement="uri", uri=text, source_label=label)
     if reference.kind == "http":
         try:
             host = urlsplit(text).hostname
@@ -131,7 +131,7 @@ def from_reference(reference: ImageReference, opts: LoadOptions) -> PreparedImag
             raise ImageInputError(label, "invalid_reference", "the URL has no host")
         if opts.fetch:
             return PendingDownload(text, label)
-        return PreparedImage(transport="uri", uri=text, source_label=label)
+        return PreparedImage(placement="uri", uri=text, source_label=label)
     raise ImageInputError(
         label,
         "blocked_url",

@@ -24,7 +24,11 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw
 
-from langchain_gemini_vision.geometry import NORMALISED_MAX, xyxy_to_pixel_bounds
+from langchain_gemini_vision.geometry import (
+    NORMALISED_MAX,
+    polygon_0_1000_to_pixels,
+    xyxy_to_pixel_bounds,
+)
 from langchain_gemini_vision.masks.limits import MaskDecodeError, check_mask_bytes
 from langchain_gemini_vision.masks.mask import Mask
 
@@ -189,10 +193,7 @@ def rasterize_polygon(
         half = len(all_pairs) / 2
         if as_xy < half < as_yx:
             polygons = [[(b, a) for a, b in poly] for poly in polygons]
-    pixel_polys = [
-        [(x / NORMALISED_MAX * width, y / NORMALISED_MAX * height) for x, y in poly]
-        for poly in polygons
-    ]
+    pixel_polys = [polygon_0_1000_to_pixels(poly, resolution_wh) for poly in polygons]
     xs = [x for poly in pixel_polys for x, _ in poly]
     ys = [y for poly in pixel_polys for _, y in poly]
     x0 = min(math.floor(min(xs)), width - 1)

@@ -8,6 +8,10 @@ from langchain_gemini_vision.parsing import parse_json_answer
 from langchain_gemini_vision.prompts import CAPTION_SCHEMA, DEFAULT_PROMPTS, Prompts
 from langchain_gemini_vision.results import Caption
 
+from .task import Task, TaskCall, TaskOptions
+
+__all__ = ["CAPTION", "CaptionOptions", "build_request", "parse_response"]
+
 
 def build_request(
     image: PreparedImage, *, prompt: str | None = None, prompts: Prompts | None = None
@@ -25,3 +29,30 @@ def parse_response(response: VisionResponse) -> Caption:
         model=response.model,
         usage=response.usage,
     )
+
+
+class CaptionOptions(TaskOptions):
+    """What a caption takes besides its image."""
+
+    prompt: str | None = None
+    """Optional instruction for the caption, e.g. 'mention any text on signs'."""
+
+
+class _Caption(Task[CaptionOptions, Caption], name="caption", tool="gemini_caption_image"):
+    """Describe an image in one or two sentences: the main objects, their colours and
+    where they are. Pass the image by reference (an image id like 'img_1', a URL or a
+    Files API name)."""
+
+    text_option = "prompt"
+
+    def build(self, call: TaskCall[CaptionOptions]) -> VisionRequest:
+        return build_request(
+            call.images[0], prompt=call.options.prompt, prompts=call.context.prompts
+        )
+
+    def parse(self, response: VisionResponse, call: TaskCall[CaptionOptions]) -> Caption:
+        return parse_response(response)
+
+
+CAPTION = _Caption()
+"""The caption task."""

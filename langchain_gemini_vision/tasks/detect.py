@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from langchain_gemini_vision._transport.base import VisionRequest, VisionResponse
 from langchain_gemini_vision.errors import ImageInputError
 from langchain_gemini_vision.images import PreparedImage
-from langchain_gemini_vision.parsing import parse_detections
+from langchain_gemini_vision.masks import DEFAULT_MAX_MASK_BYTES
+from langchain_gemini_vision.parsing import DEFAULT_MAX_ITEMS, parse_detections
 from langchain_gemini_vision.prompts import DEFAULT_PROMPTS, Prompts, detection_schema
 from langchain_gemini_vision.results import DetectionResult
+
+from .task import Task, TaskCall, TaskOptions
+
+__all__ = [
+    "DETECT",
+    "DetectOptions",
+    "build_request",
+    "detection_prompt",
+    "detection_text",
+    "image_size",
+    "parse_response",
+]
+
+MAX_TOOL_OBJECTS = 500
+"""The most objects a model may ask the detection tool for."""
 
 
 def detection_prompt(query: str | None, max_objects: int | None, prompts: Prompts | None) -> str:
@@ -28,13 +46,12 @@ def build_request(
     query: str | None = None,
     max_objects: int | None = None,
     prompts: Prompts | None = None,
-    structured: bool = True,
 ) -> VisionRequest:
     """Ask for boxes with the guide's ``BoundingBoxes`` schema, thinking turned down."""
     return VisionRequest(
         prompt=detection_prompt(query, max_objects, prompts),
         images=(image,),
-        response_schema=detection_schema() if structured else None,
+        response_schema=detection_schema(),
         thinking="low",
     )
 
@@ -60,13 +77,17 @@ def parse_response(
     mask_threshold: int = 127,
     expect_masks: bool = False,
     max_objects: int | None = None,
+    max_items: int = DEFAULT_MAX_ITEMS,
+    max_mask_bytes: int = DEFAULT_MAX_MASK_BYTES,
 ) -> DetectionResult:
     """Read boxes (and masks) from any output form real models produce.
 
     ``max_objects`` is applied here, with a warning on the result, because a model
     does not always obey the prompt's cap; interactive calls and batch jobs both
-    parse through this function. Raises ``OutputParsingError`` (with the raw text)
-    when nothing usable parses; an explicit empty list is a valid "no objects" answer.
+    parse through this function. ``max_items`` and ``max_mask_bytes`` bound what one
+    answer may cost (the client's ``max_detection_items`` and ``max_mask_bytes``).
+    Raises ``OutputParsingError`` (with the raw text) when nothing usable parses; an
+    explicit empty list is a valid "no objects" answer.
     """
     width, height = image_size(image)
     parsed = parse_detections(
@@ -75,6 +96,8 @@ def parse_response(
         mask_threshold=mask_threshold,
         expect_masks=expect_masks,
         truncated_hint=response.truncated,
+        max_items=max_items,
+        max_mask_bytes=max_mask_bytes,
     )
     detections = parsed.detections
     warnings = list(parsed.warnings)
@@ -93,3 +116,63 @@ def parse_response(
         api=response.api,
         elapsed_s=response.elapsed_s,
     )
+
+
+def detection_text(result: DetectionResult) -> str:
+    """What a tool tells the model: the image's size, each object, any warning."""
+    text = f"Image {result.image_width}x{result.image_height} px. {result.summary()}"
+    if result.warnings:
+        text += " Warnings: " + "; ".join(result.warnings)
+    return text
+
+
+class DetectOptions(TaskOptions):
+    """What a detection takes besides its image."""
+
+    query: str | None = None
+    """What to detect, e.g. 'every red circle' or 'price tags'. Omit to detect all
+    prominent objects."""
+    max_objects: int | None = Field(default=None, ge=1)
+    """Optional cap on the number of objects returned."""
+
+
+class DetectToolOptions(DetectOptions):
+    """What a model may ask the detection tool for: a bounded cap."""
+
+    max_objects: int | None = Field(default=None, ge=1, le=MAX_TOOL_OBJECTS)
+    """Optional cap on the number of objects returned."""
+
+
+class _Detect(Task[DetectOptions, DetectionResult], name="detect", tool="gemini_detect_objects"):
+    """Find objects in an image and return each one's label and bounding box in pixels
+    (x_min, y_min, x_max, y_max). Use it to count, locate or list objects. Pass the
+    image by reference (an image id like 'img_1', a URL or a Files API name)."""
+
+    needs_pixels = True
+    text_option = "query"
+    tool_options = DetectToolOptions
+    annotates = True
+
+    def build(self, call: TaskCall[DetectOptions]) -> VisionRequest:
+        options, prompts = call.options, call.context.prompts
+        return build_request(
+            call.images[0], query=options.query, max_objects=options.max_objects, prompts=prompts
+        )
+
+    def parse(self, response: VisionResponse, call: TaskCall[DetectOptions]) -> DetectionResult:
+        context = call.context
+        return parse_response(
+            response,
+            call.images[0],
+            mask_threshold=context.mask_threshold,
+            max_objects=call.options.max_objects,
+            max_items=context.max_detection_items,
+            max_mask_bytes=context.max_mask_bytes,
+        )
+
+    def tool_text(self, result: DetectionResult) -> str:
+        return detection_text(result)
+
+
+DETECT = _Detect()
+"""The detection task."""

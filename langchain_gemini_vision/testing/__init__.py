@@ -5,6 +5,8 @@
 * :func:`make_scene` / :func:`make_noise_image`: images with known objects.
 * :func:`analyse_image`: the emulator's pixel analysis, for direct use.
 * :data:`DIALECTS` / :func:`dialect_for`: how each model generation formats answers.
+* :class:`MockTransport`: a transport answered by a test's function, for
+  ``GeminiVisionClient(transport=...)`` (no server at all).
 
 Pytest fixtures live in :mod:`langchain_gemini_vision.testing.pytest_plugin`,
 registered as a pytest plugin when the package is installed.
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     from .dialects import DIALECTS, Dialect, dialect_for
     from .emulator import EMULATOR_HEADER, GeminiEmulator, RecordedRequest
     from .faults import Fault, FaultInjector, Stats
+    from .mock_transport import MockRequest, MockResponse, MockTransport
     from .scenes import GroundTruthObject, Scene, SceneObject, make_noise_image, make_scene
     from .vision import ImageAnalysis, VisualObject, analyse_image
 
@@ -39,6 +42,9 @@ _EXPORTS: dict[str, str] = {
     "GeminiEmulator": "langchain_gemini_vision.testing.emulator",
     "GroundTruthObject": "langchain_gemini_vision.testing.scenes",
     "ImageAnalysis": "langchain_gemini_vision.testing.vision",
+    "MockRequest": "langchain_gemini_vision.testing.mock_transport",
+    "MockResponse": "langchain_gemini_vision.testing.mock_transport",
+    "MockTransport": "langchain_gemini_vision.testing.mock_transport",
     "RecordedRequest": "langchain_gemini_vision.testing.emulator",
     "Scene": "langchain_gemini_vision.testing.scenes",
     "SceneObject": "langchain_gemini_vision.testing.scenes",
@@ -60,6 +66,9 @@ __all__ = [
     "GeminiEmulator",
     "GroundTruthObject",
     "ImageAnalysis",
+    "MockRequest",
+    "MockResponse",
+    "MockTransport",
     "RecordedRequest",
     "Scene",
     "SceneObject",

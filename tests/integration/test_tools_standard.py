@@ -16,11 +16,11 @@ from langchain_tests.integration_tests import ToolsIntegrationTests
 
 from langchain_gemini_vision.image_store import ImageStore
 from langchain_gemini_vision.tools import (
-    GeminiImageCaptionTool,
-    GeminiImageCompareTool,
-    GeminiImageQATool,
-    GeminiImageSegmentationTool,
-    GeminiObjectDetectionTool,
+    GeminiAskTool,
+    GeminiCaptionTool,
+    GeminiCompareTool,
+    GeminiDetectTool,
+    GeminiSegmentTool,
 )
 
 from .conftest import asset
@@ -61,7 +61,7 @@ class _Base(ToolsIntegrationTests):
 class TestCaptionTool(_Base):
     @property
     def tool_constructor(self) -> type[BaseTool]:
-        return GeminiImageCaptionTool
+        return GeminiCaptionTool
 
     @property
     def tool_invoke_params_example(self) -> dict[str, Any]:
@@ -71,7 +71,7 @@ class TestCaptionTool(_Base):
 class TestCompareTool(_Base):
     @property
     def tool_constructor(self) -> type[BaseTool]:
-        return GeminiImageCompareTool
+        return GeminiCompareTool
 
     @property
     def tool_invoke_params_example(self) -> dict[str, Any]:
@@ -81,7 +81,7 @@ class TestCompareTool(_Base):
 class TestDetectionTool(_Base):
     @property
     def tool_constructor(self) -> type[BaseTool]:
-        return GeminiObjectDetectionTool
+        return GeminiDetectTool
 
     @property
     def tool_invoke_params_example(self) -> dict[str, Any]:
@@ -91,7 +91,7 @@ class TestDetectionTool(_Base):
 class TestSegmentationTool(_Base):
     @property
     def tool_constructor(self) -> type[BaseTool]:
-        return GeminiImageSegmentationTool
+        return GeminiSegmentTool
 
     @property
     def tool_invoke_params_example(self) -> dict[str, Any]:
@@ -101,7 +101,7 @@ class TestSegmentationTool(_Base):
 class TestQATool(_Base):
     @property
     def tool_constructor(self) -> type[BaseTool]:
-        return GeminiImageQATool
+        return GeminiAskTool
 
     @property
     def tool_invoke_params_example(self) -> dict[str, Any]:

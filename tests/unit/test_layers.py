@@ -24,6 +24,7 @@ LAYERS: dict[str, int] = {
     "_version": 0,
     "_lazy": 0,
     "_text": 0,
+    "_concurrency": 0,
     "geometry": 1,
     "tokens": 1,
     "_json_depth": 1,
@@ -78,7 +79,14 @@ INNER_LAYERS: dict[str, dict[str, int]] = {
         "lean": 2,
         "sdk": 2,
     },
-    "tasks": {"ask": 0, "caption": 0, "compare": 0, "detect": 0, "segment": 1},
+    "tasks": {
+        "task": 0,  # what a task is
+        "ask": 1,
+        "caption": 1,
+        "compare": 1,
+        "detect": 1,
+        "segment": 2,  # detection's parsing, with masks
+    },
     "batch": {"items": 0, "_api": 0, "manifest": 1, "job": 2, "documents": 3},
     "cli": {
         "_inputs": 0,
@@ -99,6 +107,7 @@ INNER_LAYERS: dict[str, dict[str, int]] = {
         "_schemas": 0,
         "_emulator_cli": 0,
         "hostile": 0,
+        "mock_transport": 0,  # a transport a test answers, apart from the server
         "_colors": 1,
         "_api_errors": 1,
         "scenes": 1,

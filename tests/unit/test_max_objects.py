@@ -22,10 +22,10 @@ from langchain_gemini_vision.batch import BatchItem, BatchSettings, VisionBatch
 from langchain_gemini_vision.cli import app
 from langchain_gemini_vision.image_store import ImageStore
 from langchain_gemini_vision.results import DetectionResult
-from langchain_gemini_vision.runnables import GeminiObjectDetector
+from langchain_gemini_vision.runnables import GeminiDetectRunnable
 from langchain_gemini_vision.testing import GeminiEmulator, Scene, make_scene
 from langchain_gemini_vision.testing.batches import batches_of
-from langchain_gemini_vision.tools import GeminiObjectDetectionTool
+from langchain_gemini_vision.tools import GeminiDetectTool
 
 CAP_UNREAD = Prompts(max_objects=" Keep the list to {max_objects} or fewer entries.")
 """The cap in words the emulator does not parse: it answers with every object."""
@@ -67,7 +67,7 @@ def test_client_detect_applies_max_objects(client: GeminiVisionClient, scene: Sc
 
 
 def test_runnable_applies_max_objects(client: GeminiVisionClient, scene: Scene) -> None:
-    detector = GeminiObjectDetector(client=client, max_objects=1)
+    detector = GeminiDetectRunnable(client=client, max_objects=1)
     _capped(detector.invoke(scene.data), 3, 1)
     _capped(detector.invoke({"image": scene.data, "max_objects": 2}), 3, 2)
 
@@ -75,7 +75,7 @@ def test_runnable_applies_max_objects(client: GeminiVisionClient, scene: Scene) 
 def test_tool_applies_max_objects(client: GeminiVisionClient, scene: Scene) -> None:
     store = ImageStore()
     image_id = store.add(scene.data)
-    tool = GeminiObjectDetectionTool(client=client, image_store=store)
+    tool = GeminiDetectTool(client=client, image_store=store)
     message = tool.invoke(
         {
             "type": "tool_call",

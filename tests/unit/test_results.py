@@ -120,10 +120,13 @@ def test_json_round_trip_keeps_masks_and_metadata() -> None:
 def test_to_coco_structure() -> None:
     coco = _result().to_coco(image_id=7)
     assert coco["images"] == [{"id": 7, "width": W, "height": H}]
-    assert coco["categories"] == [{"id": 1, "name": "cat"}, {"id": 2, "name": "dog"}]
+    # Each label's stable id (issue 17: the same in every result), not 1, 2 per result.
+    cat, dog = label_class_id("cat"), label_class_id("dog")
+    expected = [{"id": cat, "name": "cat"}, {"id": dog, "name": "dog"}]
+    assert coco["categories"] == sorted(expected, key=lambda c: c["id"])
     first, second, third = coco["annotations"]
     assert first["bbox"] == [10.0, 10.0, 40.0, 40.0]
-    assert first["category_id"] == 1
+    assert first["category_id"] == cat
     assert first["image_id"] == 7
     assert first["score"] == 0.9
     assert first["area"] == 38 * 38  # the mask's pixels, not the box

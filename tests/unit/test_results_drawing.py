@@ -1,7 +1,7 @@
 """Results a user can rely on (issue 15, items 18 and 19).
 
-* ``to_supervision()`` gives a label the same class id in every result (or the ids the
-  caller names), so trackers and metrics see "dog" as one class across images.
+* ``to_supervision()`` and ``to_coco()`` give a label the same class id in every result
+  (or the ids the caller names), so trackers and metrics see "dog" as one class across images.
 * ``result.draw("kitchen.jpg")`` (the README's own example) draws on the file, upright;
   an image whose shape is not the result's is refused instead of drawn in the wrong place.
 """
@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from langchain_gemini_vision.annotate import color_for_label
-from langchain_gemini_vision.results import Detection, DetectionResult
+from langchain_gemini_vision.results import Detection, DetectionResult, label_class_id
 
 W, H = 400, 300
 
@@ -61,6 +61,30 @@ def test_item18_class_ids_mapping_or_class_list_is_applied() -> None:
     assert _class_ids(_result("cat", "dog"), class_ids=classes) == {"cat": 2, "dog": 1}
     with pytest.raises(ValueError, match=r"not in class_ids: \['horse'\]"):
         _result("dog", "horse").to_supervision(class_ids=mapping)
+
+
+def _coco_ids(result: DetectionResult, **kwargs: object) -> dict[str, int]:
+    coco = result.to_coco(**kwargs)  # type: ignore[arg-type]
+    named = {c["id"]: c["name"] for c in coco["categories"]}
+    return {named[a["category_id"]]: a["category_id"] for a in coco["annotations"]}
+
+
+def test_to_coco_gives_a_label_the_same_category_id_in_every_result() -> None:
+    first = _coco_ids(_result("dog", "cat"))
+    second = _coco_ids(_result("dog", "zebra"))
+    third = _coco_ids(_result("zebra", "aardvark", "dog"))
+    assert first["dog"] == second["dog"] == third["dog"] == label_class_id("dog")
+    assert second["zebra"] == third["zebra"]
+    assert len({first["dog"], first["cat"], second["zebra"], third["aardvark"]}) == 4
+
+
+def test_to_coco_takes_a_mapping_or_a_class_list_as_to_supervision_does() -> None:
+    mapping = {"cat": 1, "dog": 2, "zebra": 7}
+    assert _coco_ids(_result("dog", "cat"), category_ids=mapping) == {"dog": 2, "cat": 1}
+    classes = ["person", "dog", "cat"]
+    assert _coco_ids(_result("cat", "dog"), category_ids=classes) == {"cat": 2, "dog": 1}
+    with pytest.raises(ValueError, match="horse"):
+        _result("dog", "horse").to_coco(category_ids=mapping)
 
 
 # ------------------------------------------------------------------ item 19: draw on a path

@@ -171,7 +171,7 @@ def test_unexpected_errors_show_a_traceback_only_with_debug(
     async def explode(self: GeminiVisionClient, *args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(GeminiVisionClient, "acaption", explode)
+    monkeypatch.setattr(GeminiVisionClient, "arun", explode)  # every task call of the CLI
 
     quiet = invoke(["caption", str(scenes.wide), *emu_args(emulator)])
     loud = invoke(["caption", str(scenes.wide), "--debug", *emu_args(emulator)])

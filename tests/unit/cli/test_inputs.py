@@ -36,7 +36,7 @@ def test_item18_an_existing_local_path_wins_over_the_remote_forms(
 ) -> None:
     [source] = expand_sources([argument])
     prepared = load_image(source)
-    assert prepared.transport == "inline"
+    assert prepared.placement == "inline"
     assert prepared.data == (workdir / argument).read_bytes()
 
 
@@ -50,7 +50,7 @@ def test_item18_files_api_names_and_data_uris_without_a_local_file_stay_remote(
 ) -> None:
     sources = expand_sources(["files/abc123", "data:image/png;base64,iVBORw0KGgo="])
     assert sources == ["files/abc123", "data:image/png;base64,iVBORw0KGgo="]
-    assert load_image(sources[0]).transport == "files_api"
+    assert load_image(sources[0]).placement == "files_api"
 
 
 def test_item18_caption_of_a_local_files_folder_end_to_end(

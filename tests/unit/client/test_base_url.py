@@ -47,7 +47,7 @@ async def test_a_genai_client_with_a_malformed_base_url_fails_on_first_call_with
 
     given = genai.Client(api_key="k", http_options={"base_url": url})
     client = GeminiVisionClient(genai_client=given, api_key="k")
-    transport: Any = client._transport
+    transport: Any = client.transport
     attempts: list[str] = []
     send, asend = transport.send, transport.asend
 

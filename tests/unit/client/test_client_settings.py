@@ -182,6 +182,14 @@ def test_bad_settings_are_configuration_errors() -> None:
         GeminiVisionClient(api_key="k", api="rest")  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("name", ["sync", "async", "http", "LEAN", "", "genai"])
+def test_an_unknown_transport_name_is_refused(name: str) -> None:
+    with pytest.raises(ConfigurationError, match="transport"):
+        GeminiVisionClient(api_key="k", transport=name)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="transport"):
+        GeminiVisionSettings.build(transport=name)
+
+
 # ----------------------------------------------------------------------------- issue 16 item 11
 
 

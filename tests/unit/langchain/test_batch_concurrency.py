@@ -14,7 +14,7 @@ import pytest
 from langchain_gemini_vision.client import GeminiVisionClient
 from langchain_gemini_vision.loaders import GeminiImageLoader
 from langchain_gemini_vision.results import Caption
-from langchain_gemini_vision.runnables import GeminiImageCaptioner
+from langchain_gemini_vision.runnables import GeminiCaptionRunnable
 from langchain_gemini_vision.testing import GeminiEmulator, make_scene
 
 IMAGE = make_scene(64, 48, objects=1, seed=2).data
@@ -34,12 +34,12 @@ def emu(slow: GeminiEmulator) -> GeminiEmulator:
 
 
 @pytest.fixture
-def captioner(emu: GeminiEmulator) -> GeminiImageCaptioner:
-    return GeminiImageCaptioner(api_key="k", base_url=emu.base_url)  # client default: 16
+def captioner(emu: GeminiEmulator) -> GeminiCaptionRunnable:
+    return GeminiCaptionRunnable(api_key="k", base_url=emu.base_url)  # client default: 16
 
 
 def test_abatch_puts_the_asked_64_in_flight(
-    emu: GeminiEmulator, captioner: GeminiImageCaptioner
+    emu: GeminiEmulator, captioner: GeminiCaptionRunnable
 ) -> None:
     results = asyncio.run(captioner.abatch([IMAGE] * 64, config={"max_concurrency": 64}))
     assert all(isinstance(r, Caption) for r in results)
@@ -47,7 +47,7 @@ def test_abatch_puts_the_asked_64_in_flight(
 
 
 def test_sync_batch_puts_the_asked_64_in_flight(
-    emu: GeminiEmulator, captioner: GeminiImageCaptioner
+    emu: GeminiEmulator, captioner: GeminiCaptionRunnable
 ) -> None:
     results = captioner.batch([IMAGE] * 64, config={"max_concurrency": 64})
     assert len(results) == 64
@@ -55,18 +55,18 @@ def test_sync_batch_puts_the_asked_64_in_flight(
 
 
 def test_batch_without_a_limit_uses_the_clients(
-    emu: GeminiEmulator, captioner: GeminiImageCaptioner
+    emu: GeminiEmulator, captioner: GeminiCaptionRunnable
 ) -> None:
     asyncio.run(captioner.abatch([IMAGE] * 24))
     assert emu.stats.peak_in_flight == 16
     emu.stats.reset()
-    asyncio.run(GeminiImageCaptioner(api_key="k", base_url=emu.base_url, max_concurrency=24)
+    asyncio.run(GeminiCaptionRunnable(api_key="k", base_url=emu.base_url, max_concurrency=24)
                 .abatch([IMAGE] * 24))  # fmt: skip
     assert emu.stats.peak_in_flight == 24
 
 
 def test_batch_asking_for_fewer_gets_fewer(
-    emu: GeminiEmulator, captioner: GeminiImageCaptioner
+    emu: GeminiEmulator, captioner: GeminiCaptionRunnable
 ) -> None:
     captioner.batch([IMAGE] * 8, config={"max_concurrency": 4})
     assert emu.stats.peak_in_flight == 4

@@ -37,36 +37,36 @@ from langchain_gemini_vision.loaders import GeminiImageLoader
 from langchain_gemini_vision.profiles import profile_for
 from langchain_gemini_vision.results import DetectionResult
 from langchain_gemini_vision.runnables import (
-    GeminiImageCaptioner,
-    GeminiImageComparer,
-    GeminiImageQA,
-    GeminiImageSegmenter,
-    GeminiObjectDetector,
+    GeminiAskRunnable,
+    GeminiCaptionRunnable,
+    GeminiCompareRunnable,
+    GeminiDetectRunnable,
+    GeminiSegmentRunnable,
 )
 from langchain_gemini_vision.testing import GeminiEmulator, Scene
 from langchain_gemini_vision.toolkit import GeminiVisionToolkit
 from langchain_gemini_vision.tools import (
-    GeminiImageCaptionTool,
-    GeminiImageCompareTool,
-    GeminiImageQATool,
-    GeminiImageSegmentationTool,
-    GeminiObjectDetectionTool,
+    GeminiAskTool,
+    GeminiCaptionTool,
+    GeminiCompareTool,
+    GeminiDetectTool,
+    GeminiSegmentTool,
 )
 
 SECRET = "AIza" + "SyTHIS-IS-A-SECRET-KEY-0123456789"
 RUNNABLES: list[type[Any]] = [
-    GeminiImageCaptioner,
-    GeminiImageComparer,
-    GeminiObjectDetector,
-    GeminiImageSegmenter,
-    GeminiImageQA,
+    GeminiCaptionRunnable,
+    GeminiCompareRunnable,
+    GeminiDetectRunnable,
+    GeminiSegmentRunnable,
+    GeminiAskRunnable,
 ]
 TOOLS: list[type[Any]] = [
-    GeminiImageCaptionTool,
-    GeminiImageCompareTool,
-    GeminiObjectDetectionTool,
-    GeminiImageSegmentationTool,
-    GeminiImageQATool,
+    GeminiCaptionTool,
+    GeminiCompareTool,
+    GeminiDetectTool,
+    GeminiSegmentTool,
+    GeminiAskTool,
 ]
 OWNERS = [*RUNNABLES, *TOOLS, GeminiVisionToolkit, GeminiImageLoader]
 TOOL_OWNERS = {*TOOLS, GeminiVisionToolkit}
@@ -111,6 +111,10 @@ def _setting_values(folder: Path) -> dict[str, Any]:
         "timeout": 7.5,
         "max_concurrency": 3,
         "transport": "sdk",
+        "max_decode_bytes": 50_000_000,
+        "decode_budget_bytes": 100_000_000,
+        "max_detection_items": 12,
+        "max_mask_bytes": 1_000_000,
     }
 
 
@@ -119,6 +123,10 @@ def _seen_by(client: GeminiVisionClient, name: str) -> Any:
         return client.transport_name
     if name == "allowed_dirs":
         return tuple(Path(p) for p in client.allowed_dirs or ())
+    if name == "decode_budget_bytes":
+        return client.decode_budget.total_bytes
+    if name in ("max_decode_bytes", "max_detection_items", "max_mask_bytes"):
+        return getattr(client.settings, name)
     return getattr(client, name)
 
 
@@ -167,15 +175,50 @@ def test_item7_the_readme_documents_every_setting() -> None:
         assert f"`{name}`" in section, name
 
 
+def test_the_readme_settings_table_lists_exactly_the_settings() -> None:
+    """One place documents a setting (its field's docstring); the README's table names
+    each one once, and nothing that is not a setting but the tools' own folders."""
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    section = readme.split("## Configuration", 1)[1].split("\n### ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    named = [
+        name.strip().strip("`")
+        for row in rows
+        for name in row.split("|")[1].split("(")[0].split(",")
+    ]
+    assert len(named) == len(set(named)), named
+    assert set(named) - {"reference_dirs"} == set(GeminiVisionSettings.model_fields)
+    for name, field in GeminiVisionSettings.model_fields.items():
+        assert field.description or _docstring_of(name), f"{name} has no documentation"
+
+
+def _docstring_of(name: str) -> str | None:
+    import ast
+    import inspect
+    import itertools
+
+    from langchain_gemini_vision import settings
+
+    tree = ast.parse(inspect.getsource(settings))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            for statement, following in itertools.pairwise(node.body):
+                target = getattr(statement, "target", None)
+                named = isinstance(target, ast.Name) and target.id == name
+                if named and isinstance(following, ast.Expr):
+                    return str(getattr(following.value, "value", ""))
+    return None
+
+
 def test_item7_retry_takes_effect_through_a_runnable(
     emu: GeminiEmulator, settings: dict[str, str], scene: Scene
 ) -> None:
     emu.faults.inject("interactions", schedule=[503])
     with pytest.raises(GeminiVisionServerError):
-        GeminiImageCaptioner(**settings, retry=RetryPolicy(max_attempts=1)).invoke(scene.data)
+        GeminiCaptionRunnable(**settings, retry=RetryPolicy(max_attempts=1)).invoke(scene.data)
     emu.faults.inject("interactions", schedule=[503])
     fast = RetryPolicy(max_attempts=2, initial_delay=0.001)
-    assert GeminiImageCaptioner(**settings, retry=fast).invoke(scene.data).text
+    assert GeminiCaptionRunnable(**settings, retry=fast).invoke(scene.data).text
 
 
 def test_item7_prompts_take_effect_through_a_runnable(
@@ -183,14 +226,14 @@ def test_item7_prompts_take_effect_through_a_runnable(
 ) -> None:
     emu.clear_requests()
     text = "Say what you see, in one short sentence."
-    GeminiImageCaptioner(**settings, prompts=Prompts(caption=text)).invoke(scene.data)
+    GeminiCaptionRunnable(**settings, prompts=Prompts(caption=text)).invoke(scene.data)
     assert text in json.dumps(emu.requests[-1].json)
 
 
 def test_item7_inline_limit_takes_effect_through_a_runnable(
     emu: GeminiEmulator, settings: dict[str, str], scene: Scene
 ) -> None:
-    GeminiObjectDetector(**settings, inline_limit_bytes=1000).invoke(scene.data)
+    GeminiDetectRunnable(**settings, inline_limit_bytes=1000).invoke(scene.data)
     assert emu.stats.uploads == 1
 
 
@@ -202,7 +245,7 @@ def test_item7_allowed_dirs_take_effect_through_a_runnable(
     outside.mkdir()
     (inside / "a.png").write_bytes(scene.data)
     (outside / "b.png").write_bytes(scene.data)
-    captioner = GeminiImageCaptioner(**settings, allowed_dirs=[inside])
+    captioner = GeminiCaptionRunnable(**settings, allowed_dirs=[inside])
     assert captioner.invoke(str(inside / "a.png")).text
     with pytest.raises(ImageInputError) as caught:
         captioner.invoke(str(outside / "b.png"))
@@ -213,7 +256,7 @@ def test_item7_max_side_takes_effect_through_a_runnable(
     emu: GeminiEmulator, settings: dict[str, str], scene: Scene
 ) -> None:
     emu.clear_requests()
-    result = GeminiObjectDetector(**settings, max_side=80).invoke(scene.data)
+    result = GeminiDetectRunnable(**settings, max_side=80).invoke(scene.data)
     assert (result.image_width, result.image_height) == (320, 240)  # boxes on the original
     sent = json.dumps(emu.requests[-1].json)
     data = max(re.findall(r'"data": "([A-Za-z0-9+/=]+)"', sent), key=len)
@@ -237,9 +280,9 @@ def test_item7_url_policy_takes_effect_through_a_runnable(
     settings: dict[str, str], scene: Scene, image_server: str
 ) -> None:
     with pytest.raises(ImageInputError):
-        GeminiObjectDetector(**settings).invoke(image_server)  # loopback refused by default
+        GeminiDetectRunnable(**settings).invoke(image_server)  # loopback refused by default
     policy = UrlPolicy(allowed_addresses=frozenset({"127.0.0.1"}))
-    result = GeminiObjectDetector(**settings, url_policy=policy).invoke(image_server)
+    result = GeminiDetectRunnable(**settings, url_policy=policy).invoke(image_server)
     assert len(result) == len(scene.objects)
 
 
@@ -274,7 +317,7 @@ def test_item8_unknown_keyword_raises_with_valid_names_and_closest_match(
     assert "api_key" in text and "max_concurrency" in text  # the valid names are listed
 
 
-@pytest.mark.parametrize("owner", [GeminiObjectDetector, GeminiImageSegmenter], ids=_name)
+@pytest.mark.parametrize("owner", [GeminiDetectRunnable, GeminiSegmentRunnable], ids=_name)
 def test_item8_misspelt_query_raises(owner: type[Any]) -> None:
     with pytest.raises(TypeError, match=r"'qurey' .*did you mean 'query'"):
         owner(api_key="k", qurey="cars")
@@ -292,7 +335,7 @@ def test_item8_toolkit_tool_kwargs_are_checked_too(settings: dict[str, str]) -> 
 def test_item9_a_runnable_setting_changed_after_first_use_takes_effect(
     emu: GeminiEmulator, settings: dict[str, str], scene: Scene
 ) -> None:
-    detector = GeminiObjectDetector(**settings)
+    detector = GeminiDetectRunnable(**settings)
     detector.invoke(scene.data)
     first = detector.get_client()
     assert _last_model(emu) == "gemini-3-flash-preview"
@@ -305,7 +348,7 @@ def test_item9_a_runnable_setting_changed_after_first_use_takes_effect(
 
 
 def test_item9_a_bad_value_is_refused_at_assignment(settings: dict[str, str]) -> None:
-    detector = GeminiObjectDetector(**settings)
+    detector = GeminiDetectRunnable(**settings)
     with pytest.raises(ConfigurationError, match="max_concurrency"):
         detector.max_concurrency = 0
     assert detector.max_concurrency == 16
@@ -314,7 +357,7 @@ def test_item9_a_bad_value_is_refused_at_assignment(settings: dict[str, str]) ->
 def test_item9_a_tool_setting_changed_after_first_use_takes_effect(
     emu: GeminiEmulator, settings: dict[str, str], store: Any
 ) -> None:
-    tool = GeminiObjectDetectionTool(**settings, image_store=store)
+    tool = GeminiDetectTool(**settings, image_store=store)
     assert call(tool, image="img_1").status == "success"
     tool.model = "gemini-2.5-flash"
     assert call(tool, image="img_1").status == "success"
@@ -363,7 +406,7 @@ def test_item9_configurable_fields_work_beside_a_given_client(
     from langchain_core.runnables import ConfigurableField
 
     # LangChain rebuilds the Runnable with every field, defaults included: no conflict.
-    detector = GeminiObjectDetector(client=client).configurable_fields(
+    detector = GeminiDetectRunnable(client=client).configurable_fields(
         query=ConfigurableField(id="query")
     )
     result = detector.invoke(scene.data, config={"configurable": {"query": "every circle"}})
@@ -388,14 +431,14 @@ def _use(obj: Any, scene: Scene, store: Any) -> None:
         assert call(obj.get_tools()[0], image="img_1").status == "success"
     elif isinstance(obj, BaseTool):
         args: dict[str, Any] = {"image": "img_1"}
-        if isinstance(obj, GeminiImageCompareTool):
+        if isinstance(obj, GeminiCompareTool):
             args = {"images": ["img_1", "img_2"]}
-        elif isinstance(obj, GeminiImageQATool):
+        elif isinstance(obj, GeminiAskTool):
             args = {"images": ["img_1"], "question": "What is there?"}
         assert call(obj, **args).status == "success"
-    elif isinstance(obj, GeminiImageComparer):
+    elif isinstance(obj, GeminiCompareRunnable):
         obj.invoke([scene.data, scene.data])
-    elif isinstance(obj, GeminiImageQA):
+    elif isinstance(obj, GeminiAskRunnable):
         obj.invoke({"image": scene.data, "question": "What is there?"})
     else:
         obj.invoke(scene.data)
@@ -475,7 +518,7 @@ def test_tools_read_model_chosen_paths_only_inside_reference_dirs(
     settings: dict[str, str], folders: tuple[Path, Path]
 ) -> None:
     inside, outside = folders
-    tool = GeminiImageCaptionTool(**settings, reference_dirs=[inside])
+    tool = GeminiCaptionTool(**settings, reference_dirs=[inside])
     assert call(tool, image=str(inside / "a.png")).status == "success"
     refused = call(tool, image=str(outside / "b.png"))
     assert refused.status == "error"
@@ -508,7 +551,7 @@ def test_tools_old_allowed_dirs_name_reads_the_folder(
 ) -> None:
     inside, _ = folders
     with pytest.warns(DeprecationWarning, match="reference_dirs"):
-        tool = GeminiImageCaptionTool(**settings, allowed_dirs=[inside])
+        tool = GeminiCaptionTool(**settings, allowed_dirs=[inside])
     assert call(tool, image=str(inside / "a.png")).status == "success"
 
 

@@ -20,11 +20,11 @@ from langchain_gemini_vision.client import GeminiVisionClient
 from langchain_gemini_vision.errors import ConfigurationError, ImageInputError
 from langchain_gemini_vision.results import Caption, DetectionResult, ImageComparison, VisualAnswer
 from langchain_gemini_vision.runnables import (
-    GeminiImageCaptioner,
-    GeminiImageComparer,
-    GeminiImageQA,
-    GeminiImageSegmenter,
-    GeminiObjectDetector,
+    GeminiAskRunnable,
+    GeminiCaptionRunnable,
+    GeminiCompareRunnable,
+    GeminiDetectRunnable,
+    GeminiSegmentRunnable,
 )
 from langchain_gemini_vision.testing import GeminiEmulator, Scene, make_scene
 
@@ -66,7 +66,7 @@ class _Recorder(BaseCallbackHandler):
 def test_detector_finds_every_object_of_the_scene(
     settings: dict[str, str], scene: Scene, api: str
 ) -> None:
-    result = GeminiObjectDetector(**settings, api=api).invoke(scene.data)
+    result = GeminiDetectRunnable(**settings, api=api).invoke(scene.data)
     assert isinstance(result, DetectionResult)
     assert sorted(result.labels) == _labels(scene)
     assert (result.image_width, result.image_height) == (scene.width, scene.height)
@@ -80,7 +80,7 @@ def test_detector_accepts_a_request_dict_and_defaults(
     settings: dict[str, str], scene: Scene
 ) -> None:
     target = scene.objects[0].label
-    detector = GeminiObjectDetector(**settings, query="every object")
+    detector = GeminiDetectRunnable(**settings, query="every object")
     result = detector.invoke({"image": scene.data, "query": target})
     assert result.labels == [target]
     assert len(detector.invoke({"image": scene.data, "max_objects": 1})) == 1
@@ -89,21 +89,23 @@ def test_detector_accepts_a_request_dict_and_defaults(
 def test_captioner_comparer_segmenter_and_qa_return_typed_results(
     settings: dict[str, str], scene: Scene, scene5: Scene
 ) -> None:
-    caption = GeminiImageCaptioner(**settings).invoke({"image": scene.data})
+    caption = GeminiCaptionRunnable(**settings).invoke({"image": scene.data})
     assert isinstance(caption, Caption)
     for obj in scene.objects:
         assert obj.label in caption.text
 
-    comparison = GeminiImageComparer(**settings).invoke([scene.data, scene5.data])
+    comparison = GeminiCompareRunnable(**settings).invoke([scene.data, scene5.data])
     assert isinstance(comparison, ImageComparison)
     assert comparison.differences
 
-    segments = GeminiImageSegmenter(**settings).invoke(scene.data)
+    segments = GeminiSegmentRunnable(**settings).invoke(scene.data)
     assert sorted(segments.labels) == _labels(scene)
     # Masks are decoded when the answer carries usable ones; otherwise warnings say why.
     assert all(d.mask is not None for d in segments) or segments.warnings
 
-    answer = GeminiImageQA(**settings, question="How many objects are there?").invoke(scene.data)
+    answer = GeminiAskRunnable(**settings, question="How many objects are there?").invoke(
+        scene.data
+    )
     assert isinstance(answer, VisualAnswer)
     assert "3" in answer.text
 
@@ -112,7 +114,7 @@ def test_qa_with_a_schema_returns_structured_data(settings: dict[str, str], scen
     class Shapes(BaseModel):
         count: int
 
-    qa = GeminiImageQA(**settings)
+    qa = GeminiAskRunnable(**settings)
     answer = qa.invoke({"image": scene.data, "question": "How many shapes?", "schema": Shapes})
     assert isinstance(answer.data, Shapes)
 
@@ -120,7 +122,7 @@ def test_qa_with_a_schema_returns_structured_data(settings: dict[str, str], scen
 async def test_async_invoke_and_batch(
     settings: dict[str, str], scene: Scene, scene5: Scene
 ) -> None:
-    detector = GeminiObjectDetector(**settings)
+    detector = GeminiDetectRunnable(**settings)
     result = await detector.ainvoke(scene5.data)
     assert sorted(result.labels) == _labels(scene5)
     results = await detector.abatch([scene.data, scene5.data, scene.data])
@@ -128,19 +130,19 @@ async def test_async_invoke_and_batch(
 
 
 def test_bad_inputs_raise_clear_errors(settings: dict[str, str], scene: Scene) -> None:
-    detector = GeminiObjectDetector(**settings)
+    detector = GeminiDetectRunnable(**settings)
     with pytest.raises(ValueError, match="unknown input key"):
         detector.invoke({"image": scene.data, "qeury": "typo"})
     with pytest.raises(ImageInputError, match="exactly one image"):
         detector.invoke({"images": [scene.data, scene.data]})
     with pytest.raises(ValueError, match="no question"):
-        GeminiImageQA(**settings).invoke(scene.data)
+        GeminiAskRunnable(**settings).invoke(scene.data)
     with pytest.raises(ImageInputError):
-        GeminiImageComparer(**settings).invoke([scene.data])
+        GeminiCompareRunnable(**settings).invoke([scene.data])
 
 
 def test_no_key_fails_on_first_use_not_at_construction() -> None:
-    detector = GeminiObjectDetector()
+    detector = GeminiDetectRunnable()
     with pytest.raises(ConfigurationError, match="GEMINI_API_KEY"):
         detector.invoke(b"x")
 
@@ -149,7 +151,7 @@ def test_no_key_fails_on_first_use_not_at_construction() -> None:
 
 
 def test_one_client_is_built_and_cached(settings: dict[str, str]) -> None:
-    detector = GeminiObjectDetector(**settings, model="gemini-2.5-flash", api="generate_content")
+    detector = GeminiDetectRunnable(**settings, model="gemini-2.5-flash", api="generate_content")
     client = detector.get_client()
     assert client is detector.get_client()
     assert (client.model, client.api, client.base_url) == (
@@ -160,7 +162,7 @@ def test_one_client_is_built_and_cached(settings: dict[str, str]) -> None:
 
 
 def test_concurrent_first_calls_share_one_client(settings: dict[str, str]) -> None:
-    detector = GeminiObjectDetector(**settings)
+    detector = GeminiDetectRunnable(**settings)
     clients: list[GeminiVisionClient] = []
     threads = [
         threading.Thread(target=lambda: clients.append(detector.get_client())) for _ in range(8)
@@ -173,7 +175,7 @@ def test_concurrent_first_calls_share_one_client(settings: dict[str, str]) -> No
 
 
 def test_a_given_client_is_used_as_is(client: GeminiVisionClient, scene: Scene) -> None:
-    detector = GeminiObjectDetector(client=client)
+    detector = GeminiDetectRunnable(client=client)
     assert detector.get_client() is client
     detector.invoke(scene.data)
     assert client.usage.total_tokens > 0
@@ -181,9 +183,9 @@ def test_a_given_client_is_used_as_is(client: GeminiVisionClient, scene: Scene) 
 
 def test_api_key_from_environment_and_alias(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GOOGLE_API_KEY", "from-env")
-    assert GeminiImageCaptioner().api_key is not None
-    assert GeminiImageCaptioner().api_key.get_secret_value() == "from-env"  # type: ignore[union-attr]
-    by_alias = GeminiImageCaptioner(google_api_key="given")
+    assert GeminiCaptionRunnable().api_key is not None
+    assert GeminiCaptionRunnable().api_key.get_secret_value() == "from-env"  # type: ignore[union-attr]
+    by_alias = GeminiCaptionRunnable(google_api_key="given")
     assert by_alias.api_key is not None
     assert by_alias.api_key.get_secret_value() == "given"
 
@@ -196,7 +198,7 @@ def test_usage_reaches_callbacks_as_a_child_model_run(
 ) -> None:
     recorder = _Recorder()
     with get_usage_metadata_callback() as usage_cb:
-        result = GeminiObjectDetector(**settings).invoke(
+        result = GeminiDetectRunnable(**settings).invoke(
             scene.data, config={"callbacks": [recorder], "run_name": "find-shapes", "tags": ["t1"]}
         )
     assert recorder.chains[0][0] == "find-shapes"
@@ -225,8 +227,8 @@ def test_usage_reaches_callbacks_as_a_child_model_run(
 
 async def test_async_usage_reaches_callbacks(settings: dict[str, str], scene: Scene) -> None:
     with get_usage_metadata_callback() as usage_cb:
-        a = await GeminiImageCaptioner(**settings).ainvoke(scene.data)
-        b = await GeminiImageCaptioner(**settings).ainvoke(scene.data)
+        a = await GeminiCaptionRunnable(**settings).ainvoke(scene.data)
+        b = await GeminiCaptionRunnable(**settings).ainvoke(scene.data)
     totals = usage_cb.usage_metadata["gemini-3-flash-preview"]
     assert totals["total_tokens"] == a.usage.total_tokens + b.usage.total_tokens
     assert (
@@ -245,7 +247,7 @@ def test_a_failed_call_reports_a_model_error(emu: GeminiEmulator, scene: Scene) 
         api_key="k", base_url=emu.base_url, retry=RetryPolicy(max_attempts=1)
     )
     with pytest.raises(GeminiVisionServerError):
-        GeminiObjectDetector(client=client).invoke(scene.data, config={"callbacks": [recorder]})
+        GeminiDetectRunnable(client=client).invoke(scene.data, config={"callbacks": [recorder]})
     assert len(recorder.errors) == 1
     assert not recorder.ends
 
@@ -254,10 +256,10 @@ def test_a_failed_call_reports_a_model_error(emu: GeminiEmulator, scene: Scene) 
 
 
 def _slow_counting(client: GeminiVisionClient, delay: float) -> dict[str, int]:
-    """Wrap client.detect/adetect to count calls in flight."""
+    """Wrap client.run/arun (every task call of a Runnable) to count calls in flight."""
     stats = {"now": 0, "peak": 0, "calls": 0}
     lock = threading.Lock()
-    detect, adetect = client.detect, client.adetect
+    run, arun = client.run, client.arun
 
     def enter() -> None:
         with lock:
@@ -269,24 +271,24 @@ def _slow_counting(client: GeminiVisionClient, delay: float) -> dict[str, int]:
         with lock:
             stats["now"] -= 1
 
-    def slow_detect(image: Any, **kw: Any) -> DetectionResult:
+    def slow_run(task: Any, image: Any, **kw: Any) -> DetectionResult:
         enter()
         try:
             time.sleep(delay)
-            return detect(image, **kw)
+            return run(task, image, **kw)  # type: ignore[no-any-return]
         finally:
             leave()
 
-    async def slow_adetect(image: Any, **kw: Any) -> DetectionResult:
+    async def slow_arun(task: Any, image: Any, **kw: Any) -> DetectionResult:
         enter()
         try:
             await asyncio.sleep(delay)
-            return await adetect(image, **kw)
+            return await arun(task, image, **kw)  # type: ignore[no-any-return]
         finally:
             leave()
 
-    client.detect = slow_detect  # type: ignore[method-assign]
-    client.adetect = slow_adetect  # type: ignore[method-assign]
+    client.run = slow_run  # type: ignore[method-assign,assignment]
+    client.arun = slow_arun  # type: ignore[method-assign,assignment]
     return stats
 
 
@@ -298,7 +300,7 @@ def test_batch_keeps_the_clients_max_concurrency_and_input_order(emu: GeminiEmul
     client = GeminiVisionClient(api_key="k", base_url=emu.base_url, max_concurrency=3)
     stats = _slow_counting(client, 0.05)
     scenes = _scenes(10)
-    results = GeminiObjectDetector(client=client).batch([s.data for s in scenes])
+    results = GeminiDetectRunnable(client=client).batch([s.data for s in scenes])
     assert [len(r) for r in results] == [len(s.objects) for s in scenes]
     assert stats["peak"] == 3
 
@@ -307,7 +309,7 @@ def test_batch_config_max_concurrency_wins(emu: GeminiEmulator) -> None:
     client = GeminiVisionClient(api_key="k", base_url=emu.base_url, max_concurrency=8)
     stats = _slow_counting(client, 0.05)
     scenes = _scenes(8)
-    GeminiObjectDetector(client=client).batch(
+    GeminiDetectRunnable(client=client).batch(
         [s.data for s in scenes], config={"max_concurrency": 2}
     )
     assert stats["peak"] == 2
@@ -317,7 +319,7 @@ async def test_abatch_keeps_max_concurrency_and_order(emu: GeminiEmulator) -> No
     client = GeminiVisionClient(api_key="k", base_url=emu.base_url, max_concurrency=4)
     stats = _slow_counting(client, 0.05)
     scenes = _scenes(12)
-    results = await GeminiObjectDetector(client=client).abatch([s.data for s in scenes])
+    results = await GeminiDetectRunnable(client=client).abatch([s.data for s in scenes])
     assert [len(r) for r in results] == [len(s.objects) for s in scenes]
     assert stats["peak"] == 4
 
@@ -325,7 +327,7 @@ async def test_abatch_keeps_max_concurrency_and_order(emu: GeminiEmulator) -> No
 async def test_batch_return_exceptions_keeps_failures_in_place(
     settings: dict[str, str], scene: Scene
 ) -> None:
-    detector = GeminiObjectDetector(**settings)
+    detector = GeminiDetectRunnable(**settings)
     inputs: list[Any] = [scene.data, b"not an image", scene.data]
     with pytest.raises(ImageInputError):
         detector.batch(inputs)
@@ -348,7 +350,7 @@ def test_stream_with_config_and_with_retry(emu: GeminiEmulator, scene: Scene) ->
     client = GeminiVisionClient(
         api_key="k", base_url=emu.base_url, retry=RetryPolicy(max_attempts=1)
     )
-    detector = GeminiObjectDetector(client=client)
+    detector = GeminiDetectRunnable(client=client)
     [chunk] = list(detector.stream(scene.data))
     assert len(chunk) == 3
     recorder = _Recorder()
@@ -366,7 +368,7 @@ def test_stream_with_config_and_with_retry(emu: GeminiEmulator, scene: Scene) ->
 
 
 def test_pipes_into_other_runnables(settings: dict[str, str], scene: Scene) -> None:
-    chain = GeminiObjectDetector(**settings) | (lambda result: result.labels)
+    chain = GeminiDetectRunnable(**settings) | (lambda result: result.labels)
     assert sorted(chain.invoke(scene.data)) == _labels(scene)
 
 
@@ -376,15 +378,15 @@ def test_pipes_into_other_runnables(settings: dict[str, str], scene: Scene) -> N
 @pytest.mark.parametrize(
     "cls",
     [
-        GeminiImageCaptioner,
-        GeminiImageComparer,
-        GeminiObjectDetector,
-        GeminiImageSegmenter,
-        GeminiImageQA,
+        GeminiCaptionRunnable,
+        GeminiCompareRunnable,
+        GeminiDetectRunnable,
+        GeminiSegmentRunnable,
+        GeminiAskRunnable,
     ],
 )
 def test_serialisation_never_contains_the_key_or_the_client(
-    cls: type[GeminiObjectDetector], monkeypatch: pytest.MonkeyPatch
+    cls: type[GeminiDetectRunnable], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client = GeminiVisionClient(api_key=SECRET)
     for runnable in (
@@ -416,14 +418,14 @@ def test_serialisation_never_contains_the_key_or_the_client(
 def test_serialised_runnable_loads_back_with_the_key_from_secrets_map() -> None:
     from langchain_core.load import loads
 
-    data = dumps(GeminiObjectDetector(api_key=SECRET, query="cats", max_objects=3))
+    data = dumps(GeminiDetectRunnable(api_key=SECRET, query="cats", max_objects=3))
     loaded = loads(
         data,
         secrets_map={"GEMINI_API_KEY": "restored"},
         valid_namespaces=["langchain_gemini_vision"],
-        allowed_objects=[GeminiObjectDetector],
+        allowed_objects=[GeminiDetectRunnable],
     )
-    assert isinstance(loaded, GeminiObjectDetector)
+    assert isinstance(loaded, GeminiDetectRunnable)
     assert (loaded.query, loaded.max_objects) == ("cats", 3)
     assert loaded.api_key is not None
     assert loaded.api_key.get_secret_value() == "restored"

@@ -9,11 +9,11 @@ from langchain_tests.unit_tests import ToolsUnitTests
 
 from langchain_gemini_vision.image_store import ImageStore
 from langchain_gemini_vision.tools import (
-    GeminiImageCaptionTool,
-    GeminiImageCompareTool,
-    GeminiImageQATool,
-    GeminiImageSegmentationTool,
-    GeminiObjectDetectionTool,
+    GeminiAskTool,
+    GeminiCaptionTool,
+    GeminiCompareTool,
+    GeminiDetectTool,
+    GeminiSegmentTool,
 )
 
 _ENV: tuple[dict[str, str], dict[str, Any], dict[str, Any]] = (
@@ -36,7 +36,7 @@ class _Base(ToolsUnitTests):
 class TestCaptionToolUnit(_Base):
     @property
     def tool_constructor(self) -> type[BaseTool]:
-        return GeminiImageCaptionTool
+        return GeminiCaptionTool
 
     @property
     def tool_invoke_params_example(self) -> dict[str, Any]:
@@ -46,7 +46,7 @@ class TestCaptionToolUnit(_Base):
 class TestCompareToolUnit(_Base):
     @property
     def tool_constructor(self) -> type[BaseTool]:
-        return GeminiImageCompareTool
+        return GeminiCompareTool
 
     @property
     def tool_invoke_params_example(self) -> dict[str, Any]:
@@ -56,7 +56,7 @@ class TestCompareToolUnit(_Base):
 class TestDetectionToolUnit(_Base):
     @property
     def tool_constructor(self) -> type[BaseTool]:
-        return GeminiObjectDetectionTool
+        return GeminiDetectTool
 
     @property
     def tool_invoke_params_example(self) -> dict[str, Any]:
@@ -66,7 +66,7 @@ class TestDetectionToolUnit(_Base):
 class TestSegmentationToolUnit(_Base):
     @property
     def tool_constructor(self) -> type[BaseTool]:
-        return GeminiImageSegmentationTool
+        return GeminiSegmentTool
 
     @property
     def tool_invoke_params_example(self) -> dict[str, Any]:
@@ -76,7 +76,7 @@ class TestSegmentationToolUnit(_Base):
 class TestQAToolUnit(_Base):
     @property
     def tool_constructor(self) -> type[BaseTool]:
-        return GeminiImageQATool
+        return GeminiAskTool
 
     @property
     def tool_invoke_params_example(self) -> dict[str, Any]:

@@ -13,20 +13,21 @@ from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
 
 from langchain_gemini_vision import (
-    GeminiImageCaptionTool,
-    GeminiImageQATool,
-    GeminiImageSegmentationTool,
-    GeminiObjectDetectionTool,
+    GeminiAskTool,
+    GeminiCaptionTool,
+    GeminiDetectTool,
+    GeminiSegmentTool,
     GeminiVisionClient,
     ImageStore,
     RetryPolicy,
 )
 from langchain_gemini_vision.errors import (
     GeminiVisionAuthError,
+    GeminiVisionInvalidRequestError,
     GeminiVisionNotFoundError,
 )
 from langchain_gemini_vision.testing import GeminiEmulator, Scene
-from tests.unit._served import ServedGemini, model_text
+from tests.unit._served import ServedGemini, error, model_text
 
 FAST = RetryPolicy(max_attempts=2, initial_delay=0, max_delay=0)
 
@@ -55,9 +56,7 @@ def locked() -> Iterator[GeminiEmulator]:
 async def test_a_wrong_key_raises_instead_of_reaching_the_model(
     locked: GeminiEmulator, store: ImageStore, mode: str
 ) -> None:
-    tool = GeminiImageCaptionTool(
-        api_key="a-wrong-key", base_url=locked.base_url, image_store=store
-    )
+    tool = GeminiCaptionTool(api_key="a-wrong-key", base_url=locked.base_url, image_store=store)
     with pytest.raises(GeminiVisionAuthError, match="API key not valid"):
         await run(tool, mode, image="img_1")
 
@@ -65,18 +64,39 @@ async def test_a_wrong_key_raises_instead_of_reaching_the_model(
 @pytest.mark.parametrize("mode", MODES)
 async def test_a_permission_error_raises(emu: GeminiEmulator, store: ImageStore, mode: str) -> None:
     emu.faults.inject("interactions", 403, times=1)
-    tool = GeminiObjectDetectionTool(api_key="k", base_url=emu.base_url, image_store=store)
+    tool = GeminiDetectTool(api_key="k", base_url=emu.base_url, image_store=store)
     with pytest.raises(GeminiVisionAuthError):
         await run(tool, mode, image="img_1")
 
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_an_unknown_model_raises(emu: GeminiEmulator, store: ImageStore, mode: str) -> None:
-    tool = GeminiImageCaptionTool(
+    tool = GeminiCaptionTool(
         api_key="k", base_url=emu.base_url, model="imagen-9-unknown", image_store=store
     )
     with pytest.raises(GeminiVisionNotFoundError, match="imagen-9-unknown"):
         await run(tool, mode, image="img_1")
+
+
+LOCATION = {
+    "error": {
+        "code": 400,
+        "message": "User location is not supported for the API use.",
+        "status": "FAILED_PRECONDITION",
+    }
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_failed_precondition_raises_to_the_owner(
+    served: ServedGemini, store: ImageStore, mode: str
+) -> None:
+    # "User location is not supported": nothing the model can change fixes it.
+    served.reply = error(400, LOCATION)
+    tool = GeminiCaptionTool(api_key="k", base_url=served.base_url, image_store=store)
+    with pytest.raises(GeminiVisionInvalidRequestError, match="location") as raised:
+        await run(tool, mode, image="img_1")
+    assert raised.value.code == "FAILED_PRECONDITION"
 
 
 # ----------------------------------------------------------------------------- returned
@@ -86,7 +106,7 @@ async def test_an_unknown_model_raises(emu: GeminiEmulator, store: ImageStore, m
 async def test_a_files_api_name_that_does_not_exist_goes_back_to_the_model(
     emu: GeminiEmulator, store: ImageStore, mode: str
 ) -> None:
-    tool = GeminiImageCaptionTool(api_key="k", base_url=emu.base_url, image_store=store)
+    tool = GeminiCaptionTool(api_key="k", base_url=emu.base_url, image_store=store)
     message = await run(tool, mode, image="files/doesnotexist")
     assert message.status == "error"
     assert "ImageInputError" in str(message.content)
@@ -100,7 +120,7 @@ async def test_an_expired_files_api_file_goes_back_to_the_model(
     sdk = genai.Client(api_key="k", http_options={"base_url": emu.base_url})
     uploaded = sdk.files.upload(file=io.BytesIO(scene.data), config={"mime_type": "image/png"})
     assert uploaded.name is not None
-    tool = GeminiImageCaptionTool(api_key="k", base_url=emu.base_url, image_store=store)
+    tool = GeminiCaptionTool(api_key="k", base_url=emu.base_url, image_store=store)
     first = await run(tool, mode, image=uploaded.name)
     assert first.status != "error"  # the file works while it lives
     emu.expire_file(uploaded.name)
@@ -116,7 +136,7 @@ async def test_a_transient_failure_that_outlasted_the_retries_goes_back(
 ) -> None:
     emu.faults.inject("interactions", status)
     client = GeminiVisionClient(api_key="k", base_url=emu.base_url, retry=FAST)
-    tool = GeminiObjectDetectionTool(client=client, image_store=store)
+    tool = GeminiDetectTool(client=client, image_store=store)
     message = await run(tool, mode, image="img_1")
     assert message.status == "error"
     assert hint in str(message.content)
@@ -133,13 +153,13 @@ DEEP = ["[" * 5000, "[" + '{"a":' * 2000]
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("answer", DEEP, ids=["brackets", "objects"])
-@pytest.mark.parametrize("tool_class", [GeminiObjectDetectionTool, GeminiImageSegmentationTool])
+@pytest.mark.parametrize("tool_class", [GeminiDetectTool, GeminiSegmentTool])
 async def test_absurdly_nested_output_is_a_tool_error(
     served: ServedGemini,
     store: ImageStore,
     mode: str,
     answer: str,
-    tool_class: type[GeminiObjectDetectionTool],
+    tool_class: type[GeminiDetectTool],
 ) -> None:
     served.reply = model_text(answer)
     tool = tool_class(api_key="k", base_url=served.base_url, image_store=store)
@@ -153,7 +173,7 @@ async def test_absurdly_nested_structured_answer_is_a_tool_error(
     served: ServedGemini, store: ImageStore, mode: str
 ) -> None:
     served.reply = model_text("[" * 5000)
-    tool = GeminiImageQATool(
+    tool = GeminiAskTool(
         api_key="k",
         base_url=served.base_url,
         image_store=store,

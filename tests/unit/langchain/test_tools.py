@@ -23,11 +23,11 @@ from langchain_gemini_vision.results import Caption, DetectionResult, ImageCompa
 from langchain_gemini_vision.testing import GeminiEmulator, Scene
 from langchain_gemini_vision.toolkit import GeminiVisionToolkit
 from langchain_gemini_vision.tools import (
-    GeminiImageCaptionTool,
-    GeminiImageCompareTool,
-    GeminiImageQATool,
-    GeminiImageSegmentationTool,
-    GeminiObjectDetectionTool,
+    GeminiAskTool,
+    GeminiCaptionTool,
+    GeminiCompareTool,
+    GeminiDetectTool,
+    GeminiSegmentTool,
 )
 
 SECRET = "AIza" + "SyTHIS-IS-A-SECRET-KEY-0123456789"
@@ -48,15 +48,15 @@ async def acall(tool: BaseTool, **args: Any) -> ToolMessage:
 
 
 @pytest.fixture
-def detect_tool(settings: dict[str, str], store: ImageStore) -> GeminiObjectDetectionTool:
-    return GeminiObjectDetectionTool(**settings, image_store=store)
+def detect_tool(settings: dict[str, str], store: ImageStore) -> GeminiDetectTool:
+    return GeminiDetectTool(**settings, image_store=store)
 
 
 # ----------------------------------------------------------------------------- results
 
 
 def test_detection_by_image_id_gives_summary_and_artifact(
-    detect_tool: GeminiObjectDetectionTool, scene5: Scene
+    detect_tool: GeminiDetectTool, scene5: Scene
 ) -> None:
     message = call(detect_tool, image="img_2")
     assert message.status == "success"
@@ -69,15 +69,13 @@ def test_detection_by_image_id_gives_summary_and_artifact(
     assert result.usage.total_tokens > 0
 
 
-async def test_async_detection_matches_sync(
-    detect_tool: GeminiObjectDetectionTool, scene: Scene
-) -> None:
+async def test_async_detection_matches_sync(detect_tool: GeminiDetectTool, scene: Scene) -> None:
     sync, asyn = call(detect_tool, image="img_1"), await acall(detect_tool, image="img_1")
     assert sync.content == asyn.content
     assert len(DetectionResult.model_validate(asyn.artifact)) == len(scene.objects)
 
 
-def test_plain_invoke_returns_the_content(detect_tool: GeminiObjectDetectionTool) -> None:
+def test_plain_invoke_returns_the_content(detect_tool: GeminiDetectTool) -> None:
     assert detect_tool.invoke({"image": "img_1", "max_objects": 1}).startswith(
         "Image 320x240 px. 1 object:"
     )
@@ -86,18 +84,18 @@ def test_plain_invoke_returns_the_content(detect_tool: GeminiObjectDetectionTool
 def test_each_tool_answers_with_text_and_a_typed_artifact(
     settings: dict[str, str], store: ImageStore, scene: Scene
 ) -> None:
-    caption = call(GeminiImageCaptionTool(**settings, image_store=store), image="img_1")
+    caption = call(GeminiCaptionTool(**settings, image_store=store), image="img_1")
     assert Caption.model_validate(caption.artifact).text == caption.content
 
-    compare = call(GeminiImageCompareTool(**settings, image_store=store), images=["img_1", "img_2"])
+    compare = call(GeminiCompareTool(**settings, image_store=store), images=["img_1", "img_2"])
     comparison = ImageComparison.model_validate(compare.artifact)
     assert comparison.summary in str(compare.content)
     assert "Differences:" in str(compare.content)
 
-    segment = call(GeminiImageSegmentationTool(**settings, image_store=store), image="img_1")
+    segment = call(GeminiSegmentTool(**settings, image_store=store), image="img_1")
     assert len(DetectionResult.model_validate(segment.artifact)) == len(scene.objects)
 
-    qa = GeminiImageQATool(**settings, image_store=store)
+    qa = GeminiAskTool(**settings, image_store=store)
     answer = call(
         qa, images="img_1", question="How many objects are there?"
     )  # a bare id is accepted
@@ -109,7 +107,7 @@ def test_qa_with_owner_schema_returns_json(settings: dict[str, str], store: Imag
     class Count(BaseModel):
         count: int
 
-    qa = GeminiImageQATool(**settings, image_store=store, answer_schema=Count)
+    qa = GeminiAskTool(**settings, image_store=store, answer_schema=Count)
     message = call(qa, images=["img_1"], question="How many objects?")
     assert message.content.startswith("{")  # type: ignore[union-attr]
     assert "count" in message.artifact["data"]
@@ -118,7 +116,7 @@ def test_qa_with_owner_schema_returns_json(settings: dict[str, str], store: Imag
 def test_annotated_image_is_opt_in(
     settings: dict[str, str], store: ImageStore, scene: Scene
 ) -> None:
-    tool = GeminiObjectDetectionTool(**settings, image_store=store, return_annotated_image=True)
+    tool = GeminiDetectTool(**settings, image_store=store, return_annotated_image=True)
     message = call(tool, image="img_1")
     content: list[Any] = list(message.content)
     text, image = content
@@ -133,7 +131,7 @@ def test_annotated_image_is_opt_in(
 
 def test_allowed_local_path_is_read(settings: dict[str, str], tmp_path: Path, scene: Scene) -> None:
     (tmp_path / "scene.png").write_bytes(scene.data)
-    tool = GeminiObjectDetectionTool(**settings, allowed_dirs=[tmp_path])
+    tool = GeminiDetectTool(**settings, allowed_dirs=[tmp_path])
     message = call(tool, image=str(tmp_path / "scene.png"))
     assert message.status == "success"
     assert "3 objects" in str(message.content)
@@ -159,7 +157,7 @@ def test_allowed_local_path_is_read(settings: dict[str, str], tmp_path: Path, sc
     ],
 )
 def test_bad_references_come_back_as_tool_errors(
-    detect_tool: GeminiObjectDetectionTool, emu: GeminiEmulator, reference: str, expected: str
+    detect_tool: GeminiDetectTool, emu: GeminiEmulator, reference: str, expected: str
 ) -> None:
     message = call(detect_tool, image=reference)
     assert message.status == "error"
@@ -169,7 +167,7 @@ def test_bad_references_come_back_as_tool_errors(
 
 
 async def test_bad_references_come_back_as_tool_errors_async(
-    detect_tool: GeminiObjectDetectionTool,
+    detect_tool: GeminiDetectTool,
 ) -> None:
     message = await acall(detect_tool, image="img_42")
     assert message.status == "error"
@@ -184,7 +182,7 @@ def test_path_outside_allowed_dirs_is_refused(
     outside.mkdir()
     (outside / "scene.png").write_bytes(scene.data)
     (inside / "link.png").symlink_to(outside / "scene.png")
-    tool = GeminiObjectDetectionTool(**settings, allowed_dirs=[inside])
+    tool = GeminiDetectTool(**settings, allowed_dirs=[inside])
     for path in (
         outside / "scene.png",
         inside / "link.png",
@@ -204,7 +202,7 @@ def test_unusable_answers_and_exhausted_retries_are_tool_errors(
     client = GeminiVisionClient(
         api_key="k", base_url=emu.base_url, retry=RetryPolicy(max_attempts=2, initial_delay=0)
     )
-    tool = GeminiObjectDetectionTool(client=client, image_store=store)
+    tool = GeminiDetectTool(client=client, image_store=store)
     emu.faults.inject("interactions", 429)
     message = call(tool, image="img_1")
     assert message.status == "error"
@@ -215,20 +213,20 @@ def test_unusable_answers_and_exhausted_retries_are_tool_errors(
     def unparseable(*_: Any, **__: Any) -> DetectionResult:
         raise OutputParsingError("the answer is not JSON", raw_text="I see shapes")
 
-    client.detect = unparseable  # type: ignore[method-assign]
+    client.run = unparseable  # type: ignore[method-assign]  # every task call
     message = call(tool, image="img_1")
     assert message.status == "error"
     assert "OutputParsingError: the answer is not JSON" in str(message.content)
 
 
 def test_programming_errors_still_raise(store: ImageStore) -> None:
-    tool = GeminiObjectDetectionTool(image_store=store)  # no key anywhere
+    tool = GeminiDetectTool(image_store=store)  # no key anywhere
     with pytest.raises(ConfigurationError):
         call(tool, image="img_1")
 
 
 def test_argument_validation_errors_are_not_swallowed(
-    detect_tool: GeminiObjectDetectionTool,
+    detect_tool: GeminiDetectTool,
 ) -> None:
     from pydantic import ValidationError
 
@@ -243,7 +241,7 @@ def test_arguments_cannot_change_the_tools_configuration(
     settings: dict[str, str], emu: GeminiEmulator, tmp_path: Path, scene: Scene, store: ImageStore
 ) -> None:
     (tmp_path / "scene.png").write_bytes(scene.data)
-    tool = GeminiObjectDetectionTool(**settings, image_store=store)
+    tool = GeminiDetectTool(**settings, image_store=store)
     schema = tool.tool_call_schema.model_json_schema()  # type: ignore[union-attr]
     assert set(schema["properties"]) == {"image", "query", "max_objects"}
     message = call(
@@ -264,7 +262,7 @@ def test_arguments_cannot_change_the_tools_configuration(
     assert tool.get_client().base_url == emu.base_url
 
 
-def test_injected_runtime_is_hidden_from_the_model(detect_tool: GeminiObjectDetectionTool) -> None:
+def test_injected_runtime_is_hidden_from_the_model(detect_tool: GeminiDetectTool) -> None:
     for tool in GeminiVisionToolkit(client=detect_tool.get_client()).get_tools():
         properties = tool.tool_call_schema.model_json_schema()["properties"]  # type: ignore[union-attr]
         assert "runtime" not in properties
@@ -297,7 +295,7 @@ def test_latest_image_comes_from_the_newest_user_message(
         ),  # tool output is not "the user's image"
         HumanMessage(content="how many?"),
     ]
-    tool = GeminiObjectDetectionTool(**settings, allow_latest_image=True)
+    tool = GeminiDetectTool(**settings, allow_latest_image=True)
     message = tool.invoke(
         {
             "type": "tool_call",
@@ -310,7 +308,7 @@ def test_latest_image_comes_from_the_newest_user_message(
 
 
 def test_latest_image_errors(settings: dict[str, str]) -> None:
-    tool = GeminiObjectDetectionTool(**settings, allow_latest_image=True)
+    tool = GeminiDetectTool(**settings, allow_latest_image=True)
     outside = call(tool, image="latest")
     assert outside.status == "error"
     assert "inside an agent" in str(outside.content)
@@ -327,7 +325,7 @@ def test_latest_image_errors(settings: dict[str, str]) -> None:
 
 
 def test_latest_url_block_never_reads_the_disk(settings: dict[str, str]) -> None:
-    tool = GeminiObjectDetectionTool(**settings, allow_latest_image=True)
+    tool = GeminiDetectTool(**settings, allow_latest_image=True)
     messages = [HumanMessage(content=[{"type": "image", "url": "/etc/passwd"}])]
     message = tool.invoke(
         {
@@ -380,11 +378,11 @@ def test_toolkit_include_and_tool_kwargs(settings: dict[str, str]) -> None:
 @pytest.mark.parametrize(
     "cls",
     [
-        GeminiImageCaptionTool,
-        GeminiImageCompareTool,
-        GeminiObjectDetectionTool,
-        GeminiImageSegmentationTool,
-        GeminiImageQATool,
+        GeminiCaptionTool,
+        GeminiCompareTool,
+        GeminiDetectTool,
+        GeminiSegmentTool,
+        GeminiAskTool,
     ],
 )
 def test_tool_serialisation_never_contains_the_key(

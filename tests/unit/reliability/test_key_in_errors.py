@@ -13,7 +13,7 @@ import pytest
 from langchain_core.messages import ToolMessage
 
 from langchain_gemini_vision import (
-    GeminiImageCaptionTool,
+    GeminiCaptionTool,
     GeminiVisionClient,
     ImageStore,
     RetryPolicy,
@@ -148,7 +148,7 @@ async def test_a_key_echoed_by_the_endpoint_never_reaches_the_model(
 ) -> None:
     store = ImageStore()
     image_id = store.add(IMAGE)
-    tool = GeminiImageCaptionTool(
+    tool = GeminiCaptionTool(
         client=GeminiVisionClient(
             api_key=KEY, base_url=echoing.base_url, retry=RetryPolicy(max_attempts=1)
         ),

@@ -12,9 +12,9 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.load import dumpd, dumps
 
 from langchain_gemini_vision import (
-    GeminiImageCaptioner,
-    GeminiObjectDetectionTool,
-    GeminiObjectDetector,
+    GeminiCaptionRunnable,
+    GeminiDetectRunnable,
+    GeminiDetectTool,
     GeminiVisionClient,
     GeminiVisionError,
     GeminiVisionToolkit,
@@ -82,11 +82,11 @@ def test_client_runnable_tool_and_toolkit_never_show_the_key(
     client = GeminiVisionClient(
         api_key=SECRET, base_url=emulator.base_url, retry=RetryPolicy(initial_delay=0.001)
     )
-    detector = GeminiObjectDetector(api_key=SECRET, base_url=emulator.base_url)
-    captioner = GeminiImageCaptioner(client=client)
+    detector = GeminiDetectRunnable(api_key=SECRET, base_url=emulator.base_url)
+    captioner = GeminiCaptionRunnable(client=client)
     store = ImageStore()
     image_id = store.add(scene.data)
-    tool = GeminiObjectDetectionTool(api_key=SECRET, base_url=emulator.base_url, image_store=store)
+    tool = GeminiDetectTool(api_key=SECRET, base_url=emulator.base_url, image_store=store)
     toolkit = GeminiVisionToolkit(api_key=SECRET, base_url=emulator.base_url, image_store=store)
 
     detector.invoke(scene.data, config={"callbacks": [recorder], "metadata": {"k": "v"}})

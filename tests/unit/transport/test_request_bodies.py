@@ -112,9 +112,11 @@ def _sdk_client(capture: Capture) -> genai.Client:
 def _lean(capture: Capture) -> LeanTransport:
     from pydantic import SecretStr
 
-    lean = LeanTransport(api_key=SecretStr("test-key"), base_url="http://gemini.test")
-    lean._sync_client = httpx2.Client(transport=httpx2.MockTransport(capture))
-    return lean
+    return LeanTransport(
+        api_key=SecretStr("test-key"),
+        base_url="http://gemini.test",
+        http_transport=httpx2.MockTransport(capture),
+    )
 
 
 @pytest.mark.parametrize("api", ["interactions", "generate_content"])
