@@ -121,3 +121,22 @@ def test_item5_the_loader_reads_strings_through_the_classification() -> None:
     with pytest.raises(ImageInputError) as info:
         load_image("ftp://example.com/cat.png")
     assert info.value.reason == "blocked_url"
+
+
+@pytest.mark.parametrize(
+    ("text", "looks_like_path"),
+    [
+        ("photo.jpg", True),
+        ("scan.jp2", True),
+        ("cat.heic", True),
+        ("shot.tiff", True),
+        ("img_7", False),
+        ("scan.1", False),  # no image file ends in one character: an id such as frame.1
+        ("frame.v2:3", False),
+    ],
+)
+def test_item5_one_suffix_rule_a_file_suffix_is_two_to_five_characters(
+    text: str, looks_like_path: bool
+) -> None:
+    """The loader, the tools and the command line share this rule (issue 17 item 5)."""
+    assert classify_reference(text).looks_like_path is looks_like_path

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from langchain_gemini_vision.cli._inputs import InputError, expand_sources
-from langchain_gemini_vision.images import load_image
+from langchain_gemini_vision.cli._inputs import InputError, expand_sources, is_remote
+from langchain_gemini_vision.images import classify_reference, load_image
 from langchain_gemini_vision.testing import GeminiEmulator
 
 from ._helpers import emu_args, invoke, json_lines
@@ -61,3 +61,33 @@ def test_item18_caption_of_a_local_files_folder_end_to_end(
     records = json_lines(result.stdout)
     assert len(records) == 3
     assert all("result" in record for record in records), records
+
+
+@pytest.mark.parametrize(
+    "argument",
+    [
+        "https://example.com/a.png",
+        "HTTP://example.com/a.png",
+        "gs://bucket/a.png",
+        "files/abc123",
+        "data:image/png;base64,iVBORw0KGgo=",
+        "ftp://example.com/a.png",
+        "files/not a name.png",
+        "FILES/abc123",
+        "photos/a.png",
+        "img_7",
+    ],
+)
+def test_item5_the_command_line_reads_references_as_the_loader_does(argument: str) -> None:
+    """Issue 17 item 5: what is remote on the command line is what ``load_image`` reads as
+    remote (``images.classify_reference``), so no argument means two things."""
+    assert is_remote(argument) is classify_reference(argument).is_remote
+
+
+def test_item5_a_url_of_another_scheme_reaches_the_loaders_refusal(
+    emulator: GeminiEmulator, workdir: Path
+) -> None:
+    result = invoke(["caption", "ftp://example.com/a.png", *emu_args(emulator)])
+    assert result.exit_code == 1, result.stderr
+    assert "'ftp' scheme is not accepted" in result.stderr
+    assert "File not found" not in result.stderr

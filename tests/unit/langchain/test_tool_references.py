@@ -159,3 +159,30 @@ def test_item4_detection_tool_refuses_a_bomb_url_in_parallel_calls(
         assert "max_decode_bytes" in str(message.content)
     assert decoded == []
     assert sum(emu.stats.requests.values()) == 0
+
+
+# --------------------------------------------------------------------------- one rule
+
+
+@pytest.mark.parametrize(
+    ("reference", "answer"),
+    [
+        ("img_7", "no image is registered under this id"),
+        ("scan.1", "no image is registered under this id"),  # no image suffix is one character
+        ("frame.v2:3", "no image is registered under this id"),
+        ("photo.jpg", "this tool does not read local files"),
+        ("scan.jp2", "this tool does not read local files"),
+        ("files/not a name.png", "this tool does not read local files"),
+        ("ftp://host/photo.png", "ftp:// is not accepted"),
+    ],
+)
+def test_item5_tools_read_references_as_the_loader_does(
+    settings: dict[str, str], emu: GeminiEmulator, reference: str, answer: str
+) -> None:
+    """Issue 17 item 5: one reference classification (``images.classify_reference``) for
+    the tools and the loader; an unregistered id is answered as an unknown id, a file
+    name as a path the tool may not read."""
+    message = call(GeminiCaptionTool(**settings), image=reference)
+    assert message.status == "error"
+    assert answer in str(message.content), message.content
+    assert sum(emu.stats.requests.values()) == 0
