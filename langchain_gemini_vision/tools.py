@@ -86,7 +86,7 @@ from langchain_gemini_vision.errors import (
     redact,
 )
 from langchain_gemini_vision.image_store import ImageStore
-from langchain_gemini_vision.images import PreparedImage, is_image_data
+from langchain_gemini_vision.images import PreparedImage, classify_reference
 from langchain_gemini_vision.images.local_files import names_path_within, outside_allowed_dirs
 from langchain_gemini_vision.runnables import GeminiVisionRunnable
 from langchain_gemini_vision.tasks import ASK, CAPTION, COMPARE, DETECT, SEGMENT, Task, get_task
@@ -128,8 +128,6 @@ _OWNERS_CODES = frozenset({"FAILED_PRECONDITION"})
 """Invalid requests only the owner can fix: the service will not serve this caller as
 things stand ("User location is not supported", billing to set up). They raise, as auth
 errors do."""
-_URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
-_FILES_NAME = re.compile(r"files/[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _ID_LIKE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 _BASE64_LIKE = re.compile(r"[A-Za-z0-9+/=_\-\s]+")
 _MAX_IMAGES = 16
@@ -334,13 +332,18 @@ class GeminiVisionTool(ReferenceDirs, ClientOwner, BaseTool):
     # -- references --------------------------------------------------------
 
     def _classify(self, reference: str, runtime: Any) -> tuple[str, Any]:
-        """Decide what a model-given reference is: ``("trusted"|"url"|"path", source)``."""
-        ref = reference.strip()
-        if not ref:
+        """Decide what a model-given reference is: ``("trusted"|"url"|"path", source)``.
+
+        Its shape is read as the loader reads it (:func:`~.images.classify_reference`);
+        what a tool accepts of it is decided here.
+        """
+        ref = classify_reference(reference)
+        text = ref.text
+        if ref.kind == "empty":
             raise ImageInputError("''", "invalid_reference", "the image reference is empty")
-        if self.image_store is not None and ref in self.image_store:
-            return "trusted", self.image_store.get(ref)
-        if ref.lower() == LATEST:
+        if self.image_store is not None and text in self.image_store:
+            return "trusted", self.image_store.get(text)
+        if text.lower() == LATEST:
             if not self.allow_latest_image:
                 raise ImageInputError(
                     LATEST,
@@ -354,36 +357,27 @@ class GeminiVisionTool(ReferenceDirs, ClientOwner, BaseTool):
                     "'latest' only works inside an agent conversation; use an image id or URL",
                 )
             return "trusted", _latest_user_image(runtime)
-        if ref.lower().startswith("data:"):
+        if ref.kind == "data_uri":
             raise ImageInputError(
-                f"data: URI ({len(ref)} chars)", "invalid_reference", _USE_ID_HINT
+                f"data: URI ({len(text)} chars)", "invalid_reference", _USE_ID_HINT
             )
-        if _URL_SCHEME.match(ref):
-            scheme = ref.split(":", 1)[0].lower()
-            if scheme not in ("http", "https", "gs"):
-                raise ImageInputError(
-                    ref[:80],
-                    "blocked_url",
-                    f"{scheme}:// is not accepted; use an image id, an http(s):// or gs:// URL "
-                    "or a Files API name",
-                )
-            return "url", ref
-        if _FILES_NAME.fullmatch(ref):
-            return "url", ref
-        if is_image_data(ref) or (len(ref) >= 100 and _BASE64_LIKE.fullmatch(ref)):
+        if ref.kind == "other_scheme":
             raise ImageInputError(
-                f"base64-like string ({len(ref)} chars)", "invalid_reference", _USE_ID_HINT
+                text[:80],
+                "blocked_url",
+                f"{ref.scheme}:// is not accepted; use an image id, an http(s):// or gs:// URL "
+                "or a Files API name",
             )
-        looks_like_path = (
-            "/" in ref
-            or "\\" in ref
-            or ref.startswith(("~", "."))
-            or bool(re.search(r"\.[A-Za-z0-9]{2,5}$", ref))
-        )
-        if not looks_like_path and _ID_LIKE.fullmatch(ref):
+        if ref.kind in ("http", "gcs", "files_api"):
+            return "url", text
+        if ref.kind == "image_data" or (len(text) >= 100 and _BASE64_LIKE.fullmatch(text)):
+            raise ImageInputError(
+                f"base64-like string ({len(text)} chars)", "invalid_reference", _USE_ID_HINT
+            )
+        if not ref.looks_like_path and _ID_LIKE.fullmatch(text):
             known = ", ".join(self.image_store.ids()) if self.image_store is not None else ""
             raise ImageInputError(
-                ref,
+                text,
                 "not_found",
                 "no image is registered under this id"
                 + (f" (known ids: {known})" if known else " (no images are registered)")
@@ -391,15 +385,15 @@ class GeminiVisionTool(ReferenceDirs, ClientOwner, BaseTool):
             )
         if self.reference_dirs is None:
             raise ImageInputError(
-                ref[:80],
+                text[:80],
                 "outside_allowed_dirs",
                 "this tool does not read local files; refer to the image by its id or URL",
             )
         # Refused without touching the disk unless it names a path in an allowed folder;
         # a Path is only ever read as a file (never as base64 or a URL).
-        if not names_path_within(ref, self.reference_dirs):
-            raise outside_allowed_dirs(ref[:80])
-        return "path", Path(ref)
+        if not names_path_within(text, self.reference_dirs):
+            raise outside_allowed_dirs(text[:80])
+        return "path", Path(text)
 
     def _resolve(self, reference: str, runtime: Any, *, need_pixels: bool = False) -> Any:
         """A source the client may load: never a model-chosen path outside ``reference_dirs``."""

@@ -7,6 +7,8 @@ import os
 import re
 from pathlib import Path
 
+from langchain_gemini_vision.images import classify_reference
+
 __all__ = ["IMAGE_SUFFIXES", "InputError", "expand_sources", "is_remote"]
 
 IMAGE_SUFFIXES = frozenset(
@@ -27,8 +29,6 @@ IMAGE_SUFFIXES = frozenset(
 )
 """File endings picked from folders and globs (a file named explicitly is always tried)."""
 
-_REMOTE = re.compile(r"\A(?:https?://|gs://|data:|files/)", re.IGNORECASE)
-_URL = re.compile(r"\A(?:https?://|gs://)", re.IGNORECASE)
 _DOT_SLASH = ("./", ".\\")
 _GLOB_CHARS = re.compile(r"[*?\[]")
 
@@ -38,8 +38,9 @@ class InputError(ValueError):
 
 
 def is_remote(source: str) -> bool:
-    """Whether ``source`` is a URL, ``gs://`` URI, data URI or Files API name."""
-    return bool(_REMOTE.match(source))
+    """Whether ``source`` is a URL of any scheme, a data URI or a Files API name, as the
+    loader reads it (:func:`~langchain_gemini_vision.images.classify_reference`)."""
+    return classify_reference(source).is_remote
 
 
 def _local(path: str | Path) -> str:
@@ -54,9 +55,10 @@ def _is_remote_argument(argument: str) -> bool:
     (the user names their own files first); ``./...`` never."""
     if argument.startswith(_DOT_SLASH):
         return False
-    if _URL.match(argument):
-        return True
-    return is_remote(argument) and not os.path.lexists(Path(argument).expanduser())
+    reference = classify_reference(argument)
+    if reference.kind in ("http", "gcs", "other_scheme"):
+        return True  # a URL names no local file (another scheme meets the loader's refusal)
+    return reference.is_remote and not os.path.lexists(Path(argument).expanduser())
 
 
 def _folder_images(folder: Path, recursive: bool) -> list[str]:

@@ -44,7 +44,8 @@ _FILES_URI = re.compile(
 )
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 _BASE64 = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
-_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,5}$")
+_SUFFIX = re.compile(r"\.[A-Za-z0-9]{2,5}$")
+"""A file suffix: no image format's is one character, so ``frame.1`` reads as an id."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class ImageReference:
         scheme: The lower-cased URL scheme (``gcs``, ``http`` and ``other_scheme``).
         file_name: ``files/<id>`` for a Files API reference.
         looks_like_path: For ``"other"``: it has a separator, starts with ``~`` or
-            ``.``, or ends in a file suffix.
+            ``.``, or ends in a file suffix (a dot and two to five letters or digits).
     """
 
     kind: ReferenceKind
