@@ -10,6 +10,13 @@ never imports google-genai; with ``transport="sdk"`` at construction; a
 ``genai_client=`` passed in is used as is. It offers every task the same call, sync and
 async: :meth:`GeminiVisionClient.generate`.
 
+Why one module: the client is the one object that holds the key, the transport, the
+Files cache, the decode budget, the concurrency bound and the usage totals, and every
+method here reads or changes that state; each sync method sits beside its async twin,
+differing only in its I/O lines. What it delegates already lives apart (the tasks in
+the registry, the wire in ``_transport``, loading in ``images``, ordering in
+``_concurrency``); cutting what is left would hand a second object the same state.
+
 Example:
     >>> from langchain_gemini_vision import GeminiVisionClient
     >>> client = GeminiVisionClient()  # reads GOOGLE_API_KEY or GEMINI_API_KEY

@@ -24,8 +24,8 @@ a list of images for a task that takes several, or a dict with ``image``/``image
 and the task's options by name (``prompt``/``query``/``question`` name the task's
 text, whatever it is called; ``schema`` for :class:`GeminiAskRunnable`).
 
-**Usage in callbacks.** Each call is reported as a child chat-model run of the
-Runnable's chain run, ending with an ``AIMessage`` that carries
+**Usage in callbacks** (:mod:`._model_runs`). Each call is reported as a child
+chat-model run of the Runnable's chain run, ending with an ``AIMessage`` that carries
 ``usage_metadata`` and ``response_metadata["model_name"]``. That is the shape
 every LangChain consumer of token usage reads: LangSmith's token and cost
 columns, ``get_usage_metadata_callback()``, and any handler's ``on_llm_end``.
@@ -49,18 +49,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from langchain_core.callbacks import (
     AsyncCallbackManagerForChainRun,
-    AsyncCallbackManagerForLLMRun,
     CallbackManagerForChainRun,
-    CallbackManagerForLLMRun,
 )
-from langchain_core.messages import AIMessage, HumanMessage
-from langchain_core.messages.ai import UsageMetadata
-from langchain_core.outputs import ChatGeneration, LLMResult
 from langchain_core.runnables import RunnableConfig, RunnableSerializable
 from langchain_core.runnables.config import get_config_list
 from pydantic import BaseModel, ConfigDict, Field
@@ -68,7 +62,14 @@ from pydantic.fields import FieldInfo
 
 from langchain_gemini_vision._client_owner import ClientOwner
 from langchain_gemini_vision._lazy import renamed_names
-from langchain_gemini_vision.client import ConcurrencyScope, GeminiVisionClient
+from langchain_gemini_vision._model_runs import (
+    astart_model_runs,
+    model_result,
+    start_model_runs,
+    trace_prompt,
+    usage_metadata,
+)
+from langchain_gemini_vision.client import ConcurrencyScope
 from langchain_gemini_vision.errors import ImageInputError
 from langchain_gemini_vision.results import (
     Caption,
@@ -79,7 +80,6 @@ from langchain_gemini_vision.results import (
 from langchain_gemini_vision.settings import GeminiVisionSettings, LocalFilesField, accepted_names
 from langchain_gemini_vision.tasks import ASK, CAPTION, COMPARE, DETECT, SEGMENT, Task, get_task
 from langchain_gemini_vision.tasks.ask import Schema
-from langchain_gemini_vision.usage import Usage
 
 __all__ = [
     "GeminiAskRunnable",
@@ -89,11 +89,11 @@ __all__ = [
     "GeminiSegmentRunnable",
     "GeminiVisionRunnable",
     "GeminiVisionSettings",
+    "usage_metadata",
 ]
 
 OutputT = TypeVar("OutputT", bound=BaseModel)
 
-_PROVIDER = "google_genai"
 _TEXT_KEYS = ("prompt", "query", "question")
 """Input keys that name a task's text option, whatever the task calls it."""
 _IMAGE_KEYS = frozenset({"image", "images"})
@@ -147,91 +147,6 @@ def _one_image(task: Task[Any, Any], images: list[Any]) -> list[Any]:
             f"{task.name} takes exactly one image; use batch() for several",
         )
     return images
-
-
-def _describe_image(image: Any) -> str:
-    """A short, payload-free description of an image input for traces."""
-    if isinstance(image, str):
-        text = image.strip()
-        if text.lower().startswith("data:") or len(text) > 300:
-            return f"<image data, {len(text)} chars>"
-        return text
-    if isinstance(image, Path):
-        return str(image)
-    if isinstance(image, (bytes, bytearray, memoryview)):
-        return f"<{type(image).__name__}, {len(image)} bytes>"
-    label = getattr(image, "source_label", None)
-    if isinstance(label, str):
-        return label
-    if isinstance(image, Mapping):
-        url = image.get("url")
-        if isinstance(url, str) and not url.startswith("data:") and len(url) < 300:
-            return url
-        return f"<content block type={image.get('type')!r}>"
-    return f"<{type(image).__name__}>"
-
-
-# --------------------------------------------------------------------------- usage reporting
-
-
-def usage_metadata(usage: Usage) -> UsageMetadata:
-    """LangChain's ``UsageMetadata`` for a Gemini :class:`Usage` (thinking counts as output)."""
-    meta = UsageMetadata(
-        input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens + usage.thought_tokens,
-        total_tokens=usage.total_tokens
-        or usage.input_tokens + usage.output_tokens + usage.thought_tokens,
-    )
-    if usage.thought_tokens:
-        meta["output_token_details"] = {"reasoning": usage.thought_tokens}
-    return meta
-
-
-def _result_text(task: Task[Any, Any], result: BaseModel) -> str:
-    """What the model said: its raw text or text when the result keeps it."""
-    for name in ("raw_text", "text"):
-        text = getattr(result, name, None)
-        if isinstance(text, str) and text:
-            return text
-    return task.tool_text(result)
-
-
-def _llm_result(task: Task[Any, Any], result: BaseModel, model: str) -> LLMResult:
-    usage = getattr(result, "usage", None)
-    usage = usage if isinstance(usage, Usage) else Usage()
-    name = str(getattr(result, "model", "") or model)
-    message = AIMessage(
-        content=_result_text(task, result),
-        usage_metadata=usage_metadata(usage),
-        response_metadata={"model_name": name, "model_provider": _PROVIDER},
-    )
-    return LLMResult(
-        generations=[[ChatGeneration(message=message)]],
-        llm_output={"model_name": name, "token_usage": usage.model_dump()},
-    )
-
-
-def _model_run_args(client: GeminiVisionClient, task: str, prompt: str) -> dict[str, Any]:
-    return {
-        "serialized": {
-            "name": "GeminiVisionClient",
-            "lc": 1,
-            "type": "not_implemented",
-            "id": ["langchain_gemini_vision", "client", "GeminiVisionClient"],
-        },
-        "messages": [[HumanMessage(content=prompt)]],
-        "invocation_params": {
-            "model": client.model,
-            "api": client.api,
-            "task": task,
-            "_type": "gemini-vision",
-        },
-        "name": client.model,
-    }
-
-
-def _ls_metadata(client: GeminiVisionClient) -> dict[str, Any]:
-    return {"ls_provider": _PROVIDER, "ls_model_name": client.model, "ls_model_type": "chat"}
 
 
 # --------------------------------------------------------------------------- base
@@ -294,12 +209,6 @@ class GeminiVisionRunnable(
     def _sources(self, images: list[Any]) -> Any:
         return images[0] if self.task.single else images
 
-    def _trace_prompt(self, images: list[Any], options: dict[str, Any]) -> str:
-        described = ", ".join(_describe_image(image) for image in images)
-        text = options.get(self.task.text_option or "")
-        head = f"{self.task.name}: {text}" if text else self.task.name
-        return f"{head}\n[images: {described}]"
-
     # -- Runnable --------------------------------------------------------
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> OutputT:
@@ -318,15 +227,8 @@ class GeminiVisionRunnable(
     def _invoke(self, value: Any, run_manager: CallbackManagerForChainRun) -> OutputT:
         images, options = self._request(value)
         client = self.get_client()
-        child = run_manager.get_child()
-        child.add_metadata(_ls_metadata(client), inherit=False)
-        args = _model_run_args(client, self.task.name, self._trace_prompt(images, options))
-        llm_runs: list[CallbackManagerForLLMRun] = child.on_chat_model_start(
-            args["serialized"],
-            args["messages"],
-            invocation_params=args["invocation_params"],
-            name=args["name"],
-        )
+        prompt = trace_prompt(self.task, images, options)
+        llm_runs = start_model_runs(run_manager, client, self.task.name, prompt)
         try:
             result: OutputT = client.run(self.task, self._sources(images), **options)
         except BaseException as error:
@@ -334,21 +236,14 @@ class GeminiVisionRunnable(
                 llm_run.on_llm_error(error)
             raise
         for llm_run in llm_runs:
-            llm_run.on_llm_end(_llm_result(self.task, result, client.model))
+            llm_run.on_llm_end(model_result(self.task, result, client.model))
         return result
 
     async def _ainvoke(self, value: Any, run_manager: AsyncCallbackManagerForChainRun) -> OutputT:
         images, options = self._request(value)
         client = self.get_client()
-        child = run_manager.get_child()
-        child.add_metadata(_ls_metadata(client), inherit=False)
-        args = _model_run_args(client, self.task.name, self._trace_prompt(images, options))
-        llm_runs: list[AsyncCallbackManagerForLLMRun] = await child.on_chat_model_start(
-            args["serialized"],
-            args["messages"],
-            invocation_params=args["invocation_params"],
-            name=args["name"],
-        )
+        prompt = trace_prompt(self.task, images, options)
+        llm_runs = await astart_model_runs(run_manager, client, self.task.name, prompt)
         try:
             result: OutputT = await client.arun(self.task, self._sources(images), **options)
         except BaseException as error:
@@ -356,7 +251,7 @@ class GeminiVisionRunnable(
                 await llm_run.on_llm_error(error)
             raise
         for llm_run in llm_runs:
-            await llm_run.on_llm_end(_llm_result(self.task, result, client.model))
+            await llm_run.on_llm_end(model_result(self.task, result, client.model))
         return result
 
     def _batch_configs(

@@ -54,9 +54,7 @@ from __future__ import annotations
 import base64
 import functools
 import io
-import re
-from collections.abc import Callable, Mapping
-from os import PathLike
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -64,15 +62,15 @@ from langchain_core.callbacks import (
     AsyncCallbackManagerForToolRun,
     CallbackManagerForToolRun,
 )
-from langchain_core.messages import BaseMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, InjectedToolArg, ToolException
 from langchain_core.tools.base import ToolExceptionHandlerOutput
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 from pydantic.fields import FieldInfo
 
-from langchain_gemini_vision._client_owner import ClientOwner, warn_renamed
+from langchain_gemini_vision._client_owner import ClientOwner
 from langchain_gemini_vision._lazy import renamed_names
+from langchain_gemini_vision._tool_references import LATEST, ReferenceDirs, read_reference
 from langchain_gemini_vision.client import GeminiVisionClient
 from langchain_gemini_vision.errors import (
     GeminiVisionAPIError,
@@ -86,13 +84,13 @@ from langchain_gemini_vision.errors import (
     redact,
 )
 from langchain_gemini_vision.image_store import ImageStore
-from langchain_gemini_vision.images import PreparedImage, classify_reference
-from langchain_gemini_vision.images.local_files import names_path_within, outside_allowed_dirs
+from langchain_gemini_vision.images import PreparedImage
 from langchain_gemini_vision.runnables import GeminiVisionRunnable
 from langchain_gemini_vision.tasks import ASK, CAPTION, COMPARE, DETECT, SEGMENT, Task, get_task
 from langchain_gemini_vision.tasks.ask import Schema
 
 __all__ = [
+    "LATEST",
     "AskInput",
     "CaptionInput",
     "CompareInput",
@@ -110,9 +108,6 @@ __all__ = [
     "tool_arguments",
 ]
 
-LATEST = "latest"
-"""The reference that means "the newest image the user sent in this conversation"."""
-
 _TRANSIENT = (
     GeminiVisionRateLimitError,
     GeminiVisionServerError,
@@ -128,18 +123,12 @@ _OWNERS_CODES = frozenset({"FAILED_PRECONDITION"})
 """Invalid requests only the owner can fix: the service will not serve this caller as
 things stand ("User location is not supported", billing to set up). They raise, as auth
 errors do."""
-_ID_LIKE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
-_BASE64_LIKE = re.compile(r"[A-Za-z0-9+/=_\-\s]+")
 _MAX_IMAGES = 16
 
 _IMAGE_HELP = (
     "An image reference: an image id from the conversation (like 'img_1'), an http(s):// "
     "or gs:// URL, a Gemini Files API name ('files/abc123'), or 'latest' for the newest "
     "image the user sent (when enabled). Never image data or base64."
-)
-_USE_ID_HINT = (
-    "Do not put image data (base64 or data: URIs) in tool arguments; refer to the image "
-    "by its id (for example 'img_1'), a URL or a Files API name instead."
 )
 
 
@@ -196,58 +185,6 @@ CompareInput = tool_arguments(COMPARE)
 DetectInput = tool_arguments(DETECT)
 SegmentInput = tool_arguments(SEGMENT)
 AskInput = ImageQAInput = tool_arguments(ASK)
-
-
-# --------------------------------------------------------------------------- references
-
-
-def _latest_user_image(runtime: Any) -> Any:
-    """The newest image block in a user message of the agent's state."""
-    state = getattr(runtime, "state", None)
-    if isinstance(state, Mapping):
-        messages = state.get("messages")
-    else:
-        messages = getattr(state, "messages", None)
-    if not messages:
-        raise ImageInputError(
-            LATEST,
-            "not_found",
-            "there are no messages to take the latest image from; use an image id or URL",
-        )
-    for message in reversed(list(messages)):
-        if not isinstance(message, BaseMessage) or not isinstance(message, HumanMessage):
-            continue
-        images = [b for b in message.content_blocks if b.get("type") == "image"]
-        if images:
-            return {k: v for k, v in images[-1].items() if k != "id"}
-    raise ImageInputError(
-        LATEST, "not_found", "no user message in this conversation contains an image"
-    )
-
-
-class ReferenceDirs(BaseModel):
-    """``reference_dirs``: the folders a model-chosen reference may point into.
-
-    Shared by the tools and the Toolkit; ``allowed_dirs`` is its deprecated old name.
-    """
-
-    reference_dirs: list[Path] | None = None
-    """Local folders a path chosen by the model may point into (checked on the resolved
-    path). ``None`` (the default): no local file is ever read, whatever path the model
-    names."""
-
-    _renamed: ClassVar[Mapping[str, str]] = {"allowed_dirs": "reference_dirs"}
-
-    @field_validator("reference_dirs", mode="before")
-    @classmethod
-    def _one_folder(cls, value: Any) -> Any:
-        return [value] if isinstance(value, (str, PathLike)) else value
-
-    @property
-    def allowed_dirs(self) -> list[Path] | None:
-        """Deprecated: the old name of :attr:`reference_dirs` (assigning it sets that)."""
-        warn_renamed(type(self).__name__, "allowed_dirs", "reference_dirs", stacklevel=2)
-        return self.reference_dirs
 
 
 class GeminiVisionTool(ReferenceDirs, ClientOwner, BaseTool):
@@ -332,68 +269,13 @@ class GeminiVisionTool(ReferenceDirs, ClientOwner, BaseTool):
     # -- references --------------------------------------------------------
 
     def _classify(self, reference: str, runtime: Any) -> tuple[str, Any]:
-        """Decide what a model-given reference is: ``("trusted"|"url"|"path", source)``.
-
-        Its shape is read as the loader reads it (:func:`~.images.classify_reference`);
-        what a tool accepts of it is decided here.
-        """
-        ref = classify_reference(reference)
-        text = ref.text
-        if ref.kind == "empty":
-            raise ImageInputError("''", "invalid_reference", "the image reference is empty")
-        if self.image_store is not None and text in self.image_store:
-            return "trusted", self.image_store.get(text)
-        if text.lower() == LATEST:
-            if not self.allow_latest_image:
-                raise ImageInputError(
-                    LATEST,
-                    "invalid_reference",
-                    "'latest' is not enabled for this tool; refer to the image by its id or URL",
-                )
-            if runtime is None:
-                raise ImageInputError(
-                    LATEST,
-                    "not_found",
-                    "'latest' only works inside an agent conversation; use an image id or URL",
-                )
-            return "trusted", _latest_user_image(runtime)
-        if ref.kind == "data_uri":
-            raise ImageInputError(
-                f"data: URI ({len(text)} chars)", "invalid_reference", _USE_ID_HINT
-            )
-        if ref.kind == "other_scheme":
-            raise ImageInputError(
-                text[:80],
-                "blocked_url",
-                f"{ref.scheme}:// is not accepted; use an image id, an http(s):// or gs:// URL "
-                "or a Files API name",
-            )
-        if ref.kind in ("http", "gcs", "files_api"):
-            return "url", text
-        if ref.kind == "image_data" or (len(text) >= 100 and _BASE64_LIKE.fullmatch(text)):
-            raise ImageInputError(
-                f"base64-like string ({len(text)} chars)", "invalid_reference", _USE_ID_HINT
-            )
-        if not ref.looks_like_path and _ID_LIKE.fullmatch(text):
-            known = ", ".join(self.image_store.ids()) if self.image_store is not None else ""
-            raise ImageInputError(
-                text,
-                "not_found",
-                "no image is registered under this id"
-                + (f" (known ids: {known})" if known else " (no images are registered)")
-                + "; use one of the ids given in the conversation, or a URL",
-            )
-        if self.reference_dirs is None:
-            raise ImageInputError(
-                text[:80],
-                "outside_allowed_dirs",
-                "this tool does not read local files; refer to the image by its id or URL",
-            )
-        # Refused without touching the disk unless it names a path in an allowed folder;
-        # a Path is only ever read as a file (never as base64 or a URL).
-        if not names_path_within(text, self.reference_dirs):
-            raise outside_allowed_dirs(text[:80])
-        return "path", Path(text)
+        return read_reference(
+            reference,
+            runtime,
+            store=self.image_store,
+            allow_latest=self.allow_latest_image,
+            reference_dirs=self.reference_dirs,
+        )
 
     def _resolve(self, reference: str, runtime: Any, *, need_pixels: bool = False) -> Any:
         """A source the client may load: never a model-chosen path outside ``reference_dirs``."""

@@ -15,6 +15,13 @@ Two tables, both read most specific first:
 Every text built here is redacted with the caller's key, whatever its shape, and so
 is the chain of the exception being translated (``traceback.format_exception``
 prints causes too).
+
+Why one module: both tables answer one question, "what does this failure mean", and
+must answer it alike (a 429 answer and httpx's ``HTTPStatusError`` of a 429 are the
+same ``GeminiVisionRateLimitError``, with the same redaction and retry rule); the
+exception rules end in the answer table (``_status_rule``), so apart, each half would
+reach into the other. Most of the length is the per-library rule tables, one short
+function per library.
 """
 
 from __future__ import annotations

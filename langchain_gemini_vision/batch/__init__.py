@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from .documents import caption_documents
 from .items import BatchItem, TaskName
-from .job import BatchResult, BatchSettings, BatchStatus, SubmitReport, VisionBatch
+from .job import BatchSettings, VisionBatch
 from .manifest import MANIFEST_FILE, JobRecord, Manifest
+from .outcomes import BatchResult, BatchStatus, SubmitReport
 
 __all__ = [
     "MANIFEST_FILE",

@@ -25,7 +25,8 @@ from langchain_gemini_vision.errors import BatchJobError
 from langchain_gemini_vision.results import Caption, DetectionResult
 
 from .items import BatchItem
-from .job import BatchResult, BatchSettings, VisionBatch
+from .job import BatchSettings, VisionBatch
+from .outcomes import BatchResult
 
 if TYPE_CHECKING:
     from langchain_gemini_vision.client import GeminiVisionClient

@@ -15,6 +15,11 @@ Example:
 Items never go twice: each has a stable key, the manifest refuses keys it already
 holds, and a job's items are written ``submitting`` before the create call, so
 a restarted program finds the job by its display name instead of creating it again.
+
+Why one module: :class:`VisionBatch` is one object's life (submit, reconcile, wait,
+cancel, results) over one manifest and one API, each step keeping the manifest's
+write order; what it reports and how a finished job's answers are read live in
+:mod:`.outcomes`.
 """
 
 from __future__ import annotations
@@ -24,13 +29,12 @@ import logging
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from langchain_gemini_vision._transport.errors import RETRYABLE_STATUSES, error_from_response
+from langchain_gemini_vision._transport.errors import RETRYABLE_STATUSES
 from langchain_gemini_vision.errors import (
     BatchJobError,
     GeminiVisionAPIError,
@@ -38,19 +42,25 @@ from langchain_gemini_vision.errors import (
     OutputParsingError,
 )
 
-from ._api import BatchApi, batch_stats, job_output, job_state
+from ._api import BatchApi, batch_stats, job_state
 from .items import BatchItem, PlannedItem, parse_item, plan_item
 from .manifest import JobRecord, Manifest
+from .outcomes import (
+    BatchResult,
+    BatchStatus,
+    SubmitReport,
+    answer_text,
+    item_error,
+    read_answers,
+)
 
 if TYPE_CHECKING:
     from langchain_gemini_vision.client import GeminiVisionClient
 
-__all__ = ["BatchResult", "BatchSettings", "BatchStatus", "VisionBatch"]
+__all__ = ["BatchSettings", "VisionBatch"]
 
 logger = logging.getLogger("langchain_gemini_vision")
 
-# google.rpc.Code -> HTTP status, for per-item errors (a status above 99 is already HTTP).
-_GRPC_TO_HTTP = {3: 400, 5: 404, 7: 403, 16: 401, 8: 429, 4: 504, 9: 400, 13: 500, 14: 503}
 _ENVELOPE_BYTES = 64
 """JSON around each inline request (``{"request": ..., "metadata": {"key": ...}}``), key aside."""
 
@@ -81,101 +91,6 @@ class BatchSettings(BaseModel):
     create_attempts: int = Field(default=3, ge=1)
     prepare_workers: int = Field(default=8, ge=1)
     display_name_prefix: str = "lgv"
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    """One item's outcome: the typed result, or the error that stands in its place.
-
-    Attributes:
-        key: The item's key.
-        task: Its task.
-        value: The task's result: ``Caption``, ``DetectionResult``, ``ImageComparison``,
-            ``VisualAnswer``, or a registered task's own.
-        error: Why there is no value: ``GeminiVisionAPIError`` (the item's request was
-            refused), ``ResponseBlockedError``, ``EmptyResponseError``, ``OutputParsingError``
-            (as the interactive call would raise), or ``BatchJobError`` (the job failed,
-            was cancelled or expired, or returned nothing for this item).
-        job: The job's name (``batches/...``).
-        images: Per image: ``sha256``, ``mime_type``, sizes, ``source_label``,
-            ``placement`` (``"inline"`` or the Files API URI it was sent as) and, for a path
-            or URL (up to 4,096 characters), ``source`` exactly as it was named.
-    """
-
-    key: str
-    task: str
-    value: BaseModel | None
-    error: GeminiVisionError | None
-    job: str | None
-    images: tuple[dict[str, Any], ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        """Whether there is a value."""
-        return self.error is None
-
-    def unwrap(self) -> BaseModel:
-        """The value, or raise the error."""
-        if self.error is not None:
-            raise self.error
-        assert self.value is not None
-        return self.value
-
-
-@dataclass(frozen=True)
-class BatchStatus:
-    """Where a batch stands.
-
-    Attributes:
-        jobs: Every job as last polled.
-        items: Items per manifest status (``submitting``, ``submitted``, ``succeeded``, ``failed``).
-    """
-
-    jobs: list[JobRecord]
-    items: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def total(self) -> int:
-        """Items in all jobs."""
-        return sum(job.n_items for job in self.jobs)
-
-    @property
-    def answered(self) -> int:
-        """Items the service has finished (answered or failed), as far as it reports."""
-        return sum(
-            job.n_items if job.terminal else min(job.done_items, job.n_items) for job in self.jobs
-        )
-
-    @property
-    def done(self) -> bool:
-        """Every job ended."""
-        return all(job.terminal for job in self.jobs)
-
-    @property
-    def states(self) -> dict[str, int]:
-        """Jobs per state."""
-        counts: dict[str, int] = {}
-        for job in self.jobs:
-            counts[job.state] = counts.get(job.state, 0) + 1
-        return counts
-
-
-@dataclass(frozen=True)
-class SubmitReport:
-    """What :meth:`VisionBatch.submit` did.
-
-    Attributes:
-        submitted: Keys sent, in job order.
-        skipped: Keys already in the manifest or repeated in the input (never sent twice).
-        jobs: Display names of the jobs created.
-        refused: With ``on_error="skip"``: each item that could not be prepared (its image
-            could not be loaded or uploaded), with its error; nothing of it was sent.
-    """
-
-    submitted: list[str]
-    skipped: list[str]
-    jobs: list[str]
-    refused: list[tuple[BatchItem, GeminiVisionError]] = field(default_factory=list)
 
 
 class VisionBatch:
@@ -528,7 +443,9 @@ class VisionBatch:
         operation = self.api.get(job.name)
         ordered = list(items.values())
         seen: set[str] = set()
-        for position, (key, response, error_status) in enumerate(self._answers(operation)):
+        for position, (key, response, error_status) in enumerate(
+            read_answers(operation, self.api.download)
+        ):
             match: dict[str, Any] | None = items.get(key) if key is not None else None
             if match is None and key is None and position < len(ordered):
                 match = ordered[position]  # inline answers keep the input order
@@ -546,45 +463,6 @@ class VisionBatch:
                 yield BatchResult(key, item["task"], None, error, job.name, tuple(item["images"]))
         self.manifest.record_outcomes(job.display_name, outcomes)
 
-    def _answers(
-        self, operation: Mapping[str, Any]
-    ) -> Iterator[tuple[str | None, Mapping[str, Any] | None, Mapping[str, Any] | None]]:
-        """(key, response, error) per answered item, inline or from the results file."""
-        output = job_output(operation)
-        file_name = output.get("responsesFile")
-        if isinstance(file_name, str):
-            data = self.api.download(file_name)
-            for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
-                if not line.strip():
-                    continue
-                try:
-                    entry = json.loads(line)
-                except (ValueError, RecursionError) as error:
-                    entry, reason = None, f"{type(error).__name__}: {error}"
-                else:
-                    reason = "not a JSON object"
-                if not isinstance(entry, Mapping):
-                    # Its item is reported as having no result, with the others read on.
-                    logger.warning(
-                        "batch job %s: results line %d unread (%s)", file_name, number, reason
-                    )
-                    continue
-                key = entry.get("key")
-                yield (
-                    str(key) if key is not None else None,
-                    entry.get("response"),
-                    entry.get("error") or entry.get("status"),
-                )
-            return
-        inlined = (output.get("inlinedResponses") or {}).get("inlinedResponses") or []
-        for entry in inlined:
-            if not isinstance(entry, Mapping):
-                yield None, None, None
-                continue
-            metadata = entry.get("metadata") or {}
-            key = metadata.get("key") if isinstance(metadata, Mapping) else None
-            yield str(key) if key is not None else None, entry.get("response"), entry.get("error")
-
     def _parse(
         self,
         item: Mapping[str, Any],
@@ -594,7 +472,7 @@ class VisionBatch:
     ) -> BatchResult:
         key, task, images = item["key"], item["task"], tuple(item["images"])
         if response is None:
-            return BatchResult(key, task, None, _item_error(error_status), job_name, images)
+            return BatchResult(key, task, None, item_error(error_status), job_name, images)
         try:
             value = parse_item(
                 self.client,
@@ -610,28 +488,11 @@ class VisionBatch:
             logger.warning("batch item %s: its answer could not be read", key, exc_info=True)
             unread = OutputParsingError(
                 f"the answer could not be read ({type(error).__name__}: {error})",
-                raw_text=_answer_text(response),
+                raw_text=answer_text(response),
             )
             unread.__cause__ = error
             return BatchResult(key, task, None, unread, job_name, images)
         return BatchResult(key, task, value, None, job_name, images)
-
-
-def _answer_text(response: Mapping[str, Any]) -> str:
-    """The model's text in a ``GenerateContentResponse``, as far as it can be found."""
-    try:
-        parts = response["candidates"][0]["content"]["parts"]
-        return "".join(str(part.get("text", "")) for part in parts)
-    except (KeyError, IndexError, TypeError, AttributeError):
-        return ""
-
-
-def _item_error(status: Mapping[str, Any] | None) -> GeminiVisionError:
-    if not status:
-        return BatchJobError("the item has neither a response nor an error")
-    code = int(status.get("code") or 13)
-    http = code if code >= 100 else _GRPC_TO_HTTP.get(code, 500)
-    return error_from_response(http, {"error": dict(status)}, {})
 
 
 def _jsonl(bodies: Sequence[tuple[str, dict[str, Any]]]) -> bytes:

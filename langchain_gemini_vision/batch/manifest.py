@@ -31,6 +31,11 @@ bytes, a half-written or damaged file, another program's database, a directory) 
 refused with :class:`~langchain_gemini_vision.errors.BatchManifestError` and left as
 it was. A row that cannot be read later (damaged JSON, a damaged page) raises the
 same error, never ``sqlite3`` or ``json`` errors.
+
+Why one module: the file's format, its lock, its checks and every read and write
+are one contract (the write order above, the schema the checks compare against,
+the error every failure becomes); split, the checks would have to know the
+writer's schema and the writer the checks' rules.
 """
 
 from __future__ import annotations

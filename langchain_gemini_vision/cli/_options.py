@@ -1,4 +1,5 @@
-"""The options every command shares (which API, what resolution) and the client they build.
+"""The options the commands share (each option's flag and help written once) and the
+client they build.
 
 :class:`ClientOptions` is the one mapping from the command line to
 :class:`~langchain_gemini_vision.settings.GeminiVisionSettings`.
@@ -10,12 +11,36 @@ import os
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+import typer
 
 from langchain_gemini_vision.client import GeminiVisionClient
+from langchain_gemini_vision.profiles import known_profiles
 from langchain_gemini_vision.settings import GeminiVisionSettings
 
-__all__ = ["NO_KEY_MESSAGE", "Api", "ClientOptions", "MediaResolutionChoice", "has_api_key"]
+__all__ = [
+    "NO_KEY_MESSAGE",
+    "AllowDirOpt",
+    "AnnotateDirOpt",
+    "Api",
+    "ApiOpt",
+    "BaseUrlOpt",
+    "ClientOptions",
+    "ConcurrencyOpt",
+    "DebugOpt",
+    "MediaResolutionChoice",
+    "MediaResolutionOpt",
+    "ModelOpt",
+    "OutOpt",
+    "PromptOpt",
+    "QueryOpt",
+    "QuietOpt",
+    "RecursiveOpt",
+    "ReportOpt",
+    "SourcesArg",
+    "has_api_key",
+]
 
 NO_KEY_MESSAGE = (
     "No Gemini API key found. Set GEMINI_API_KEY (or GOOGLE_API_KEY) to a key from "
@@ -38,6 +63,102 @@ class MediaResolutionChoice(str, Enum):
     medium = "medium"
     high = "high"
     ultra_high = "ultra_high"
+
+
+# --------------------------------------------------------------------------- flags
+
+SourcesArg = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="IMAGE",
+        help="Images: files, folders, glob patterns ('photos/*.jpg', quoted) or http(s) URLs.",
+        show_default=False,
+    ),
+]
+OutOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--out", "-o", help="Write the JSON Lines to this file instead of stdout.", dir_okay=False
+    ),
+]
+ReportOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--report",
+        help="Write a self-contained HTML report (report.html) into this folder.",
+        file_okay=False,
+    ),
+]
+ApiOpt = Annotated[Api, typer.Option("--api", help="Gemini API to call.", case_sensitive=False)]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        "-m",
+        help=(
+            "Model name (default: GEMINI_VISION_MODEL or gemini-3-flash-preview). Families "
+            "with a profile: " + ", ".join(p.family for p in known_profiles()) + "."
+        ),
+    ),
+]
+ConcurrencyOpt = Annotated[
+    int,
+    typer.Option("--concurrency", "-c", min=1, max=256, help="Requests in flight at once."),
+]
+MediaResolutionOpt = Annotated[
+    MediaResolutionChoice | None,
+    typer.Option(
+        "--media-resolution",
+        help="Per-image resolution sent to Gemini 3 models.",
+        case_sensitive=False,
+    ),
+]
+BaseUrlOpt = Annotated[
+    str | None,
+    typer.Option("--base-url", help="Another endpoint (a proxy, or the local emulator)."),
+]
+AllowDirOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--allow-dir",
+        help=(
+            "Only read local images inside this folder (repeatable). Without it, any file "
+            "you name is read."
+        ),
+        exists=True,
+        file_okay=False,
+        dir_okay=True,
+    ),
+]
+RecursiveOpt = Annotated[
+    bool, typer.Option("--recursive", "-r", help="Look for images in subfolders of folders.")
+]
+DebugOpt = Annotated[
+    bool, typer.Option("--debug", help="Log requests and show tracebacks of unexpected errors.")
+]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", help="No progress bar or summary (failures are still listed).")
+]
+AnnotateDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--annotate-dir",
+        help="Write annotated PNGs into this folder (default: the --report folder).",
+        file_okay=False,
+    ),
+]
+QueryOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--query", help="What to look for, e.g. 'every price tag' (default: all prominent objects)."
+    ),
+]
+PromptOpt = Annotated[
+    str | None, typer.Option("--prompt", help="Replace the task's default prompt.")
+]
+
+
+# --------------------------------------------------------------------------- the client
 
 
 @dataclass(frozen=True)

@@ -34,9 +34,23 @@ from langchain_gemini_vision.cli._batch import (
 from langchain_gemini_vision.cli._inputs import expand_sources
 from langchain_gemini_vision.cli._options import (
     NO_KEY_MESSAGE,
+    AllowDirOpt,
+    AnnotateDirOpt,
     Api,
+    ApiOpt,
+    BaseUrlOpt,
     ClientOptions,
-    MediaResolutionChoice,
+    ConcurrencyOpt,
+    DebugOpt,
+    MediaResolutionOpt,
+    ModelOpt,
+    OutOpt,
+    PromptOpt,
+    QueryOpt,
+    QuietOpt,
+    RecursiveOpt,
+    ReportOpt,
+    SourcesArg,
     has_api_key,
 )
 from langchain_gemini_vision.cli._output import (
@@ -52,7 +66,6 @@ from langchain_gemini_vision.cli._output import (
 )
 from langchain_gemini_vision.cli._run import Job, RunSettings, TaskName, run_jobs
 from langchain_gemini_vision.client import GeminiVisionClient
-from langchain_gemini_vision.profiles import known_profiles
 from langchain_gemini_vision.report import ReportEntry, write_report
 
 __all__ = ["UsageProblemError", "app", "main"]
@@ -77,96 +90,6 @@ def _same_terminal(out: Path | None) -> bool:
 
 
 # --------------------------------------------------------------------------- options
-
-SourcesArg = Annotated[
-    list[str],
-    typer.Argument(
-        metavar="IMAGE",
-        help="Images: files, folders, glob patterns ('photos/*.jpg', quoted) or http(s) URLs.",
-        show_default=False,
-    ),
-]
-OutOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--out", "-o", help="Write the JSON Lines to this file instead of stdout.", dir_okay=False
-    ),
-]
-ReportOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--report",
-        help="Write a self-contained HTML report (report.html) into this folder.",
-        file_okay=False,
-    ),
-]
-ApiOpt = Annotated[Api, typer.Option("--api", help="Gemini API to call.", case_sensitive=False)]
-ModelOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--model",
-        "-m",
-        help=(
-            "Model name (default: GEMINI_VISION_MODEL or gemini-3-flash-preview). Families "
-            "with a profile: " + ", ".join(p.family for p in known_profiles()) + "."
-        ),
-    ),
-]
-ConcurrencyOpt = Annotated[
-    int,
-    typer.Option("--concurrency", "-c", min=1, max=256, help="Requests in flight at once."),
-]
-MediaResolutionOpt = Annotated[
-    MediaResolutionChoice | None,
-    typer.Option(
-        "--media-resolution",
-        help="Per-image resolution sent to Gemini 3 models.",
-        case_sensitive=False,
-    ),
-]
-BaseUrlOpt = Annotated[
-    str | None,
-    typer.Option("--base-url", help="Another endpoint (a proxy, or the local emulator)."),
-]
-AllowDirOpt = Annotated[
-    list[Path] | None,
-    typer.Option(
-        "--allow-dir",
-        help=(
-            "Only read local images inside this folder (repeatable). Without it, any file "
-            "you name is read."
-        ),
-        exists=True,
-        file_okay=False,
-        dir_okay=True,
-    ),
-]
-RecursiveOpt = Annotated[
-    bool, typer.Option("--recursive", "-r", help="Look for images in subfolders of folders.")
-]
-DebugOpt = Annotated[
-    bool, typer.Option("--debug", help="Log requests and show tracebacks of unexpected errors.")
-]
-QuietOpt = Annotated[
-    bool, typer.Option("--quiet", help="No progress bar or summary (failures are still listed).")
-]
-AnnotateDirOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--annotate-dir",
-        help="Write annotated PNGs into this folder (default: the --report folder).",
-        file_okay=False,
-    ),
-]
-QueryOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--query", help="What to look for, e.g. 'every price tag' (default: all prominent objects)."
-    ),
-]
-PromptOpt = Annotated[
-    str | None, typer.Option("--prompt", help="Replace the task's default prompt.")
-]
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,8 @@ LAYERS: dict[str, int] = {
     "client": 5,
     "tasks": 5,
     "_client_owner": 6,
+    "_tool_references": 6,
+    "_model_runs": 6,
     "_load_failures": 6,
     "runnables": 6,
     "tools": 6,
@@ -87,7 +89,7 @@ INNER_LAYERS: dict[str, dict[str, int]] = {
         "detect": 1,
         "segment": 2,  # detection's parsing, with masks
     },
-    "batch": {"items": 0, "_api": 0, "manifest": 1, "job": 2, "documents": 3},
+    "batch": {"items": 0, "_api": 0, "manifest": 1, "outcomes": 2, "job": 3, "documents": 4},
     "cli": {
         "_inputs": 0,
         "_options": 0,

@@ -16,11 +16,10 @@ PACKAGE = Path(__file__).resolve().parents[2] / "langchain_gemini_vision"
 LIMIT = 500
 MARKER = "Why one module:"
 
+
 def _long_modules() -> list[Path]:
     return sorted(
-        p
-        for p in PACKAGE.rglob("*.py")
-        if len(p.read_text(encoding="utf-8").splitlines()) > LIMIT
+        p for p in PACKAGE.rglob("*.py") if len(p.read_text(encoding="utf-8").splitlines()) > LIMIT
     )
 
 

@@ -1,0 +1,158 @@
+"""A task call as LangChain's callbacks see a chat model's: a child run with its usage.
+
+Each Runnable call opens a child chat-model run of its chain run (``on_chat_model_start``
+with the model, API and task) and ends it with an ``AIMessage`` carrying
+``usage_metadata`` and ``response_metadata["model_name"]``: the shape every consumer
+of token usage reads (LangSmith's token and cost columns,
+``get_usage_metadata_callback()``, any handler's ``on_llm_end``). The prompt shown
+describes the images without their payloads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.messages.ai import UsageMetadata
+from langchain_core.outputs import ChatGeneration, LLMResult
+
+from langchain_gemini_vision.usage import Usage
+
+if TYPE_CHECKING:
+    from langchain_core.callbacks import (
+        AsyncCallbackManagerForChainRun,
+        AsyncCallbackManagerForLLMRun,
+        CallbackManagerForChainRun,
+        CallbackManagerForLLMRun,
+    )
+    from pydantic import BaseModel
+
+    from langchain_gemini_vision.client import GeminiVisionClient
+    from langchain_gemini_vision.tasks import Task
+
+__all__ = [
+    "astart_model_runs",
+    "model_result",
+    "start_model_runs",
+    "trace_prompt",
+    "usage_metadata",
+]
+
+_PROVIDER = "google_genai"
+
+
+def usage_metadata(usage: Usage) -> UsageMetadata:
+    """LangChain's ``UsageMetadata`` for a Gemini :class:`Usage` (thinking counts as output)."""
+    meta = UsageMetadata(
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens + usage.thought_tokens,
+        total_tokens=usage.total_tokens
+        or usage.input_tokens + usage.output_tokens + usage.thought_tokens,
+    )
+    if usage.thought_tokens:
+        meta["output_token_details"] = {"reasoning": usage.thought_tokens}
+    return meta
+
+
+def trace_prompt(task: Task[Any, Any], images: list[Any], options: Mapping[str, Any]) -> str:
+    """The prompt a trace shows: the task, its text, and each image described."""
+    described = ", ".join(_describe_image(image) for image in images)
+    text = options.get(task.text_option or "")
+    head = f"{task.name}: {text}" if text else task.name
+    return f"{head}\n[images: {described}]"
+
+
+def start_model_runs(
+    run_manager: CallbackManagerForChainRun, client: GeminiVisionClient, task: str, prompt: str
+) -> list[CallbackManagerForLLMRun]:
+    """Open the call's chat-model run(s) under ``run_manager``'s chain run."""
+    child = run_manager.get_child()
+    child.add_metadata(_ls_metadata(client), inherit=False)
+    serialized, messages, extra = _start_args(client, task, prompt)
+    return child.on_chat_model_start(serialized, messages, **extra)
+
+
+async def astart_model_runs(
+    run_manager: AsyncCallbackManagerForChainRun,
+    client: GeminiVisionClient,
+    task: str,
+    prompt: str,
+) -> list[AsyncCallbackManagerForLLMRun]:
+    """Async :func:`start_model_runs`."""
+    child = run_manager.get_child()
+    child.add_metadata(_ls_metadata(client), inherit=False)
+    serialized, messages, extra = _start_args(client, task, prompt)
+    return await child.on_chat_model_start(serialized, messages, **extra)
+
+
+def model_result(task: Task[Any, Any], result: BaseModel, model: str) -> LLMResult:
+    """What ends the chat-model run: the model's text, its usage and model name."""
+    usage = getattr(result, "usage", None)
+    usage = usage if isinstance(usage, Usage) else Usage()
+    name = str(getattr(result, "model", "") or model)
+    message = AIMessage(
+        content=_result_text(task, result),
+        usage_metadata=usage_metadata(usage),
+        response_metadata={"model_name": name, "model_provider": _PROVIDER},
+    )
+    return LLMResult(
+        generations=[[ChatGeneration(message=message)]],
+        llm_output={"model_name": name, "token_usage": usage.model_dump()},
+    )
+
+
+def _result_text(task: Task[Any, Any], result: BaseModel) -> str:
+    """What the model said: its raw text or text when the result keeps it."""
+    for name in ("raw_text", "text"):
+        text = getattr(result, name, None)
+        if isinstance(text, str) and text:
+            return text
+    return task.tool_text(result)
+
+
+def _start_args(
+    client: GeminiVisionClient, task: str, prompt: str
+) -> tuple[dict[str, Any], list[list[BaseMessage]], dict[str, Any]]:
+    serialized = {
+        "name": "GeminiVisionClient",
+        "lc": 1,
+        "type": "not_implemented",
+        "id": ["langchain_gemini_vision", "client", "GeminiVisionClient"],
+    }
+    params = {"model": client.model, "api": client.api, "task": task, "_type": "gemini-vision"}
+    return (
+        serialized,
+        [[HumanMessage(content=prompt)]],
+        {
+            "invocation_params": params,
+            "name": client.model,
+        },
+    )
+
+
+def _ls_metadata(client: GeminiVisionClient) -> dict[str, Any]:
+    return {"ls_provider": _PROVIDER, "ls_model_name": client.model, "ls_model_type": "chat"}
+
+
+def _describe_image(image: Any) -> str:
+    """A short, payload-free description of an image input for traces."""
+    if isinstance(image, str):
+        text = image.strip()
+        if text.lower().startswith("data:") or len(text) > 300:
+            return f"<image data, {len(text)} chars>"
+        return text
+    if isinstance(image, Path):
+        return str(image)
+    if isinstance(image, (bytes, bytearray, memoryview)):
+        return f"<{type(image).__name__}, {len(image)} bytes>"
+    label = getattr(image, "source_label", None)
+    if isinstance(label, str):
+        return label
+    if isinstance(image, Mapping):
+        url = image.get("url")
+        if isinstance(url, str) and not url.startswith("data:") and len(url) < 300:
+            return url
+        return f"<content block type={image.get('type')!r}>"
+    return f"<{type(image).__name__}>"
