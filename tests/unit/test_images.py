@@ -75,7 +75,7 @@ def _write(tmp: Path, name: str, data: bytes) -> Path:
     return path
 
 
-# (id, factory, transport, mime, size, converted_from)
+# (id, factory, placement, mime, size, converted_from)
 ACCEPTED: list[tuple[str, Factory, str, str | None, tuple[int, int] | None, str | None]] = [
     ("str-path", lambda t: str(_write(t, "a.png", PNG)), "inline", "image/png", (40, 30), None),
     ("pathlib-path", lambda t: _write(t, "a.jpg", JPEG), "inline", "image/jpeg", (40, 30), None),
@@ -238,14 +238,14 @@ ACCEPTED: list[tuple[str, Factory, str, str | None, tuple[int, int] | None, str 
 
 
 @pytest.mark.parametrize(
-    ("factory", "transport", "mime", "size", "converted_from"),
+    ("factory", "placement", "mime", "size", "converted_from"),
     [a[1:] for a in ACCEPTED],
     ids=[a[0] for a in ACCEPTED],
 )
 def test_accepted_inputs(
     tmp_path: Path,
     factory: Factory,
-    transport: str,
+    placement: str,
     mime: str | None,
     size: tuple[int, int] | None,
     converted_from: str | None,
@@ -254,7 +254,7 @@ def test_accepted_inputs(
     prepared = load_image(source)
     if hasattr(source, "close"):
         source.close()
-    assert prepared.transport == transport
+    assert prepared.placement == placement
     assert prepared.mime_type == mime
     assert prepared.converted_from == converted_from
     if size is None:
@@ -266,10 +266,10 @@ def test_accepted_inputs(
         assert prepared.data is not None
         assert prepared.sha256 == hashlib.sha256(prepared.data).hexdigest()
         assert decoded(prepared).size == size  # what is sent really has that size
-    if transport == "files_api":
+    if placement == "files_api":
         assert prepared.file_name is not None
         assert prepared.file_name.startswith("files/")
-    if transport == "uri":
+    if placement == "uri":
         assert prepared.uri == (source if isinstance(source, str) else prepared.uri)
     assert PNG_B64[:40] not in prepared.source_label
     assert len(prepared.source_label) <= 130
@@ -452,9 +452,9 @@ def test_files_name_is_always_the_files_api(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "files").mkdir()
     _write(tmp_path / "files", "abc123", PNG)
-    assert load_image("files/abc123").transport == "files_api"
+    assert load_image("files/abc123").placement == "files_api"
     # a Path always means the local file
-    assert load_image(Path("files/abc123")).transport == "inline"
+    assert load_image(Path("files/abc123")).placement == "inline"
 
 
 def test_tilde_is_expanded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -705,14 +705,14 @@ def image_server() -> Iterator[str]:
 
 def test_urls_are_not_downloaded_by_default(image_server: str) -> None:
     prepared = load_image(f"{image_server}/a.gif")
-    assert prepared.transport == "uri"
+    assert prepared.placement == "uri"
     assert prepared.mime_type is None
     assert prepared.width is None
 
 
 def test_fetch_downloads_and_converts(image_server: str) -> None:
     prepared = load_image(f"{image_server}/a.gif", fetch=True, url_policy=LOCAL)
-    assert prepared.transport == "inline"
+    assert prepared.placement == "inline"
     assert prepared.mime_type == "image/png"
     assert prepared.converted_from == "image/gif"
     assert prepared.source_label.endswith("/a.gif")
@@ -738,8 +738,8 @@ def test_fetched_html_is_not_an_image(image_server: str) -> None:
 
 
 def test_fetch_leaves_gs_and_files_api_alone() -> None:
-    assert load_image("gs://bucket/o.png", fetch=True).transport == "uri"
-    assert load_image("files/abc", fetch=True).transport == "files_api"
+    assert load_image("gs://bucket/o.png", fetch=True).placement == "uri"
+    assert load_image("files/abc", fetch=True).placement == "files_api"
 
 
 async def test_aload_image(image_server: str, tmp_path: Path) -> None:
@@ -785,7 +785,7 @@ def test_load_images_refuses_a_single_source() -> None:
 
 def _inline(size: int, name: str) -> PreparedImage:
     return PreparedImage(
-        transport="inline", data=b"\0" * size, mime_type="image/png", source_label=name
+        placement="inline", data=b"\0" * size, mime_type="image/png", source_label=name
     )
 
 
@@ -847,12 +847,12 @@ def test_prepared_image_model() -> None:
 
 def test_prepared_image_validation() -> None:
     with pytest.raises(ValueError):
-        PreparedImage(transport="inline")
+        PreparedImage(placement="inline")
     with pytest.raises(ValueError):
-        PreparedImage(transport="uri")
-    built = PreparedImage(transport="inline", data=b"abc", mime_type="image/png")
+        PreparedImage(placement="uri")
+    built = PreparedImage(placement="inline", data=b"abc", mime_type="image/png")
     assert built.sha256 == hashlib.sha256(b"abc").hexdigest()
-    ref = PreparedImage(transport="uri", uri="gs://bucket/o")
+    ref = PreparedImage(placement="uri", uri="gs://bucket/o")
     assert ref.size_bytes == 0
     assert ref.scale_x is None
     with pytest.raises(ImageInputError):

@@ -112,3 +112,15 @@ def test_a_prepared_images_placement_is_not_called_transport() -> None:
         assert image.transport == "inline"  # type: ignore[attr-defined]
     url = load_image("https://example.com/cat.png")
     assert url.placement == "uri"
+
+
+def test_the_old_transport_keyword_and_type_name_still_work_with_a_warning() -> None:
+    from langchain_gemini_vision import images
+    from langchain_gemini_vision.images import PreparedImage
+
+    with pytest.warns(DeprecationWarning, match="use placement") as caught:
+        image = PreparedImage(transport="uri", uri="gs://bucket/o")  # type: ignore[call-arg]
+    assert image.placement == "uri"
+    assert caught[0].filename == __file__  # the warning points at the caller's line
+    with pytest.warns(DeprecationWarning, match="use Placement"):
+        assert images.Transport is images.Placement

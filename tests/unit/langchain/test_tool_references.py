@@ -68,7 +68,7 @@ def test_item9_short_base64_is_refused_by_tools_with_allowed_dirs(
 ) -> None:
     if cwd_allowed:
         monkeypatch.chdir(tmp_path)
-    tool = GeminiCaptionTool(**settings, allowed_dirs=[tmp_path])
+    tool = GeminiCaptionTool(**settings, reference_dirs=[tmp_path])
     message = call(tool, image=reference)
     assert message.status == "error"
     assert sum(emu.stats.requests.values()) == 0, "base64 was sent to Gemini as an image"
@@ -77,7 +77,7 @@ def test_item9_short_base64_is_refused_by_tools_with_allowed_dirs(
 def test_item9_base64_refusal_tells_the_model_to_use_an_id(
     settings: dict[str, str], tmp_path: Path
 ) -> None:
-    tool = GeminiCaptionTool(**settings, allowed_dirs=[tmp_path])
+    tool = GeminiCaptionTool(**settings, reference_dirs=[tmp_path])
     message = call(tool, image=GIF_1X1)
     assert "refer to the image by its id" in str(message.content)
 
@@ -88,7 +88,7 @@ def test_item9_a_file_in_an_allowed_folder_is_still_read(
     (tmp_path / "photos").mkdir()
     (tmp_path / "photos" / "scene.png").write_bytes(scene.data)
     monkeypatch.chdir(tmp_path)
-    tool = GeminiDetectTool(**settings, allowed_dirs=[tmp_path / "photos"])
+    tool = GeminiDetectTool(**settings, reference_dirs=[tmp_path / "photos"])
     for reference in (str(tmp_path / "photos" / "scene.png"), "photos/scene.png"):
         message = call(tool, image=reference)
         assert message.status == "success", message.content
@@ -104,7 +104,7 @@ def test_item8_the_tool_gives_one_answer_for_every_path_outside(
     for folder in (inside, outside):
         folder.mkdir()
     (outside / "scene.png").write_bytes(scene.data)
-    tool = GeminiCaptionTool(**settings, allowed_dirs=[inside])
+    tool = GeminiCaptionTool(**settings, reference_dirs=[inside])
     references = [
         "/etc/passwd",
         "/etc/nonexistent",

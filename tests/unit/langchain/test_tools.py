@@ -131,7 +131,7 @@ def test_annotated_image_is_opt_in(
 
 def test_allowed_local_path_is_read(settings: dict[str, str], tmp_path: Path, scene: Scene) -> None:
     (tmp_path / "scene.png").write_bytes(scene.data)
-    tool = GeminiDetectTool(**settings, allowed_dirs=[tmp_path])
+    tool = GeminiDetectTool(**settings, reference_dirs=[tmp_path])
     message = call(tool, image=str(tmp_path / "scene.png"))
     assert message.status == "success"
     assert "3 objects" in str(message.content)
@@ -182,7 +182,7 @@ def test_path_outside_allowed_dirs_is_refused(
     outside.mkdir()
     (outside / "scene.png").write_bytes(scene.data)
     (inside / "link.png").symlink_to(outside / "scene.png")
-    tool = GeminiDetectTool(**settings, allowed_dirs=[inside])
+    tool = GeminiDetectTool(**settings, reference_dirs=[inside])
     for path in (
         outside / "scene.png",
         inside / "link.png",
@@ -255,7 +255,7 @@ def test_arguments_cannot_change_the_tools_configuration(
     )
     assert message.status == "error"
     assert "does not read local files" in str(message.content)
-    assert tool.allowed_dirs is None
+    assert tool.reference_dirs is None
     ok = call(tool, image="img_1", model="gemini-evil")
     assert ok.status == "success"
     assert ok.artifact["model"] == "gemini-3-flash-preview"
