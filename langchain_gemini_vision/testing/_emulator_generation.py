@@ -71,6 +71,11 @@ class Generation:
         return self.input_text_tokens + self.input_image_tokens
 
     @property
+    def input_by_modality(self) -> tuple[tuple[str, int], ...]:
+        """The input tokens per modality (``text``, ``image``), as both APIs report them."""
+        return ("text", self.input_text_tokens), ("image", self.input_image_tokens)
+
+    @property
     def total_tokens(self) -> int:
         return self.input_tokens + self.output_tokens + self.thought_tokens
 
@@ -213,8 +218,7 @@ class GenerationApi(FilesApi):
             "total_thought_tokens": generation.thought_tokens,
             "total_tokens": generation.total_tokens,
             "input_tokens_by_modality": [
-                {"modality": "text", "tokens": generation.input_text_tokens},
-                {"modality": "image", "tokens": generation.input_image_tokens},
+                {"modality": name, "tokens": n} for name, n in generation.input_by_modality
             ],
         }
         steps: list[dict[str, Any]] = []
@@ -354,8 +358,8 @@ def generate_content_reply(
             "candidatesTokenCount": generation.output_tokens,
             "totalTokenCount": generation.total_tokens,
             "promptTokensDetails": [
-                {"modality": "TEXT", "tokenCount": generation.input_text_tokens},
-                {"modality": "IMAGE", "tokenCount": generation.input_image_tokens},
+                {"modality": name.upper(), "tokenCount": n}
+                for name, n in generation.input_by_modality
             ],
         }
         if generation.thought_tokens:

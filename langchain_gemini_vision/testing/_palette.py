@@ -15,21 +15,15 @@ Shape = Literal["circle", "square", "rectangle", "triangle"]
 
 SHAPES: Final[tuple[Shape, ...]] = ("circle", "square", "rectangle", "triangle")
 
+# fmt: off
 PALETTE: Final[dict[str, tuple[int, int, int]]] = {
-    "red": (255, 0, 0),
-    "green": (0, 160, 0),
-    "blue": (0, 0, 255),
-    "yellow": (255, 255, 0),
-    "orange": (255, 140, 0),
-    "purple": (128, 0, 160),
-    "cyan": (0, 255, 255),
-    "magenta": (255, 0, 255),
-    "black": (0, 0, 0),
-    "white": (255, 255, 255),
-    "gray": (128, 128, 128),
-    "brown": (140, 80, 20),
+    "red": (255, 0, 0),         "green": (0, 160, 0),       "blue": (0, 0, 255),
+    "yellow": (255, 255, 0),    "orange": (255, 140, 0),    "purple": (128, 0, 160),
+    "cyan": (0, 255, 255),      "magenta": (255, 0, 255),   "black": (0, 0, 0),
+    "white": (255, 255, 255),   "gray": (128, 128, 128),    "brown": (140, 80, 20),
     "pink": (255, 160, 200),
 }
+# fmt: on
 """Colour name -> the RGB value scenes paint with."""
 
 COLOR_NAMES: Final[tuple[str, ...]] = tuple(PALETTE)
@@ -42,22 +36,15 @@ _COLOR_SYNONYMS: Final[dict[str, str]] = {
     "turquoise": "cyan",
     "fuchsia": "magenta",
 }
-_SHAPE_SYNONYMS: Final[dict[str, tuple[Shape, ...]]] = {
-    "circle": ("circle",),
-    "circles": ("circle",),
-    "disc": ("circle",),
-    "discs": ("circle",),
-    "disk": ("circle",),
-    "disks": ("circle",),
-    "square": ("square",),
-    "squares": ("square",),
+_SHAPE_WORDS: Final[tuple[tuple[str, tuple[Shape, ...]], ...]] = (
+    ("circle circles disc discs disk disks", ("circle",)),
+    ("square squares", ("square",)),
     # A square is a rectangle, so "rectangles" means both.
-    "rectangle": ("rectangle", "square"),
-    "rectangles": ("rectangle", "square"),
-    "rectangular": ("rectangle", "square"),
-    "triangle": ("triangle",),
-    "triangles": ("triangle",),
-    "triangular": ("triangle",),
+    ("rectangle rectangles rectangular", ("rectangle", "square")),
+    ("triangle triangles triangular", ("triangle",)),
+)
+_SHAPE_SYNONYMS: Final[dict[str, tuple[Shape, ...]]] = {
+    word: shapes for words, shapes in _SHAPE_WORDS for word in words.split()
 }
 
 _WORD = re.compile(r"[a-z]+")

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final, Literal
 
 from .answers import Answer, MaskForm
@@ -72,43 +72,39 @@ class Dialect:
     default_thought_tokens: int = 0
 
 
+_GEMINI_3: Final = Dialect(
+    "gemini-3",
+    fence_json=False,
+    polygon_on_request=True,
+    thinking_levels=_ALL_LEVELS,
+    thinking_budget=(1, 32768),
+    default_thought_tokens=128,
+)
+"""How Gemini 3 answers; later families answer the same way but for what they name."""
+
 DIALECTS: Final[tuple[Dialect, ...]] = (
     Dialect("gemini-2.0", fence_json=True, prose_before_json=True, mask_form="none"),
     Dialect("gemini-2.5", fence_json=True, thinking_budget=(0, 24576), default_thought_tokens=96),
     Dialect(
         "gemini-2.5-pro", fence_json=True, thinking_budget=(128, 32768), default_thought_tokens=160
     ),
-    Dialect(
-        "gemini-3",
-        fence_json=False,
-        polygon_on_request=True,
-        thinking_levels=_ALL_LEVELS,
-        thinking_budget=(1, 32768),
-        default_thought_tokens=128,
-    ),
-    Dialect(
-        "gemini-3.1-pro",
-        fence_json=False,
-        polygon_on_request=True,
+    _GEMINI_3,
+    replace(
+        _GEMINI_3,
+        family="gemini-3.1-pro",
         thinking_levels=_NO_MINIMAL,
         thinking_budget=(128, 32768),
         default_thought_tokens=192,
     ),
     *(
-        Dialect(
-            family,
-            fence_json=False,
-            polygon_on_request=True,
-            thinking_levels=_NO_MINIMAL,
-            thinking_budget=(1, 32768),
-            default_thought_tokens=128,
-        )
+        replace(_GEMINI_3, family=family, thinking_levels=_NO_MINIMAL)
         for family in ("gemini-3.7", "gemini-3.8")
     ),
-    Dialect(
-        "gemini-3.8-flash-lite",
-        fence_json=False,
+    replace(
+        _GEMINI_3,
+        family="gemini-3.8-flash-lite",
         mask_form="none",
+        polygon_on_request=False,
         thinking_levels=_NO_MINIMAL,
         thinking_budget=(1, 24576),
         default_thought_tokens=64,
@@ -116,7 +112,7 @@ DIALECTS: Final[tuple[Dialect, ...]] = (
 )
 """Every dialect; unknown ``gemini-*`` names speak like ``gemini-3``."""
 
-_DEFAULT: Final = next(d for d in DIALECTS if d.family == "gemini-3")
+_DEFAULT: Final = _GEMINI_3
 
 
 def dialect_for(model: str) -> Dialect:

@@ -168,28 +168,32 @@ class GeminiEmulator(GenerationApi):
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
+        # How it answers: its delay, the key it wants, the faults it injects.
         self.latency = latency
         self.latency_jitter = latency_jitter
         self.expected_api_key = expected_api_key
-        self.max_file_bytes = max_file_bytes
-        self.max_total_file_bytes = max_total_file_bytes
-        self.inline_limit_bytes = inline_limit_bytes
-        self.max_images = max_images
-        self.file_processing_polls = file_processing_polls
-        self.file_ttl_seconds = file_ttl_seconds
-        self.record_requests = record_requests
-        self.host = host
-        self.port = port
         self.faults = FaultInjector(seed)
         self.stats = Stats()
         # Seeded on purpose: ids and jitter repeat run after run (not for secrets).
         self._rng = random.Random(seed)  # noqa: S311
         self._jitter_rng = random.Random(seed + 1)  # noqa: S311
+        # What a generation request may carry, and what is kept of it.
+        self.inline_limit_bytes = inline_limit_bytes
+        self.max_images = max_images
+        self.record_requests = record_requests
         self._requests: deque[RecordedRequest] = deque(maxlen=max_recorded_requests)
-        self._files: dict[str, StoredFile] = {}
-        self._uploads: dict[str, PendingUpload] = {}
         self._interactions: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._analyses = AnalysisCache(analysis_cache_size)
+        # The Files API: its limits and its store.
+        self.max_file_bytes = max_file_bytes
+        self.max_total_file_bytes = max_total_file_bytes
+        self.file_processing_polls = file_processing_polls
+        self.file_ttl_seconds = file_ttl_seconds
+        self._files: dict[str, StoredFile] = {}
+        self._uploads: dict[str, PendingUpload] = {}
+        # The server.
+        self.host = host
+        self.port = port
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
         self._runner: web.AppRunner | None = None
