@@ -45,6 +45,13 @@ from langchain_gemini_vision.errors import (
 )
 
 from .base import ApiName, VisionResponse, WireRequest
+from .embeddings import (
+    EmbedRequest,
+    EmbedResponse,
+    batch_embed_body,
+    embed_model_path,
+    read_embeddings,
+)
 from .errors import error_from_response, reraise_mapped
 from .payloads import (
     StreamReader,
@@ -369,6 +376,57 @@ class LeanTransport:
             raise
         except Exception as exc:
             reraise_mapped(exc, secret=self._api_key)
+
+    def _embed_call(self, request: EmbedRequest) -> tuple[str, bytes, dict[str, str]]:
+        model = embed_model_path(request.model)
+        url = f"{self.base_url}/{self.api_version}/{model}:batchEmbedContents"
+        body = wire_json(batch_embed_body(request), "generate_content")
+        return url, body, self._request_headers(stream=False)
+
+    def _read_embeddings(
+        self, status: int, body: bytes, headers: Mapping[str, str], request: EmbedRequest
+    ) -> EmbedResponse:
+        if status >= 400:
+            raise error_from_response(status, body, headers, secret=self._api_key)
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError) as exc:
+            msg = f"the embedding answer is not JSON ({len(body)} bytes)"
+            raise GeminiVisionConnectionError(msg) from exc
+        if not isinstance(data, dict):
+            msg = "the embedding answer is not a JSON object"
+            raise GeminiVisionConnectionError(msg)
+        return read_embeddings(data, len(request.items))
+
+    def embed(self, request: EmbedRequest, *, timeout: float | None = None) -> EmbedResponse:
+        """POST one ``batchEmbedContents`` request and read its vectors."""
+        url, content, headers = self._embed_call(request)
+        try:
+            response = self._client().post(
+                url,
+                content=content,
+                headers=headers,
+                auth=self._auth,
+                timeout=self._timeout(timeout or self.timeout),
+            )
+        except Exception as exc:
+            reraise_mapped(exc, secret=self._api_key)
+        return self._read_embeddings(
+            response.status_code, response.content, response.headers, request
+        )
+
+    async def aembed(self, request: EmbedRequest, *, timeout: float | None = None) -> EmbedResponse:
+        """Async twin of :meth:`embed`."""
+        url, content, headers = self._embed_call(request)
+        try:
+            async with self._session().post(
+                url, data=content, headers=headers, timeout=self._aiohttp_timeout(timeout)
+            ) as response:
+                body = await response.read()
+                status, response_headers = response.status, response.headers
+        except Exception as exc:
+            reraise_mapped(exc, secret=self._api_key)
+        return self._read_embeddings(status, body, response_headers, request)
 
     def close(self) -> None:
         """Close the sync pool, and async sessions whose event loop has ended.

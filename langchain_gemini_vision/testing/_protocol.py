@@ -19,9 +19,11 @@ from ._api_errors import bad_request, check_schema
 
 __all__ = [
     "SUPPORTED_IMAGE_TYPES",
+    "EmbedInput",
     "ImagePart",
     "ModelCall",
     "get_key",
+    "parse_batch_embed",
     "parse_generate_content",
     "parse_interaction",
     "sniff_mime_type",
@@ -402,6 +404,73 @@ def parse_generate_content(
         thinking_budget=budget,
         media_resolution=_media_resolution(get_key(config, "media_resolution")),
     )
+
+
+# ---------------------------------------------------------------- embeddings
+
+
+@dataclass(frozen=True)
+class EmbedInput:
+    """One entry of a ``batchEmbedContents`` body: its texts and images, and its settings."""
+
+    texts: list[str]
+    images: list[ImagePart]
+    task_type: str | None
+    output_dimensionality: int | None
+
+
+def parse_batch_embed(
+    body: Any, model: str, resolve_file: FileResolver, *, api_version: str = "v1beta"
+) -> list[EmbedInput]:
+    """Read a ``models/{model}:batchEmbedContents`` body (each request names the same model).
+
+    Raises:
+        ApiError: 400 for anything malformed or unsupported.
+    """
+    if not isinstance(body, dict):
+        raise bad_request("Invalid JSON payload: expected an object")
+    check_schema("batch_embed_contents", body, api_version)
+    requests = body.get("requests")
+    if not isinstance(requests, list) or not requests:
+        raise bad_request("* BatchEmbedContentsRequest.requests: at least one request is required")
+    inputs: list[EmbedInput] = []
+    for r_index, entry in enumerate(requests):
+        where = f"requests[{r_index}]"
+        named = _model_name(get_key(entry, "model"))
+        if named != model:
+            raise bad_request(
+                f"{where}.model: model '{named}' is not the batch's model 'models/{model}'"
+            )
+        parts = get_key(get_key(entry, "content") or {}, "parts")
+        if not isinstance(parts, list) or not parts:
+            raise bad_request(f"{where}.content: at least one part is required")
+        texts: list[str] = []
+        images: list[ImagePart] = []
+        for p_index, part in enumerate(parts):
+            at = f"{where}.content.parts[{p_index}]"
+            inline, file_data = get_key(part, "inline_data"), get_key(part, "file_data")
+            if "text" in part:
+                texts.append(str(part["text"]))
+            elif isinstance(inline, dict):
+                data = _decode_base64(inline.get("data"), f"{at}.inline_data.data")
+                images.append(
+                    ImagePart(data, _check_mime(get_key(inline, "mime_type"), data, at), None, at)
+                )
+            elif isinstance(file_data, dict):
+                uri = get_key(file_data, "file_uri")
+                if not isinstance(uri, str):
+                    raise bad_request(f"{at}.file_data: file_uri is required")
+                data, stored = resolve_file(uri, at)
+                mime = _check_mime(get_key(file_data, "mime_type") or stored, data, at)
+                images.append(ImagePart(data, mime, None, at))
+            else:
+                raise bad_request(f"Part at '{at}' is not supported by the emulator")
+        dims = _int_or_none(
+            get_key(entry, "output_dimensionality"), f"{where}.output_dimensionality"
+        )
+        task = get_key(entry, "task_type")
+        inputs.append(EmbedInput(texts, images, task if isinstance(task, str) else None, dims))
+    return inputs
 
 
 def dumps(value: Any) -> bytes:
