@@ -111,7 +111,7 @@ class GeminiEmbeddings(LocalFilesField, ClientOwner, Embeddings):
     # ------------------------------------------------------------------ the calls
 
     def _requests(
-        self, client: GeminiVisionClient, items: list[str | ImagePart], task: str | None
+        self, client: GeminiVisionClient, items: Sequence[str | ImagePart], task: str | None
     ) -> list[EmbedRequest]:
         """``items`` cut into requests: ``batch_size`` at most, inline images within budget."""
         budget = client.inline_limit_bytes or client.profile.inline_limit_bytes
@@ -137,14 +137,16 @@ class GeminiEmbeddings(LocalFilesField, ClientOwner, Embeddings):
             output_dimensionality=self.output_dimensionality,
         )
 
-    def _embed(self, items: list[str | ImagePart], task: str | None) -> list[list[float]]:
+    def _embed(self, items: Sequence[str | ImagePart], task: str | None) -> list[list[float]]:
         if not items:
             return []
         client = self.get_client()
         done = client.map(client.embed, self._requests(client, items, task))
         return _vectors(done)
 
-    async def _aembed(self, items: list[str | ImagePart], task: str | None) -> list[list[float]]:
+    async def _aembed(
+        self, items: Sequence[str | ImagePart], task: str | None
+    ) -> list[list[float]]:
         if not items:
             return []
         client = self.get_client()

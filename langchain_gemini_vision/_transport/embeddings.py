@@ -25,7 +25,6 @@ from .base import ImagePart
 from .payloads import generate_content_mime_type
 
 __all__ = [
-    "EMBEDDING_TASK_TYPES",
     "EmbedRequest",
     "EmbedResponse",
     "EmbeddingTaskType",
@@ -45,7 +44,6 @@ EmbeddingTaskType = Literal[
     "CODE_RETRIEVAL_QUERY",
 ]
 """The API's ``TaskType`` values (google-genai types it as a free string)."""
-EMBEDDING_TASK_TYPES: tuple[str, ...] = EmbeddingTaskType.__args__
 
 _URL_SAFE = str.maketrans("+/", "-_")
 

@@ -60,8 +60,34 @@ _PAIR, _SINGLE, _PLACE, _WORD = 1.0, 0.5, 0.25, 0.2
 _PAIR_REACH: Final = 4  # words between a colour and the shape it names, at most
 _WORDS = re.compile(r"[a-z]+")
 _STOP: Final = frozenset(
-    "a an the and or of on in at with to is are there image images photo picture "
-    "show shows showing which what find any some".split()
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "on",
+        "in",
+        "at",
+        "with",
+        "to",
+        "is",
+        "are",
+        "there",
+        "image",
+        "images",
+        "photo",
+        "picture",
+        "show",
+        "shows",
+        "showing",
+        "which",
+        "what",
+        "find",
+        "any",
+        "some",
+    ]
 )
 
 
