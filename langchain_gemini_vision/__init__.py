@@ -15,6 +15,7 @@ from langchain_gemini_vision._version import __version__
 if TYPE_CHECKING:
     from langchain_gemini_vision._transport.retry import RetryPolicy
     from langchain_gemini_vision.client import DEFAULT_MODEL, GeminiVisionClient
+    from langchain_gemini_vision.embeddings import GeminiEmbeddings
     from langchain_gemini_vision.errors import (
         BatchJobError,
         ConfigurationError,
@@ -46,6 +47,11 @@ if TYPE_CHECKING:
         DetectionResult,
         ImageComparison,
         VisualAnswer,
+    )
+    from langchain_gemini_vision.retrievers import (
+        GeminiImageRetriever,
+        image_answer_chain,
+        image_message,
     )
     from langchain_gemini_vision.runnables import (
         GeminiAskRunnable,
@@ -87,7 +93,9 @@ _EXPORTS: dict[str, str] = {
     "GeminiCompareTool": "langchain_gemini_vision.tools",
     "GeminiDetectRunnable": "langchain_gemini_vision.runnables",
     "GeminiDetectTool": "langchain_gemini_vision.tools",
+    "GeminiEmbeddings": "langchain_gemini_vision.embeddings",
     "GeminiImageLoader": "langchain_gemini_vision.loaders",
+    "GeminiImageRetriever": "langchain_gemini_vision.retrievers",
     "GeminiSegmentRunnable": "langchain_gemini_vision.runnables",
     "GeminiSegmentTool": "langchain_gemini_vision.tools",
     "GeminiVisionAPIError": "langchain_gemini_vision.errors",
@@ -120,6 +128,8 @@ _EXPORTS: dict[str, str] = {
     "Usage": "langchain_gemini_vision.usage",
     "VisualAnswer": "langchain_gemini_vision.results",
     "estimate_image_tokens": "langchain_gemini_vision.tokens",
+    "image_answer_chain": "langchain_gemini_vision.retrievers",
+    "image_message": "langchain_gemini_vision.retrievers",
     "load_image": "langchain_gemini_vision.images",
     "load_images": "langchain_gemini_vision.images",
     "profile_for": "langchain_gemini_vision.profiles",
@@ -142,7 +152,9 @@ __all__ = [
     "GeminiCompareTool",
     "GeminiDetectRunnable",
     "GeminiDetectTool",
+    "GeminiEmbeddings",
     "GeminiImageLoader",
+    "GeminiImageRetriever",
     "GeminiSegmentRunnable",
     "GeminiSegmentTool",
     "GeminiVisionAPIError",
@@ -176,6 +188,8 @@ __all__ = [
     "VisualAnswer",
     "__version__",
     "estimate_image_tokens",
+    "image_answer_chain",
+    "image_message",
     "load_image",
     "load_images",
     "profile_for",
