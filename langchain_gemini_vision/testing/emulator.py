@@ -118,7 +118,7 @@ def _route_of(path: str) -> str:
     if ":generateContent" in path or ":streamGenerateContent" in path:
         return "generate_content"
     if ":batchEmbedContents" in path:
-        return "embed_contents"
+        return "embed"
     if "batch" in path.lower():
         return "batches"
     if "/files" in path:
@@ -414,7 +414,7 @@ class GeminiEmulator(GenerationApi):
             request[FAULT] = fault
         try:
             if (
-                route in ("interactions", "generate_content", "embed_contents")
+                route in ("interactions", "generate_content", "embed")
                 and request.method == "POST"
             ):
                 size = request.content_length

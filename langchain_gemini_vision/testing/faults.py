@@ -26,12 +26,12 @@ from typing import Final, Literal
 __all__ = ["Fault", "FaultInjector", "FaultKind", "Route", "Stats"]
 
 Route = Literal[
-    "interactions", "generate_content", "embed_contents", "upload", "files", "batches", "other", "*"
+    "interactions", "generate_content", "embed", "upload", "files", "batches", "other", "*"
 ]
 FaultKind = int | Literal["slow", "drop", "truncate", "429", "500", "503"]
 
 ROUTES: Final[tuple[str, ...]] = (
-    "interactions", "generate_content", "embed_contents", "upload", "files", "batches", "other",
+    "interactions", "generate_content", "embed", "upload", "files", "batches", "other",
 )  # fmt: skip
 
 

@@ -49,7 +49,7 @@ def test_a_text_query_finds_the_image_that_shows_it(
     query = np.array(embeddings.embed_query(f"a photo with a {label}"))
     assert int(np.argmax(vectors @ query)) == index
     # One batchEmbedContents call for the 8 images, one for the query.
-    assert emu.stats.requests["embed_contents"] == 2
+    assert emu.stats.requests["embed"] == 2
 
 
 def test_vectors_have_the_asked_length_unit_norm_and_match_across_transports_and_async(
@@ -81,13 +81,13 @@ def test_batches_of_batch_size_run_through_the_clients_retries(
     settings: dict[str, str], emu: GeminiEmulator
 ) -> None:
     embeddings = GeminiEmbeddings(**settings, batch_size=2, output_dimensionality=128)
-    emu.faults.inject("embed_contents", schedule=[503])
+    emu.faults.inject("embed", schedule=[503])
     texts = [f"text number {i}" for i in range(5)]
     vectors = embeddings.embed_documents(texts)
     assert len(vectors) == 5
     # 3 batches (2 + 2 + 1), one of them answered 503 first and retried.
-    assert emu.stats.requests["embed_contents"] == 4
-    bodies = [r.json for r in emu.requests if r.route == "embed_contents"]
+    assert emu.stats.requests["embed"] == 4
+    bodies = [r.json for r in emu.requests if r.route == "embed"]
     assert sorted(len(b["requests"]) for b in bodies) == [1, 2, 2, 2]
     assert all(r["taskType"] == "RETRIEVAL_DOCUMENT" for b in bodies for r in b["requests"])
     assert embeddings.get_client().usage.input_tokens > 0
@@ -117,7 +117,7 @@ def test_an_image_over_the_inline_budget_goes_through_the_files_api(
     parts = [
         r.json["requests"][0]["content"]["parts"][0]
         for r in emu.requests
-        if r.route == "embed_contents"
+        if r.route == "embed"
     ]
     assert "file_data" in parts[0]
     assert "inline_data" in parts[1]
@@ -148,7 +148,7 @@ def test_a_path_outside_allowed_dirs_is_refused_before_any_request(
     with pytest.raises(ImageInputError) as raised:
         embeddings.embed_images([inside / "b.png", outside / "a.png"])
     assert raised.value.reason == "outside_allowed_dirs"
-    assert emu.stats.requests["embed_contents"] == 0
+    assert emu.stats.requests["embed"] == 0
     assert len(embeddings.embed_images([inside / "b.png"])) == 1
 
 
