@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from ._api_errors import bad_request, check_schema
+from .request_schema import RequestKind
 
 __all__ = [
     "SUPPORTED_IMAGE_TYPES",
@@ -319,6 +320,31 @@ def _system_text(value: Any) -> str | None:
     return None
 
 
+def _check_body(kind: RequestKind, body: Any, api_version: str) -> None:
+    if not isinstance(body, dict):
+        raise bad_request("Invalid JSON payload: expected an object")
+    check_schema(kind, body, api_version)
+
+
+def _content_image(
+    part: dict[str, Any], where: str, resolve_file: FileResolver, resolution: str | None
+) -> ImagePart:
+    """The image of a ``Content`` part: its ``inline_data`` bytes or its ``file_data`` file."""
+    inline = get_key(part, "inline_data")
+    if isinstance(inline, dict):
+        data = _decode_base64(inline.get("data"), f"{where}.inline_data.data")
+        return ImagePart(
+            data, _check_mime(get_key(inline, "mime_type"), data, where), resolution, where
+        )
+    file_data = get_key(part, "file_data")
+    uri = get_key(file_data, "file_uri")
+    if not isinstance(uri, str):
+        raise bad_request(f"{where}.file_data: file_uri is required")
+    data, stored_mime = resolve_file(uri, where)
+    mime = _check_mime(get_key(file_data, "mime_type") or stored_mime, data, where)
+    return ImagePart(data, mime, resolution, where)
+
+
 def parse_generate_content(
     body: Any, model: str, resolve_file: FileResolver, *, api_version: str = "v1beta"
 ) -> ModelCall:
@@ -327,9 +353,7 @@ def parse_generate_content(
     Raises:
         ApiError: 400 for anything malformed or unsupported.
     """
-    if not isinstance(body, dict):
-        raise bad_request("Invalid JSON payload: expected an object")
-    check_schema("generate_content", body, api_version)
+    _check_body("generate_content", body, api_version)
     contents = body.get("contents")
     if contents is None:
         raise bad_request("contents is not specified")
@@ -354,17 +378,8 @@ def parse_generate_content(
             file_data = get_key(part, "file_data")
             if "text" in part:
                 texts.append(str(part["text"]))
-            elif isinstance(inline, dict):
-                data = _decode_base64(inline.get("data"), f"{where}.inline_data.data")
-                mime = _check_mime(get_key(inline, "mime_type"), data, where)
-                images.append(ImagePart(data, mime, resolution, where))
-            elif isinstance(file_data, dict):
-                uri = get_key(file_data, "file_uri")
-                if not isinstance(uri, str):
-                    raise bad_request(f"{where}.file_data: file_uri is required")
-                data, stored_mime = resolve_file(uri, where)
-                mime = _check_mime(get_key(file_data, "mime_type") or stored_mime, data, where)
-                images.append(ImagePart(data, mime, resolution, where))
+            elif isinstance(inline, dict) or isinstance(file_data, dict):
+                images.append(_content_image(part, where, resolve_file, resolution))
             elif part.get("thought") or get_key(part, "thought_signature"):
                 continue
             else:
@@ -425,11 +440,9 @@ def parse_batch_embed(
     """Read a ``models/{model}:batchEmbedContents`` body (each request names the same model).
 
     Raises:
-        ApiError: 400 for anything malformed or unsupported.
+        ApiError: 400 for anything malformed or unsupported (as :func:`parse_generate_content`).
     """
-    if not isinstance(body, dict):
-        raise bad_request("Invalid JSON payload: expected an object")
-    check_schema("batch_embed_contents", body, api_version)
+    _check_body("batch_embed_contents", body, api_version)
     requests = body.get("requests")
     if not isinstance(requests, list) or not requests:
         raise bad_request("* BatchEmbedContentsRequest.requests: at least one request is required")
@@ -448,21 +461,10 @@ def parse_batch_embed(
         images: list[ImagePart] = []
         for p_index, part in enumerate(parts):
             at = f"{where}.content.parts[{p_index}]"
-            inline, file_data = get_key(part, "inline_data"), get_key(part, "file_data")
             if "text" in part:
                 texts.append(str(part["text"]))
-            elif isinstance(inline, dict):
-                data = _decode_base64(inline.get("data"), f"{at}.inline_data.data")
-                images.append(
-                    ImagePart(data, _check_mime(get_key(inline, "mime_type"), data, at), None, at)
-                )
-            elif isinstance(file_data, dict):
-                uri = get_key(file_data, "file_uri")
-                if not isinstance(uri, str):
-                    raise bad_request(f"{at}.file_data: file_uri is required")
-                data, stored = resolve_file(uri, at)
-                mime = _check_mime(get_key(file_data, "mime_type") or stored, data, at)
-                images.append(ImagePart(data, mime, None, at))
+            elif any(isinstance(get_key(part, k), dict) for k in ("inline_data", "file_data")):
+                images.append(_content_image(part, at, resolve_file, None))
             else:
                 raise bad_request(f"Part at '{at}' is not supported by the emulator")
         dims = _int_or_none(

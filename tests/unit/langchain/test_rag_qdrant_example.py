@@ -7,29 +7,16 @@ the question is written from the scenes' ground truth, independently of any of i
 from __future__ import annotations
 
 import base64
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from langchain_gemini_vision.testing import GeminiEmulator, make_scene
 
+from .test_examples import _load
+
 pytest.importorskip("langchain_qdrant", reason="the rag extra")
 pytest.importorskip("langchain_google_genai", reason="the rag extra")
-
-EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "rag_qdrant.py"
-
-
-def _example() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("examples_rag_qdrant", EXAMPLE)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.slow
@@ -49,7 +36,7 @@ def test_rag_example_finds_the_image_by_text_and_answers_having_seen_it(
         if sum(lab in other for other in labels) == 1
     )
     emu.clear_requests()
-    example = _example()
+    example = _load("rag_qdrant")
     done = example.main(
         folder,
         f"Which image shows a {label}?",

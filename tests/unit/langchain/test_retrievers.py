@@ -20,19 +20,12 @@ from langchain_gemini_vision.retrievers import (
 from langchain_gemini_vision.testing import Scene, make_scene
 
 from ._scripted import ScriptedChatModel
+from .test_embeddings import _unique_label
 
 
 @pytest.fixture(scope="module")
 def scenes() -> list[Scene]:
     return [make_scene(200, 150, objects=2, seed=seed) for seed in range(40, 46)]
-
-
-def _unique(scenes: list[Scene]) -> tuple[int, str]:
-    for index, scene in enumerate(scenes):
-        for obj in scene.objects:
-            if sum(obj.label in {o.label for o in s.objects} for s in scenes) == 1:
-                return index, obj.label
-    raise AssertionError("no unique label")
 
 
 def _index(
@@ -69,7 +62,7 @@ def test_the_retriever_returns_each_image_once_with_its_bytes(
 ) -> None:
     vectors, store, ids = _index(settings, scenes, captions=captions, pictures=pictures)
     retriever = GeminiImageRetriever(vectorstore=vectors, image_store=store, k=3)
-    index, label = _unique(scenes)
+    index, label = _unique_label(scenes)
     docs = retriever.invoke(f"a {label}")
     assert docs[0].metadata["image_id"] == ids[index]
     assert len({d.metadata["image_id"] for d in docs}) == len(docs) == 3
@@ -130,7 +123,7 @@ def test_the_chain_answers_having_seen_the_retrieved_images(
         return AIMessage(content="It is in the first image.")
 
     chain = image_answer_chain(retriever, ScriptedChatModel(steps=[answer]))
-    index, label = _unique(scenes)
+    index, label = _unique_label(scenes)
     result = chain.invoke({"question": f"Where is the {label}?"})
     assert result["answer"] == "It is in the first image."
     assert result["documents"][0].metadata["image_id"] == ids[index]

@@ -25,6 +25,8 @@ from langchain_gemini_vision._transport.sdk import SdkTransport
 from langchain_gemini_vision.errors import GeminiVisionConnectionError
 from langchain_gemini_vision.testing.request_schema import check_request, request_violations
 
+from .test_request_bodies import _lean, _sdk_client
+
 # Bytes whose standard base64 holds "+" and "/": where the two alphabets differ.
 ALPHABET_BYTES = b"\x89PNG\r\n\x1a\n" + bytes([0xFB, 0xFF, 0xBF, 0xFE, 0x3E, 0x3F]) * 8
 FILES_URI = "https://generativelanguage.googleapis.com/v1beta/files/abc123"
@@ -39,27 +41,6 @@ class Capture:
         count = len(json.loads(request.content)["requests"])
         vectors = [{"values": [0.5 + i, -0.25, 0.125]} for i in range(count)]
         return httpx2.Response(200, json={"embeddings": vectors})
-
-
-def _sdk_client(capture: Capture) -> Any:
-    from google import genai
-
-    return genai.Client(
-        api_key="test-key",
-        http_options={
-            "base_url": "http://gemini.test",
-            "client_args": {"transport": httpx2.MockTransport(capture)},
-            "retry_options": {"attempts": 1},
-        },
-    )
-
-
-def _lean(capture: Capture) -> LeanTransport:
-    return LeanTransport(
-        api_key=SecretStr("test-key"),
-        base_url="http://gemini.test",
-        http_transport=httpx2.MockTransport(capture),
-    )
 
 
 # (case, items as (package item, SDK part), task type, output dimensionality, model)
