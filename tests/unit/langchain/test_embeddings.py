@@ -181,3 +181,13 @@ def test_stored_images_are_indexed_by_id_and_found_by_text(
     assert hit.page_content == ids[index]
     with pytest.raises(ImageInputError, match="not in the image store"):
         vectorstore.add_texts(["img-missing"])
+
+
+def test_the_key_is_never_in_a_repr_or_a_pickle(emu: GeminiEmulator) -> None:
+    import pickle
+
+    secret = "AIza-embeddings-secret-value-0123456789"
+    embeddings = GeminiEmbeddings(api_key=secret, base_url=emu.base_url)
+    assert secret not in repr(embeddings)
+    assert secret.encode() not in pickle.dumps(embeddings)
+    assert len(embeddings.embed_query("still works")) == 3072
