@@ -10,7 +10,10 @@ image to comparable vectors, so a question in words finds the pictures that show
   API's bound), fewer when their images would pass the inline budget;
 * through the client: its transport (lean or SDK, the same bytes), retries,
   concurrency bound (batches run ``max_concurrency`` at a time), usage totals, and the
-  Files API for an image over the inline budget.
+  Files API for an image over the inline budget;
+* cached when ``cache`` is a ``BaseStore``: an input embedded before (the same text or
+  image bytes, model, task type and length) is read back, not paid again, and an
+  image found there is not uploaded either.
 
 :meth:`GeminiEmbeddings.for_stored_images` gives the view a vector store needs to index
 images by id (the multi-vector pattern, see :mod:`.retrievers`): its documents are ids
@@ -19,8 +22,11 @@ in a ``BaseStore`` of image bytes, its queries are text.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import hashlib
+import json
+from array import array
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, cast
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.stores import BaseStore
@@ -40,6 +46,7 @@ from langchain_gemini_vision.settings import LocalFilesField
 __all__ = ["DEFAULT_EMBEDDING_MODEL", "GeminiEmbeddings", "StoredImageEmbeddings"]
 
 DEFAULT_EMBEDDING_MODEL = "gemini-embedding-2"
+_CACHE_VERSION = 1  # part of every cache key: a change of encoding misses old entries
 _MAX_BATCH = 100  # batchEmbedContents takes at most 100 requests
 
 
@@ -56,6 +63,7 @@ class GeminiEmbeddings(LocalFilesField, ClientOwner, Embeddings):
         document_task_type: Task type sent with documents and images.
         query_task_type: Task type sent with queries.
         batch_size: Inputs per request (1-100).
+        cache: A store of vectors already paid for (see the field).
     """
 
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
@@ -63,24 +71,28 @@ class GeminiEmbeddings(LocalFilesField, ClientOwner, Embeddings):
     document_task_type: EmbeddingTaskType | None = "RETRIEVAL_DOCUMENT"
     query_task_type: EmbeddingTaskType | None = "RETRIEVAL_QUERY"
     batch_size: int = Field(default=_MAX_BATCH, ge=1, le=_MAX_BATCH)
+    cache: BaseStore[str, bytes] | None = Field(default=None, repr=False, exclude=True)
+    """Vectors already paid for (any ``BaseStore[str, bytes]``: ``InMemoryByteStore``,
+    ``LocalFileStore``), keyed on the text or the image's SHA-256, the model, the task
+    type and ``output_dimensionality``: an input embedded before is never paid again."""
 
     # ------------------------------------------------------------------ texts
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """One vector per text, embedded as documents."""
-        return self._embed(_texts(texts), self.document_task_type)
+        return self._cached_texts(_checked_texts(texts), self.document_task_type)
 
     def embed_query(self, text: str) -> list[float]:
         """The vector of a query."""
-        return self._embed(_texts([text]), self.query_task_type)[0]
+        return self._cached_texts(_checked_texts([text]), self.query_task_type)[0]
 
     async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
         """Async :meth:`embed_documents`."""
-        return await self._aembed(_texts(texts), self.document_task_type)
+        return await self._acached_texts(_checked_texts(texts), self.document_task_type)
 
     async def aembed_query(self, text: str) -> list[float]:
         """Async :meth:`embed_query`."""
-        return (await self._aembed(_texts([text]), self.query_task_type))[0]
+        return (await self._acached_texts(_checked_texts([text]), self.query_task_type))[0]
 
     # ------------------------------------------------------------------ images
 
@@ -92,21 +104,104 @@ class GeminiEmbeddings(LocalFilesField, ClientOwner, Embeddings):
                 not an image...), before anything is sent.
         """
         client = self.get_client()
-        parts = [client.embedding_part(client.prepare(image)) for image in _images(images)]
-        return self._embed(parts, self.document_task_type)
+        prepared = [client.prepare(image) for image in _images(images)]
+        task = self.document_task_type
+
+        def pay(missing: list[int]) -> list[list[float]]:
+            # Only images not in the cache are uploaded (when over the budget) and sent.
+            return self._embed([client.embedding_part(prepared[i]) for i in missing], task)
+
+        return self._through_cache([_identity(image) for image in prepared], task, pay)
 
     async def aembed_images(self, images: Sequence[Any]) -> list[list[float]]:
         """Async :meth:`embed_images`."""
         client = self.get_client()
-        parts = [
-            await client.aembedding_part(await client.aprepare(image)) for image in _images(images)
-        ]
-        return await self._aembed(parts, self.document_task_type)
+        prepared = [await client.aprepare(image) for image in _images(images)]
+        task = self.document_task_type
+
+        async def pay(missing: list[int]) -> list[list[float]]:
+            parts = [await client.aembedding_part(prepared[i]) for i in missing]
+            return await self._aembed(parts, task)
+
+        return await self._athrough_cache([_identity(image) for image in prepared], task, pay)
 
     def for_stored_images(self, store: BaseStore[str, bytes]) -> StoredImageEmbeddings:
         """The ``Embeddings`` a vector store indexes images with: documents are image ids
         in ``store``, embedded from their bytes; queries are text."""
         return StoredImageEmbeddings(self, store)
+
+    # ------------------------------------------------------------------ the cache
+
+    def _cached_texts(self, texts: list[str], task: str | None) -> list[list[float]]:
+        def pay(missing: list[int]) -> list[list[float]]:
+            return self._embed([texts[i] for i in missing], task)
+
+        return self._through_cache([f"text:{text}" for text in texts], task, pay)
+
+    async def _acached_texts(self, texts: list[str], task: str | None) -> list[list[float]]:
+        async def pay(missing: list[int]) -> list[list[float]]:
+            return await self._aembed([texts[i] for i in missing], task)
+
+        return await self._athrough_cache([f"text:{text}" for text in texts], task, pay)
+
+    def _through_cache(
+        self,
+        identities: list[str],
+        task: str | None,
+        pay: Callable[[list[int]], list[list[float]]],
+    ) -> list[list[float]]:
+        """The vectors of ``identities``: the cached ones read, the others paid (``pay``
+        gets their indices) and cached."""
+        keys = self._keys(identities, task)
+        found = self._hits(keys, self.cache.mget(keys) if self.cache is not None else None)
+        missing = [i for i, vector in enumerate(found) if vector is None]
+        paid = self._fill(keys, found, missing, pay(missing) if missing else [])
+        if self.cache is not None and paid:
+            self.cache.mset(paid)
+        return cast("list[list[float]]", found)
+
+    async def _athrough_cache(
+        self,
+        identities: list[str],
+        task: str | None,
+        pay: Callable[[list[int]], Awaitable[list[list[float]]]],
+    ) -> list[list[float]]:
+        """Async :meth:`_through_cache`."""
+        keys = self._keys(identities, task)
+        found = self._hits(keys, await self.cache.amget(keys) if self.cache is not None else None)
+        missing = [i for i, vector in enumerate(found) if vector is None]
+        paid = self._fill(keys, found, missing, await pay(missing) if missing else [])
+        if self.cache is not None and paid:
+            await self.cache.amset(paid)
+        return cast("list[list[float]]", found)
+
+    def _keys(self, identities: list[str], task: str | None) -> list[str]:
+        """What a vector depends on: the input, the model, the task type and the length."""
+        settings = [_CACHE_VERSION, self.embedding_model, task, self.output_dimensionality]
+        return [
+            "embedding:" + hashlib.sha256(json.dumps([*settings, i]).encode()).hexdigest()
+            for i in identities
+        ]
+
+    def _hits(
+        self, keys: list[str], stored: Sequence[bytes | None] | None
+    ) -> list[list[float] | None]:
+        """The cached vectors; a missing, cut or foreign entry is a miss, never an error."""
+        if stored is None:
+            return [None] * len(keys)
+        return [_vector_of(data, self.output_dimensionality) for data in stored]
+
+    @staticmethod
+    def _fill(
+        keys: list[str],
+        found: list[list[float] | None],
+        missing: list[int],
+        vectors: list[list[float]],
+    ) -> list[tuple[str, bytes]]:
+        """Put the paid ``vectors`` in their places; the entries to cache."""
+        for index, vector in zip(missing, vectors, strict=True):
+            found[index] = vector
+        return [(keys[i], array("d", vectors[n]).tobytes()) for n, i in enumerate(missing)]
 
     # ------------------------------------------------------------------ the calls
 
@@ -191,7 +286,22 @@ class StoredImageEmbeddings(Embeddings):
         return await self.embeddings.aembed_query(text)
 
 
-def _texts(texts: Sequence[str]) -> list[str | ImagePart]:
+def _identity(image: PreparedImage) -> str:
+    """What an image is, for the cache: its bytes' digest, or the reference sent as is."""
+    if image.sha256 is not None:
+        return f"image:{image.sha256}"
+    return f"ref:{image.uri or image.file_name}"
+
+
+def _vector_of(data: bytes | None, length: int | None) -> list[float] | None:
+    if not data or len(data) % 8 or (length is not None and len(data) != 8 * length):
+        return None
+    vector = array("d")
+    vector.frombytes(data)
+    return vector.tolist()
+
+
+def _checked_texts(texts: Sequence[str]) -> list[str]:
     if isinstance(texts, str) or not all(isinstance(t, str) for t in texts):
         msg = "embed_documents takes a list of strings (embed images with embed_images)"
         raise TypeError(msg)

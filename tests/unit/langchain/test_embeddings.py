@@ -115,9 +115,7 @@ def test_an_image_over_the_inline_budget_goes_through_the_files_api(
     assert embeddings.embed_images([big.data]) == inline.embed_images([big.data])
     assert emu.stats.requests["upload"] >= 1
     parts = [
-        r.json["requests"][0]["content"]["parts"][0]
-        for r in emu.requests
-        if r.route == "embed"
+        r.json["requests"][0]["content"]["parts"][0] for r in emu.requests if r.route == "embed"
     ]
     assert "file_data" in parts[0]
     assert "inline_data" in parts[1]
@@ -191,3 +189,49 @@ def test_the_key_is_never_in_a_repr_or_a_pickle(emu: GeminiEmulator) -> None:
     assert secret not in repr(embeddings)
     assert secret.encode() not in pickle.dumps(embeddings)
     assert len(embeddings.embed_query("still works")) == 3072
+
+
+def test_the_cache_pays_each_input_once_and_keys_on_what_changes_the_vector(
+    settings: dict[str, str], emu: GeminiEmulator, scenes: list[Scene], tmp_path: Path
+) -> None:
+    from langchain_core.stores import InMemoryByteStore as Store
+
+    cache = Store()
+    images = [s.data for s in scenes]
+    first = GeminiEmbeddings(
+        **settings, cache=cache, output_dimensionality=128, inline_limit_bytes=4096
+    )
+    vectors = first.embed_images(images)
+    paid = emu.stats.requests["embed"]
+    uploads = emu.stats.requests["upload"]
+    # A new object on the same cache (a restarted indexer): nothing paid, nothing uploaded.
+    again = GeminiEmbeddings(
+        **settings, cache=cache, output_dimensionality=128, inline_limit_bytes=4096
+    )
+    assert again.embed_images(images) == vectors
+    assert again.embed_images([images[0], images[0]]) == [vectors[0], vectors[0]]
+    assert emu.stats.requests["embed"] == paid
+    assert emu.stats.requests["upload"] == uploads
+    # Another length, or texts as queries rather than documents, are other vectors.
+    longer = GeminiEmbeddings(**settings, cache=cache, output_dimensionality=256)
+    assert len(longer.embed_images(images[:1])[0]) == 256
+    assert emu.stats.requests["embed"] == paid + 1
+    docs = again.embed_documents(["a red circle", "a blue square"])
+    assert again.embed_documents(["a blue square", "a red circle"]) == docs[::-1]
+    again.embed_query("a red circle")  # RETRIEVAL_QUERY: its own entry, paid once
+    assert emu.stats.requests["embed"] == paid + 3
+
+
+async def test_a_damaged_or_foreign_cache_entry_is_a_miss(
+    settings: dict[str, str], emu: GeminiEmulator
+) -> None:
+    cache = InMemoryByteStore()
+    embeddings = GeminiEmbeddings(**settings, cache=cache, output_dimensionality=128)
+    vector = await embeddings.aembed_query("a green triangle")
+    (key,) = list(cache.yield_keys())
+    for damaged in (b"", b"\x00" * 7, b"\x00" * 8 * 64):  # empty, cut, the wrong length
+        cache.mset([(key, damaged)])
+        assert await embeddings.aembed_query("a green triangle") == vector
+    assert emu.stats.requests["embed"] == 4
+    assert await embeddings.aembed_query("a green triangle") == vector
+    assert emu.stats.requests["embed"] == 4  # the last answer was cached again
