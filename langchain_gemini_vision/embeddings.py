@@ -257,8 +257,8 @@ class StoredImageEmbeddings(Embeddings):
         self.embeddings = embeddings
         self.store = store
 
-    def _images(self, ids: list[str]) -> list[bytes]:
-        found = self.store.mget(ids)
+    @staticmethod
+    def _found(ids: list[str], found: Sequence[bytes | None]) -> list[bytes]:
         missing = [i for i, data in zip(ids, found, strict=True) if data is None]
         if missing:
             raise ImageInputError(
@@ -271,15 +271,16 @@ class StoredImageEmbeddings(Embeddings):
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """The vectors of the stored images whose ids are ``texts``."""
-        return self.embeddings.embed_images(self._images(texts))
+        return self.embeddings.embed_images(self._found(texts, self.store.mget(texts)))
 
     def embed_query(self, text: str) -> list[float]:
         """A text query's vector (the images' space)."""
         return self.embeddings.embed_query(text)
 
     async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
-        """Async :meth:`embed_documents` (the store is read synchronously)."""
-        return await self.embeddings.aembed_images(self._images(texts))
+        """Async :meth:`embed_documents`."""
+        found = self._found(texts, await self.store.amget(texts))
+        return await self.embeddings.aembed_images(found)
 
     async def aembed_query(self, text: str) -> list[float]:
         """Async :meth:`embed_query`."""

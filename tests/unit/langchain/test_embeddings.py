@@ -235,3 +235,15 @@ async def test_a_damaged_or_foreign_cache_entry_is_a_miss(
     assert emu.stats.requests["embed"] == 4
     assert await embeddings.aembed_query("a green triangle") == vector
     assert emu.stats.requests["embed"] == 4  # the last answer was cached again
+
+
+async def test_stored_images_index_from_async_code_too(
+    settings: dict[str, str], scenes: list[Scene]
+) -> None:
+    store = InMemoryByteStore()
+    store.mset([("a", scenes[0].data), ("b", scenes[1].data)])
+    view = GeminiEmbeddings(**settings, output_dimensionality=128).for_stored_images(store)
+    assert await view.aembed_documents(["a", "b"]) == view.embed_documents(["a", "b"])
+    assert await view.aembed_query("red") == view.embed_query("red")
+    with pytest.raises(ImageInputError, match="not in the image store"):
+        await view.aembed_documents(["a", "zzz"])
