@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -88,7 +89,8 @@ def test_batches_of_batch_size_run_through_the_clients_retries(
     # 3 batches (2 + 2 + 1), one of them answered 503 first and retried.
     assert emu.stats.requests["embed"] == 4
     bodies = [r.json for r in emu.requests if r.route == "embed"]
-    assert sorted(len(b["requests"]) for b in bodies) == [1, 2, 2, 2]
+    distinct = {json.dumps(b, sort_keys=True): b for b in bodies}.values()  # the retry repeats one
+    assert sorted(len(b["requests"]) for b in distinct) == [1, 2, 2]
     assert all(r["taskType"] == "RETRIEVAL_DOCUMENT" for b in bodies for r in b["requests"])
     assert embeddings.get_client().usage.input_tokens > 0
 
