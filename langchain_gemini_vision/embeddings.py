@@ -26,7 +26,7 @@ import hashlib
 import json
 from array import array
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.stores import BaseStore
@@ -39,9 +39,9 @@ from langchain_gemini_vision._transport.embeddings import (
     EmbedRequest,
 )
 from langchain_gemini_vision.client import GeminiVisionClient
-from langchain_gemini_vision.errors import GeminiVisionError, ImageInputError
+from langchain_gemini_vision.errors import ConfigurationError, GeminiVisionError, ImageInputError
 from langchain_gemini_vision.images import PreparedImage
-from langchain_gemini_vision.settings import LocalFilesField
+from langchain_gemini_vision.settings import GeminiVisionSettings, LocalFilesField
 
 __all__ = ["DEFAULT_EMBEDDING_MODEL", "GeminiEmbeddings", "StoredImageEmbeddings"]
 
@@ -75,6 +75,36 @@ class GeminiEmbeddings(LocalFilesField, ClientOwner, Embeddings):
     """Vectors already paid for (any ``BaseStore[str, bytes]``: ``InMemoryByteStore``,
     ``LocalFileStore``), keyed on the text or the image's SHA-256, the model, the task
     type and ``output_dimensionality``: an input embedded before is never paid again."""
+
+    _generation_only: ClassVar[frozenset[str]] = frozenset(
+        {"model", "api", "media_resolution", "mask_threshold", "prompts"}
+        | {"max_detection_items", "max_mask_bytes"}
+    )
+    """Client settings that shape generation and answers, never an embedding: refused."""
+
+    def __init__(self, **data: Any) -> None:
+        self._refuse_generation_settings(data)
+        super().__init__(**data)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self._refuse_generation_settings({name: value})
+        super().__setattr__(name, value)
+
+    @classmethod
+    def _refuse_generation_settings(cls, data: dict[str, Any]) -> None:
+        fields = GeminiVisionSettings.model_fields
+        given = sorted(
+            name
+            for name in cls._generation_only & set(data)
+            if data[name] != fields[name].get_default(call_default_factory=True)
+        )
+        if given:
+            msg = (
+                f"GeminiEmbeddings: {', '.join(given)} shape(s) generated answers, not "
+                "embeddings, and would have no effect; the embedding model is "
+                "embedding_model=..."
+            )
+            raise ConfigurationError(msg)
 
     # ------------------------------------------------------------------ texts
 

@@ -130,6 +130,11 @@ def test_settings_are_checked(settings: dict[str, str]) -> None:
         GeminiEmbeddings(**settings, batch_size=101)
     with pytest.raises(ValueError, match="RETRIEVAL_QUERY"):
         GeminiEmbeddings(**settings, query_task_type="retrieval")
+    with pytest.raises(ConfigurationError, match="embedding_model"):
+        GeminiEmbeddings(**settings, model="gemini-2.5-flash")  # the generation model
+    embeddings = GeminiEmbeddings(**settings, model=None)  # a default changes nothing
+    with pytest.raises(ConfigurationError, match="mask_threshold"):
+        embeddings.mask_threshold = 0.9
     with pytest.raises(TypeError, match="embed_images"):
         GeminiEmbeddings(**settings).embed_documents([b"bytes"])  # type: ignore[list-item]
     with pytest.raises(TypeError, match="list of images"):
