@@ -94,6 +94,7 @@ INNER_LAYERS: dict[str, dict[str, int]] = {
         "_inputs": 0,
         "_options": 0,
         "_run": 0,
+        "_models": 0,
         "_output": 1,
         "_batch": 1,
         "_demo": 2,
@@ -115,6 +116,7 @@ INNER_LAYERS: dict[str, dict[str, int]] = {
         "scenes": 1,
         "vision": 2,
         "_protocol": 2,
+        "degrade": 3,  # spatial answers spoiled by computed amounts
         "descriptions": 3,
         "_emulator_analyses": 3,
         "_emulator_http": 3,
