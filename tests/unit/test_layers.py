@@ -54,6 +54,7 @@ LAYERS: dict[str, int] = {
     "image_store": 6,
     "batch": 6,
     "report": 7,
+    "evaluation": 7,
     "cli": 7,
     "testing": 8,  # the emulator may use anything; nothing but tests, CLI demo and benchmarks use it
 }
@@ -89,6 +90,7 @@ INNER_LAYERS: dict[str, dict[str, int]] = {
         "detect": 1,
         "segment": 2,  # detection's parsing, with masks
     },
+    "evaluation": {"dataset": 0, "metrics": 1, "run": 2, "html": 3},
     "batch": {"items": 0, "_api": 0, "manifest": 1, "outcomes": 2, "job": 3, "documents": 4},
     "cli": {
         "_inputs": 0,
