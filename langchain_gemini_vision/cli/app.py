@@ -32,6 +32,7 @@ from langchain_gemini_vision.cli._batch import (
     open_batch,
     print_status,
 )
+from langchain_gemini_vision.cli._eval import eval_command
 from langchain_gemini_vision.cli._inputs import expand_sources
 from langchain_gemini_vision.cli._options import (
     NO_KEY_MESSAGE,
@@ -407,6 +408,9 @@ def models(
     console.print("Unknown models: no thinking setting sent, polygons asked. Sources:")
     for line in sources():
         console.print(f"  {escape(line)}", soft_wrap=True)
+
+
+app.command("eval")(eval_command)
 
 
 # --------------------------------------------------------------------------- batch jobs

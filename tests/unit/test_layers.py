@@ -99,6 +99,7 @@ INNER_LAYERS: dict[str, dict[str, int]] = {
         "_models": 0,
         "_output": 1,
         "_batch": 1,
+        "_eval": 1,
         "_demo": 2,
         "app": 3,
         "__main__": 4,

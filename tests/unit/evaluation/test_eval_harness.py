@@ -159,3 +159,34 @@ def test_configurations_and_the_html_report(emulator: GeminiEmulator, dataset_di
     assert page.count('<polyline class="pr"') == 4
     assert page.count('<circle class="config"') == 4
     assert "gemini-2.5-flash | generate_content" in page
+
+
+def test_the_eval_command_writes_scores_json_and_html(
+    emulator: GeminiEmulator, dataset_dir: Path, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from langchain_gemini_vision.cli.app import app
+
+    emulator.degradation = Degradation(drop_every=2)
+    args = ["eval", str(dataset_dir / "coco.json"), "--images", str(dataset_dir / "images")]
+    args += ["-m", MODEL, "--api", "generate_content", "--base-url", emulator.base_url]
+    args += ["--json", str(tmp_path / "eval.json"), "--html", str(tmp_path / "eval.html")]
+    result = CliRunner().invoke(app, args, env={"GEMINI_API_KEY": "k", "COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert MODEL in result.output and "0.500" in result.output  # recall
+    data = json.loads((tmp_path / "eval.json").read_text())
+    assert data["results"][0]["scores"]["recall"] == pytest.approx(0.5)
+    assert "<svg" in (tmp_path / "eval.html").read_text()
+
+
+def test_the_eval_command_says_what_a_coco_dataset_lacks(dataset_dir: Path) -> None:
+    from typer.testing import CliRunner
+
+    from langchain_gemini_vision.cli.app import app
+
+    result = CliRunner().invoke(
+        app, ["eval", str(dataset_dir / "coco.json")], env={"GEMINI_API_KEY": "k"}
+    )
+    assert result.exit_code == 2
+    assert "--images" in result.output
