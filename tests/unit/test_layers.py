@@ -36,6 +36,7 @@ LAYERS: dict[str, int] = {
     "images": 2,
     "masks": 2,
     "results": 3,
+    "spatial": 3,
     "prompts": 3,
     "parsing": 3,
     "annotate": 3,
@@ -72,7 +73,7 @@ INNER_LAYERS: dict[str, dict[str, int]] = {
         "load": 4,  # the loaders
     },
     "masks": {"limits": 0, "contours": 0, "rle": 1, "mask": 2, "decode": 3},
-    "parsing": {"json_text": 0, "detections": 1, "answers": 1},
+    "parsing": {"json_text": 0, "spatial": 1, "detections": 2, "answers": 1},
     "_transport": {
         "base": 0,
         "errors": 0,
@@ -89,6 +90,7 @@ INNER_LAYERS: dict[str, dict[str, int]] = {
         "compare": 1,
         "detect": 1,
         "segment": 2,  # detection's parsing, with masks
+        "point": 2,  # detection's image size
     },
     "evaluation": {"dataset": 0, "metrics": 1, "run": 2, "html": 3},
     "batch": {"items": 0, "_api": 0, "manifest": 1, "outcomes": 2, "job": 3, "documents": 4},
