@@ -9,8 +9,10 @@ for what is missing, and a finished run re-scores without a request. A client ca
 
 from __future__ import annotations
 
+import functools
 import json
 import statistics
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,7 +21,7 @@ from typing import Any, Literal
 from langchain_gemini_vision.client import GeminiVisionClient
 from langchain_gemini_vision.results import DetectionResult
 
-from .dataset import LabelledDataset
+from .dataset import LabelledDataset, LabelledImage
 from .metrics import Scores, score
 
 __all__ = ["ConfigResult", "EvalConfig", "EvalReport", "evaluate", "grid"]
@@ -80,6 +82,8 @@ class ConfigResult:
     """From the ``prices`` given (USD per million input and output tokens); else ``None``."""
     latency_s_per_image: float | None
     warnings: tuple[str, ...] = ()
+    failed_images: int = 0
+    """Images whose call failed: scored as no answer, asked again by a re-run."""
 
 
 @dataclass(frozen=True)
@@ -129,12 +133,16 @@ class _Manifest:
                     manifest.done[(row["config"], row["image"])] = result
         return manifest
 
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
     def record(self, config: str, image: str, result: DetectionResult) -> None:
-        self.done[(config, image)] = result
-        if self.path is not None:
-            row = {"config": config, "image": image, "result": result.model_dump(mode="json")}
-            with self.path.open("a", encoding="utf-8") as out:
-                out.write(json.dumps(row) + "\n")
+        row = {"config": config, "image": image, "result": result.model_dump(mode="json")}
+        line = json.dumps(row) + "\n"
+        with self.lock:  # answers arrive from the client's threads
+            self.done[(config, image)] = result
+            if self.path is not None:
+                with self.path.open("a", encoding="utf-8") as out:
+                    out.write(line)
 
 
 def evaluate(
@@ -157,7 +165,9 @@ def evaluate(
         synonyms: Model label -> dataset class (``{"puppy": "dog"}``).
         prices: Model -> (USD per million input tokens, per million output tokens).
         manifest: A JSON Lines file of finished answers: a re-run resumes from it.
-        progress: Called with (done, total) after each image of each configuration.
+        progress: Called with (done, total) after each image of each configuration
+            (from the client's threads: images of a configuration run concurrently,
+            ``max_concurrency`` at a time).
         **client_settings: Any other client setting (``api_key``, ``base_url``, ...).
     """
     chosen = list(configs)
@@ -165,7 +175,8 @@ def evaluate(
         msg = "no configuration to evaluate: give at least one model"
         raise ValueError(msg)
     done = _Manifest.open(manifest)
-    total, finished, requests = len(chosen) * len(dataset.images), 0, 0
+    counter = _Counter(len(chosen) * len(dataset.images), progress)
+    requests = 0
     results: list[ConfigResult] = []
     for config in chosen:
         settings = {
@@ -174,29 +185,74 @@ def evaluate(
             "api": config.api,
             "media_resolution": config.media_resolution,
         }
-        answers: list[DetectionResult] = []
+        answers: dict[str, DetectionResult] = {}
+        for image in dataset.images:
+            if (kept := done.done.get((config.key, image.image_id))) is not None:
+                answers[image.image_id] = kept
+                counter.step()
+        missing = [image for image in dataset.images if image.image_id not in answers]
         with GeminiVisionClient(**settings) as client:
-            for image in dataset.images:
-                result = done.done.get((config.key, image.image_id))
-                if result is None:
-                    run = client.segment if task == "segment" else client.detect
-                    result = run(image.data, query=config.prompt)
-                    requests += 1
-                    done.record(config.key, image.image_id, result)
-                answers.append(result)
-                finished += 1
-                if progress is not None:
-                    progress(finished, total)
-        results.append(_summarise(config, dataset, answers, synonyms, prices))
+            run = client.segment if task == "segment" else client.detect
+            ask = functools.partial(_ask, run, config, done, counter)
+            outcomes = client.map(ask, missing)
+        requests += len(missing)
+        failures: list[str] = []
+        for image, outcome in zip(missing, outcomes, strict=True):
+            if isinstance(outcome, DetectionResult):
+                answers[image.image_id] = outcome
+            else:  # scored as no answer; not in the manifest, so a re-run asks again
+                failures.append(f"{image.image_id}: {type(outcome).__name__}: {outcome}")
+                counter.step()
+                answers[image.image_id] = DetectionResult(
+                    image_width=image.width, image_height=image.height
+                )
+        ordered = [answers[image.image_id] for image in dataset.images]
+        results.append(
+            _summarise(
+                config, dataset, ordered, synonyms=synonyms, prices=prices, failures=failures
+            )
+        )
     return EvalReport(task, len(dataset.images), tuple(results), requests)
+
+
+def _ask(
+    run: Callable[..., DetectionResult],
+    config: EvalConfig,
+    done: _Manifest,
+    counter: _Counter,
+    image: LabelledImage,
+) -> DetectionResult:
+    """One image's answer, recorded in the manifest as soon as it arrives."""
+    result = run(image.data, query=config.prompt)
+    done.record(config.key, image.image_id, result)
+    counter.step()
+    return result
+
+
+@dataclass
+class _Counter:
+    """Finished (configuration, image) pairs, reported as they finish (from threads)."""
+
+    total: int
+    progress: Callable[[int, int], None] | None
+    finished: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def step(self) -> None:
+        with self.lock:
+            self.finished += 1
+            if self.progress is not None:
+                self.progress(self.finished, self.total)
 
 
 def _summarise(
     config: EvalConfig,
     dataset: LabelledDataset,
     answers: list[DetectionResult],
+    *,
     synonyms: Mapping[str, str] | None,
     prices: Mapping[str, tuple[float, float]] | None,
+    failures: list[str],
 ) -> ConfigResult:
     inputs = sum(a.usage.input_tokens for a in answers)
     outputs = sum(a.usage.output_tokens + a.usage.thought_tokens for a in answers)
@@ -204,6 +260,9 @@ def _summarise(
     cost = None if price is None else (inputs * price[0] + outputs * price[1]) / 1e6
     times = [a.elapsed_s for a in answers if a.elapsed_s is not None]
     warnings = tuple(dict.fromkeys(w for a in answers for w in a.warnings))
+    if failures:
+        note = f"{len(failures)} images failed, scored as no answer: " + "; ".join(failures[:3])
+        warnings = (note, *warnings)
     return ConfigResult(
         config=config,
         scores=score(dataset, answers, synonyms=synonyms),
@@ -214,4 +273,5 @@ def _summarise(
         cost_usd=cost,
         latency_s_per_image=statistics.fmean(times) if times else None,
         warnings=warnings,
+        failed_images=len(failures),
     )

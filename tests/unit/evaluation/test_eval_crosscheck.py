@@ -172,3 +172,35 @@ def test_scores_equal_pycocotools_on_the_reference_decoding(dialect: str) -> Non
         n * len(SCENES) for n in per_image
     )
     assert np.isfinite(scores.f1)
+
+
+def test_a_failed_image_is_scored_as_no_answer_said_and_asked_again(tmp_path: Any) -> None:
+    from langchain_gemini_vision.testing import MockResponse
+
+    calls: list[int] = []
+    error = {"error": {"code": 400, "message": "bad image", "status": "INVALID_ARGUMENT"}}
+
+    def handler(request: MockRequest) -> Any:
+        calls.append(1)
+        # One at a time, in order: scene-0 fails, scene-1 answers, then the re-run's scene-0.
+        if len(calls) == 1:
+            return MockResponse(400, error)
+        image = DATASET.images[1] if len(calls) == 2 else DATASET.images[0]
+        return DIALECTS["bare"](_items(image, polygons=False))
+
+    manifest = tmp_path / "run.jsonl"
+    kwargs: dict[str, Any] = {"api_key": "k", "transport": MockTransport(handler)}
+    report = evaluate(
+        DATASET, grid(["gemini-3-flash-preview"]), manifest=manifest, max_concurrency=1, **kwargs
+    )
+    result = report.results[0]
+    assert result.failed_images == 1
+    assert "1 images failed" in result.warnings[0] and "scene-0" in result.warnings[0]
+    # scene-1 as in every dialect (2 hits, 2 false positives, 2 misses), scene-0 all missed.
+    scores = result.scores
+    assert (scores.true_positives, scores.false_positives, scores.false_negatives) == (2, 2, 6)
+    assert len(manifest.read_text().splitlines()) == 1
+    again = evaluate(DATASET, grid(["gemini-3-flash-preview"]), manifest=manifest, **kwargs)
+    assert again.requests == 1 and again.results[0].failed_images == 0
+    scores = again.results[0].scores
+    assert (scores.true_positives, scores.false_positives, scores.false_negatives) == (4, 4, 4)
