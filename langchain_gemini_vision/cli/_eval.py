@@ -21,6 +21,7 @@ from langchain_gemini_vision.cli._options import (
     NO_KEY_MESSAGE,
     Api,
     BaseUrlOpt,
+    ConcurrencyOpt,
     DebugOpt,
     QuietOpt,
     has_api_key,
@@ -128,6 +129,7 @@ def eval_command(
         Path | None, typer.Option("--html", help="Write the HTML report here.")
     ] = None,
     base_url: BaseUrlOpt = None,
+    concurrency: ConcurrencyOpt = 8,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -159,6 +161,7 @@ def eval_command(
                 manifest=manifest,
                 progress=lambda done, _total: bar.update(job, completed=done),
                 base_url=base_url,
+                max_concurrency=concurrency,
             )
         stdout_console().print(_table(report))
         if json_out is not None:

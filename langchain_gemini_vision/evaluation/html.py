@@ -106,7 +106,7 @@ def _table(results: Sequence[ConfigResult], colours: dict[str, str]) -> str:
     heads = (
         "configuration", "mAP@[.5:.95]", "mAP@.5", "precision", "recall", "F1",
         "labels exact", "labels (synonyms)", "mask mAP", "mask IoU", "tokens/image",
-        "cost (USD)", "latency/image (s)",
+        "cost (USD)", "latency/image (s)", "failed",
     )  # fmt: skip
     rows = []
     for r in results:
@@ -117,6 +117,7 @@ def _table(results: Sequence[ConfigResult], colours: dict[str, str]) -> str:
             _pct(s.mask_iou), f"{r.tokens_per_image:.0f}",
             "-" if r.cost_usd is None else f"{r.cost_usd:.4f}",
             "-" if r.latency_s_per_image is None else f"{r.latency_s_per_image:.3f}",
+            str(r.failed_images),
         )  # fmt: skip
         swatch = f'<span style="color:{colours[r.config.key]}">&#9632;</span> '
         rows.append(
