@@ -104,8 +104,11 @@ class PointResult(BaseModel):
         """An ``sv.KeyPoints``: one object per point, one keypoint each (``xy`` shape
         ``(N, 1, 2)``), ``class_id`` each label's stable id, ``data["class_name"]`` the
         labels (needs the ``supervision`` extra)."""
-        import supervision as sv
-
+        try:
+            import supervision as sv
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            msg = "to_supervision() needs supervision: pip install 'langchain-gemini-vision[supervision]'"
+            raise ImportError(msg) from exc
         xy = np.array([[p.xy] for p in self.points], dtype=np.float32).reshape(-1, 1, 2)
         return sv.KeyPoints(
             xy=xy,
