@@ -107,7 +107,10 @@ class PointResult(BaseModel):
         try:
             import supervision as sv
         except ImportError as exc:  # pragma: no cover - depends on the environment
-            msg = "to_supervision() needs supervision: pip install 'langchain-gemini-vision[supervision]'"
+            msg = (
+                "to_supervision() needs supervision: "
+                "pip install 'langchain-gemini-vision[supervision]'"
+            )
             raise ImportError(msg) from exc
         xy = np.array([[p.xy] for p in self.points], dtype=np.float32).reshape(-1, 1, 2)
         return sv.KeyPoints(
