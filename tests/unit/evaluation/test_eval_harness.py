@@ -190,3 +190,29 @@ def test_the_eval_command_says_what_a_coco_dataset_lacks(dataset_dir: Path) -> N
     )
     assert result.exit_code == 2
     assert "--images" in result.output
+
+
+def test_a_supervision_dataset_in_memory_scores_as_on_disk(emulator: GeminiEmulator) -> None:
+    import warnings
+
+    import numpy as np
+    import supervision as sv
+
+    from langchain_gemini_vision.evaluation import from_supervision
+
+    images, annotations = {}, {}
+    for index, scene in enumerate(SCENES[:2]):
+        key = f"scene-{index}.png"
+        images[key] = np.asarray(scene.image)[..., ::-1].copy()  # supervision holds BGR
+        annotations[key] = sv.Detections(
+            xyxy=np.array([o.box for o in scene.objects], dtype=np.float32),
+            class_id=np.array([CLASSES.index(o.label) for o in scene.objects]),
+        )
+    with warnings.catch_warnings():  # supervision deprecates images held in memory
+        warnings.simplefilter("ignore")
+        dataset = sv.DetectionDataset(classes=CLASSES, images=images, annotations=annotations)
+    labelled = from_supervision(dataset)
+    assert [i.image_id for i in labelled.images] == ["scene-0.png", "scene-1.png"]
+    report = evaluate(labelled, grid([MODEL]), api_key="k", base_url=emulator.base_url)
+    assert report.results[0].scores.map_50 == pytest.approx(1.0)
+    assert report.results[0].scores.recall == 1.0
