@@ -99,6 +99,7 @@ __all__ = [
     "GeminiCaptionTool",
     "GeminiCompareTool",
     "GeminiDetectTool",
+    "GeminiPointTool",
     "GeminiSegmentTool",
     "GeminiVisionTool",
     "ImageQAInput",
@@ -482,6 +483,10 @@ _BUILT_IN: dict[str, type[GeminiVisionTool]] = {
         GeminiAskTool,
     )
 }
+
+GeminiPointTool = GeminiVisionTool.for_task("point")
+"""Point at objects: labelled pixel points. Made by the registry from the ``point`` task
+alone."""
 
 RENAMED = {
     "GeminiImageCaptionTool": "GeminiCaptionTool",

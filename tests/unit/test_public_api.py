@@ -6,6 +6,12 @@ import langchain_gemini_vision
 
 EXPECTED = {
     "BatchJobError",
+    "Box3D",
+    "GeminiPointRunnable",
+    "GeminiPointTool",
+    "Point",
+    "PointResult",
+    "SpatialFormError",
     "Caption",
     "ConfigurationError",
     "DEFAULT_MODEL",
