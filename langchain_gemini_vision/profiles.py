@@ -16,6 +16,8 @@ MaskForm = Literal["png", "polygon", "none"]
 """How a model returns segmentation masks: base64 PNG maps, polygons, or not at all."""
 
 ThinkingLevel = Literal["minimal", "low", "medium", "high"]
+Sampling = Literal["honoured", "ignored", "rejected"]
+"""What a model does with ``temperature`` (and ``top_p``/``top_k``)."""
 MediaResolution = Literal["low", "medium", "high", "ultra_high"]
 
 DEFAULT_INLINE_LIMIT_BYTES = 20 * 1024 * 1024
@@ -44,6 +46,14 @@ class ModelProfile(BaseModel):
     """Largest request sent inline; bigger ones go through the Files API."""
     supports_media_resolution: bool = True
     """Whether ``resolution`` / ``media_resolution`` may be sent at all."""
+    thinking_levels: tuple[ThinkingLevel, ...] | None = None
+    """The ``thinking_level`` values the model accepts (``()``: none, it takes a budget or
+    no thinking setting at all; ``None``: unknown, sent as given)."""
+    sampling: Sampling = "honoured"
+    """What the model does with ``temperature``/``top_p``/``top_k``: ``"ignored"`` (Gemini
+    3.6 Flash and newer) or ``"rejected"`` (an error) mean the package never sends them."""
+    segmentation: bool = True
+    """Whether the model answers segmentation masks at all (else boxes only)."""
 
 
 _UNKNOWN = ModelProfile(family="unknown")
@@ -53,12 +63,19 @@ _UNKNOWN = ModelProfile(family="unknown")
 _PROFILES: dict[str, ModelProfile] = {
     p.family: p
     for p in (
-        ModelProfile(family="gemini-2.0", mask_form="none", supports_media_resolution=False),
+        ModelProfile(
+            family="gemini-2.0",
+            mask_form="none",
+            supports_media_resolution=False,
+            thinking_levels=(),
+            segmentation=False,
+        ),
         ModelProfile(
             family="gemini-2.5-flash",
             low_thinking_budget=0,
             mask_form="png",
             supports_media_resolution=False,
+            thinking_levels=(),
         ),
         # 2.5 Pro cannot turn thinking off; 128 is its floor.
         ModelProfile(
@@ -66,12 +83,32 @@ _PROFILES: dict[str, ModelProfile] = {
             low_thinking_budget=128,
             mask_form="png",
             supports_media_resolution=False,
+            thinking_levels=(),
         ),
-        ModelProfile(family="gemini-3", low_thinking_level="minimal", mask_form="polygon"),
-        # 3.1 Pro cannot disable thinking; the newer Flash releases reject "minimal".
-        ModelProfile(family="gemini-3.1-pro", low_thinking_level="low", mask_form="polygon"),
-        ModelProfile(family="gemini-3.7", low_thinking_level="low", mask_form="polygon"),
-        ModelProfile(family="gemini-3.8", low_thinking_level="low", mask_form="polygon"),
+        ModelProfile(
+            family="gemini-3",
+            low_thinking_level="minimal",
+            mask_form="polygon",
+            thinking_levels=("minimal", "low", "medium", "high"),
+        ),
+        # 3.1 Pro cannot disable thinking; the newer Flash releases reject "minimal"
+        # and ignore temperature, top_p and top_k.
+        ModelProfile(
+            family="gemini-3.1-pro",
+            low_thinking_level="low",
+            mask_form="polygon",
+            thinking_levels=("low", "medium", "high"),
+        ),
+        *(
+            ModelProfile(
+                family=family,
+                low_thinking_level="low",
+                mask_form="polygon",
+                thinking_levels=("low", "medium", "high"),
+                sampling="ignored",
+            )
+            for family in ("gemini-3.7", "gemini-3.8")
+        ),
     )
 }
 
