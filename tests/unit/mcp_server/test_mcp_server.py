@@ -1,0 +1,247 @@
+"""``gemini-vision mcp`` (issue 19 item 1): the vision tools over the Model Context Protocol.
+
+The ``mcp`` SDK's own client drives the server, started as a subprocess, over stdio and
+over streamable HTTP, against the emulator; a LangChain agent uses the served tools through
+``langchain-mcp-adapters`` (a real round trip). Every registered task with a tool is served
+(a module given with ``--import`` registers one here), with the tools' reference rules:
+local files only under ``--allow-dir``, URLs under the URL policy, never image data.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import streamable_http_client
+from PIL import Image
+
+import langchain_gemini_vision
+from langchain_gemini_vision.results import Caption, DetectionResult, ImageComparison
+from langchain_gemini_vision.testing import GeminiEmulator, Scene, make_scene
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(langchain_gemini_vision.__file__).resolve().parents[1]
+TOOLS = {
+    "gemini_caption_image",
+    "gemini_compare_images",
+    "gemini_detect_objects",
+    "gemini_segment_objects",
+    "gemini_ask_about_images",
+}
+SECRET = "AIza" + "SyMCP-SERVER-SECRET-KEY-0123456789"
+
+
+@dataclass(frozen=True)
+class Served:
+    folder: Path
+    wide: Path
+    other: Path
+    truth: dict[str, Scene]
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[GeminiEmulator]:
+    with GeminiEmulator() as emu:
+        yield emu
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Served:
+    folder = tmp_path_factory.mktemp("allowed")
+    wide, other = make_scene(320, 240, objects=3, seed=21), make_scene(320, 240, objects=1, seed=22)
+    (folder / "wide.png").write_bytes(wide.data)
+    (folder / "other.png").write_bytes(other.data)
+    return Served(folder, folder / "wide.png", folder / "other.png", {"wide": wide, "other": other})
+
+
+def _env() -> dict[str, str]:
+    """The server's environment: the key and the package (with the tests, for --import)."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "GEMINI_API_KEY": SECRET,
+        "PYTHONPATH": os.pathsep.join([str(ROOT)]),
+    }
+
+
+def _args(emulator: GeminiEmulator, served: Served, *extra: str) -> list[str]:
+    return [
+        "-m",
+        "langchain_gemini_vision.cli",
+        "mcp",
+        "--allow-dir",
+        str(served.folder),
+        "--base-url",
+        emulator.base_url,
+        "--import",
+        "tests.unit.mcp_server._count_task",
+        *extra,
+    ]
+
+
+@asynccontextmanager
+async def _stdio(emulator: GeminiEmulator, served: Served, *extra: str) -> AsyncIterator[Any]:
+    params = StdioServerParameters(
+        command=sys.executable, args=_args(emulator, served, *extra), env=_env(), cwd=str(ROOT)
+    )
+    with open(os.devnull, "w") as errlog:  # noqa: PTH123, ASYNC230
+        async with stdio_client(params, errlog=errlog) as (read, write):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                yield session
+
+
+def _text(result: Any) -> str:
+    return "\n".join(c.text for c in result.content if c.type == "text")
+
+
+async def test_stdio_round_trip_serves_every_tool_with_typed_results(
+    emulator: GeminiEmulator, served: Served
+) -> None:
+    async with _stdio(emulator, served, "--annotated-images") as session:
+        listed = {tool.name: tool for tool in (await session.list_tools()).tools}
+        assert TOOLS | {"gemini_count_shapes"} == set(listed), sorted(listed)
+        detect = listed["gemini_detect_objects"]
+        assert detect.outputSchema is not None and detect.outputSchema["type"] == "object"
+        assert "image" in detect.inputSchema["properties"]
+        assert "runtime" not in detect.inputSchema["properties"]
+        assert detect.description and "reference" in detect.description
+
+        result = await session.call_tool("gemini_detect_objects", {"image": str(served.wide)})
+        assert not result.isError, _text(result)
+        truth = served.truth["wide"]
+        found = DetectionResult.model_validate(result.structuredContent)
+        assert sorted(found.labels) == sorted(o.label for o in truth.objects)
+        assert _text(result).startswith(f"Image 320x240 px. {len(truth.objects)} objects")
+        (drawn,) = [c for c in result.content if c.type == "image"]
+        assert drawn.mimeType == "image/png"
+        assert Image.open(io.BytesIO(base64.b64decode(drawn.data))).size == (320, 240)
+
+        counted = await session.call_tool("gemini_count_shapes", {"image": str(served.wide)})
+        assert not counted.isError, _text(counted)
+        assert counted.structuredContent == {"count": len(truth.objects)}
+
+
+async def test_stdio_keeps_the_reference_rules(emulator: GeminiEmulator, served: Served) -> None:
+    encoded = base64.b64encode(served.truth["wide"].data).decode()
+    async with _stdio(emulator, served) as session:
+        refused = {
+            "data:image/png;base64," + encoded: "Do not put image data",
+            encoded: "base64",
+            str(ROOT / "pyproject.toml"): "outside",
+            # Detection reads the pixels here, so the URL policy applies to the download.
+            "https://127.0.0.1/x.png": "non-public",
+            "img_1": "no image is registered",
+        }
+        for reference, reason in refused.items():
+            result = await session.call_tool("gemini_detect_objects", {"image": reference})
+            assert result.isError, reference
+            assert reason in _text(result), (reference, _text(result))
+        # No annotated image unless the owner asked for it.
+        result = await session.call_tool("gemini_detect_objects", {"image": str(served.wide)})
+        assert [c.type for c in result.content] == ["text"]
+
+
+def _free_server(emulator: GeminiEmulator, served: Served) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            *_args(emulator, served, "--transport", "http", "--host", "127.0.0.1", "--port", "0"),
+        ],
+        env=_env(),
+        cwd=str(ROOT),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "http://127.0.0.1:" in line:
+            return process, line[line.index("http://") :].split()[0]
+    process.kill()
+    raise AssertionError("the server never said where it listens")
+
+
+async def test_http_round_trip(emulator: GeminiEmulator, served: Served) -> None:
+    process, url = _free_server(emulator, served)
+    try:
+        assert url.endswith("/mcp")
+        async with streamable_http_client(url) as (read, write, _):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                assert {t.name for t in (await session.list_tools()).tools} >= TOOLS
+                caption = await session.call_tool(
+                    "gemini_caption_image", {"image": str(served.wide)}
+                )
+                assert not caption.isError, _text(caption)
+                assert Caption.model_validate(caption.structuredContent).text == _text(caption)
+                compared = await session.call_tool(
+                    "gemini_compare_images", {"images": [str(served.wide), str(served.other)]}
+                )
+                assert not compared.isError, _text(compared)
+                assert ImageComparison.model_validate(compared.structuredContent).differences
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+async def test_errors_never_carry_the_key(served: Served) -> None:
+    """A refused key is reported to the MCP client without the key itself."""
+    with GeminiEmulator(expected_api_key="another-key") as emulator:
+        async with _stdio(emulator, served) as session:
+            result = await session.call_tool("gemini_caption_image", {"image": str(served.wide)})
+    assert result.isError
+    assert SECRET not in _text(result)
+    assert "key" in _text(result).lower()
+
+
+async def test_a_langchain_agent_uses_the_served_tools_through_langchain_mcp_adapters(
+    emulator: GeminiEmulator, served: Served
+) -> None:
+    from langchain.agents import create_agent
+    from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+    from langchain_mcp_adapters.client import MultiServerMCPClient
+
+    from tests.unit.langchain._scripted import ScriptedChatModel, tool_call
+
+    connections: Any = {
+        "vision": {
+            "transport": "stdio",
+            "command": sys.executable,
+            "args": _args(emulator, served),
+            "env": _env(),
+            "cwd": str(ROOT),
+        }
+    }
+    tools = await MultiServerMCPClient(connections).get_tools()
+    assert {tool.name for tool in tools} >= TOOLS
+
+    def count_from_the_artifact(messages: list[BaseMessage]) -> AIMessage:
+        last = messages[-1]
+        assert isinstance(last, ToolMessage) and last.status == "success", last.content
+        result = DetectionResult.model_validate(last.artifact["structured_content"])
+        return AIMessage(f"{len(result)} objects: {', '.join(sorted(result.labels))}")
+
+    model = ScriptedChatModel(
+        steps=[
+            tool_call("gemini_detect_objects", {"image": str(served.wide)}, "c1"),
+            count_from_the_artifact,
+        ]
+    )
+    state = await create_agent(model, tools=tools).ainvoke(
+        {"messages": [HumanMessage(f"How many objects are in {served.wide}?")]}
+    )
+    truth = served.truth["wide"]
+    labels = ", ".join(sorted(o.label for o in truth.objects))
+    assert state["messages"][-1].text == f"{len(truth.objects)} objects: {labels}"
