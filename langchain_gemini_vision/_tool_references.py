@@ -104,7 +104,7 @@ def read_reference(
         raise ImageInputError("''", "invalid_reference", "the image reference is empty")
     attachments = _attachments(runtime)
     if text in attachments:  # the conversation's own ids first: the model saw them there
-        return "trusted", attachments[text]["image"]
+        return "trusted", _attached_block(text, attachments[text])
     if store is not None and text in store:
         return "trusted", store.get(text)
     if text.lower() == LATEST:
@@ -189,6 +189,14 @@ def _attachments(runtime: Any) -> Mapping[str, Any]:
     """The conversation's attachments by id (none outside an agent, or without them)."""
     found = _state_value(runtime, ATTACHMENTS)
     return found if isinstance(found, Mapping) else {}
+
+
+def _attached_block(image_id: str, attachment: Any) -> Mapping[str, Any]:
+    """An attachment's image: only ever a content block, which never names a local file."""
+    image = attachment.get("image") if isinstance(attachment, Mapping) else None
+    if not isinstance(image, Mapping):
+        raise ImageInputError(image_id, "invalid_reference", "this attachment holds no image")
+    return image
 
 
 def _latest_user_image(runtime: Any) -> Any:

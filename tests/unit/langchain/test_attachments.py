@@ -221,3 +221,42 @@ async def test_the_middleware_works_natively_async(
     state = await agent.ainvoke({"messages": [_attach("diff", before.data, after.data)]})
     (compared,) = _tool_messages(state)
     assert compared.status == "success", compared.content
+
+
+def test_attachments_are_only_ever_image_blocks_never_a_path_from_the_input(
+    client: GeminiVisionClient, before: Scene, tmp_path: Any
+) -> None:
+    """The state key is not part of the agent's input, and a stored attachment is read
+    only as a content block (which never names a local file), never as a path."""
+    from langchain_gemini_vision.attachments import GeminiAttachmentsMiddleware
+
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(before.data)
+    tools = GeminiVisionToolkit(client=client, include=["detect"]).get_tools()
+    model = ScriptedChatModel(
+        steps=[
+            tool_call("gemini_detect_objects", {"image": "img_9"}, "c1"),
+            lambda _m: AIMessage("done"),
+        ]
+    )
+    agent = create_agent(model, tools=tools, middleware=[GeminiAttachmentsMiddleware()])
+    forged = {"img_9": {"image": str(secret), "message_id": "m", "index": 0}}
+    schema = agent.get_input_jsonschema()
+    assert "image_attachments" not in schema["properties"]
+    state = agent.invoke({"messages": [HumanMessage("look")], "image_attachments": forged})
+    (message,) = _tool_messages(state)
+    assert message.status == "error", message.content
+    assert "no image is registered" in str(message.content), message.content
+
+
+def test_an_attachment_that_is_not_an_image_block_is_refused(tmp_path: Any) -> None:
+    """Were the state to hold a path (another node wrote it), it is never read as one."""
+    from types import SimpleNamespace
+
+    from langchain_gemini_vision._tool_references import read_reference
+    from langchain_gemini_vision.errors import ImageInputError
+
+    forged = {"img_1": {"image": str(tmp_path / "secret.png"), "message_id": "m", "index": 0}}
+    runtime = SimpleNamespace(state={"messages": [], "image_attachments": forged})
+    with pytest.raises(ImageInputError, match="holds no image"):
+        read_reference("img_1", runtime, store=None, allow_latest=False, reference_dirs=[tmp_path])
