@@ -45,7 +45,7 @@ try:
     from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
     from mcp.server.transport_security import TransportSecuritySettings
     from starlette.applications import Starlette
-    from starlette.routing import Mount
+    from starlette.routing import Route
     from starlette.types import Receive, Scope, Send
 except ImportError as missing:  # pragma: no cover - the extra is installed where tested
     msg = 'The MCP server needs the mcp extra: pip install "langchain-gemini-vision[mcp]"'
@@ -162,15 +162,12 @@ async def serve_http(
     """
     manager = StreamableHTTPSessionManager(app=server, security_settings=_security(host))
 
-    async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
-        await manager.handle_request(scope, receive, send)
-
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         async with manager.run():
             yield
 
-    app = Starlette(routes=[Mount("/mcp", app=endpoint)], lifespan=lifespan)
+    app = Starlette(routes=[Route("/mcp", endpoint=_Endpoint(manager))], lifespan=lifespan)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = socket.socket(family, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -181,6 +178,16 @@ async def serve_http(
     if announce is not None:
         announce(f"http://{shown}:{bound}/mcp")
     await uvicorn.Server(config).serve(sockets=[listener])
+
+
+class _Endpoint:
+    """``/mcp`` itself, as an ASGI app (a Route, not a Mount: no redirect to ``/mcp/``)."""
+
+    def __init__(self, manager: StreamableHTTPSessionManager) -> None:
+        self.manager = manager
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.manager.handle_request(scope, receive, send)
 
 
 def _security(host: str) -> TransportSecuritySettings | None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
@@ -191,6 +192,18 @@ async def test_http_round_trip(emulator: GeminiEmulator, served: Served) -> None
                 )
                 assert not compared.isError, _text(compared)
                 assert ImageComparison.model_validate(compared.structuredContent).differences
+        # DNS rebinding: a page on another origin cannot drive the loopback server.
+        rebound = httpx2.post(
+            url,
+            json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+            headers={
+                "Host": "evil.example",
+                "Accept": "application/json, text/event-stream",
+                "Content-Type": "application/json",
+            },
+            timeout=10,
+        )
+        assert rebound.status_code in (400, 403, 421), rebound.status_code
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -245,3 +258,14 @@ async def test_a_langchain_agent_uses_the_served_tools_through_langchain_mcp_ada
     truth = served.truth["wide"]
     labels = ", ".join(sorted(o.label for o in truth.objects))
     assert state["messages"][-1].text == f"{len(truth.objects)} objects: {labels}"
+
+
+def test_usage_errors_exit_2_before_serving(served: Served) -> None:
+    from tests.unit.cli._helpers import invoke, plain
+
+    no_key = invoke(["mcp", "--allow-dir", str(served.folder)], key=None)
+    assert no_key.exit_code == 2, no_key.output
+    assert "GEMINI_API_KEY" in plain(no_key.stderr)
+    missing = invoke(["mcp", "--import", "no_such_module_anywhere"])
+    assert missing.exit_code == 2, missing.output
+    assert "--import no_such_module_anywhere" in plain(missing.stderr)
