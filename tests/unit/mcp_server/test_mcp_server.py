@@ -31,8 +31,6 @@ import langchain_gemini_vision
 from langchain_gemini_vision.results import Caption, DetectionResult, ImageComparison
 from langchain_gemini_vision.testing import GeminiEmulator, Scene, make_scene
 
-pytestmark = pytest.mark.slow
-
 ROOT = Path(langchain_gemini_vision.__file__).resolve().parents[1]
 TOOLS = {
     "gemini_caption_image",
@@ -107,6 +105,7 @@ def _text(result: Any) -> str:
     return "\n".join(c.text for c in result.content if c.type == "text")
 
 
+@pytest.mark.slow  # a server process of its own
 async def test_stdio_round_trip_serves_every_tool_with_typed_results(
     emulator: GeminiEmulator, served: Served
 ) -> None:
@@ -134,9 +133,24 @@ async def test_stdio_round_trip_serves_every_tool_with_typed_results(
         assert counted.structuredContent == {"count": len(truth.objects)}
 
 
-async def test_stdio_keeps_the_reference_rules(emulator: GeminiEmulator, served: Served) -> None:
+@asynccontextmanager
+async def _in_process(emulator: GeminiEmulator, served: Served, key: str) -> AsyncIterator[Any]:
+    """The same server in this process, over the SDK's in-memory streams (quick checks)."""
+    from mcp.shared.memory import create_connected_server_and_client_session
+
+    from langchain_gemini_vision import GeminiVisionToolkit
+    from langchain_gemini_vision.mcp_server import build_mcp_server
+
+    toolkit = GeminiVisionToolkit(
+        api_key=key, base_url=emulator.base_url, reference_dirs=[served.folder]
+    )
+    async with create_connected_server_and_client_session(build_mcp_server(toolkit)) as session:
+        yield session
+
+
+async def test_the_reference_rules_hold_over_mcp(emulator: GeminiEmulator, served: Served) -> None:
     encoded = base64.b64encode(served.truth["wide"].data).decode()
-    async with _stdio(emulator, served) as session:
+    async with _in_process(emulator, served, SECRET) as session:
         refused = {
             "data:image/png;base64," + encoded: "Do not put image data",
             encoded: "base64",
@@ -152,6 +166,9 @@ async def test_stdio_keeps_the_reference_rules(emulator: GeminiEmulator, served:
         # No annotated image unless the owner asked for it.
         result = await session.call_tool("gemini_detect_objects", {"image": str(served.wide)})
         assert [c.type for c in result.content] == ["text"]
+        # Arguments the schema does not allow never reach the tool.
+        result = await session.call_tool("gemini_detect_objects", {"images": [str(served.wide)]})
+        assert result.isError and "image" in _text(result)
 
 
 def _free_server(emulator: GeminiEmulator, served: Served) -> tuple[subprocess.Popen[str], str]:
@@ -174,6 +191,7 @@ def _free_server(emulator: GeminiEmulator, served: Served) -> tuple[subprocess.P
     raise AssertionError("the server never said where it listens")
 
 
+@pytest.mark.slow  # a server process of its own
 async def test_http_round_trip(emulator: GeminiEmulator, served: Served) -> None:
     process, url = _free_server(emulator, served)
     try:
@@ -210,15 +228,17 @@ async def test_http_round_trip(emulator: GeminiEmulator, served: Served) -> None
 
 
 async def test_errors_never_carry_the_key(served: Served) -> None:
-    """A refused key is reported to the MCP client without the key itself."""
+    """A refused key (an owner's error, raised by the tool) reaches the MCP client as an
+    error result without the key itself."""
     with GeminiEmulator(expected_api_key="another-key") as emulator:
-        async with _stdio(emulator, served) as session:
+        async with _in_process(emulator, served, SECRET) as session:
             result = await session.call_tool("gemini_caption_image", {"image": str(served.wide)})
     assert result.isError
     assert SECRET not in _text(result)
     assert "key" in _text(result).lower()
 
 
+@pytest.mark.slow  # a server process of its own
 async def test_a_langchain_agent_uses_the_served_tools_through_langchain_mcp_adapters(
     emulator: GeminiEmulator, served: Served
 ) -> None:
