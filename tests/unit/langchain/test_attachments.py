@@ -17,7 +17,7 @@ from langchain.agents import create_agent
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
-from langchain_gemini_vision import GeminiVisionToolkit, ImageStore
+from langchain_gemini_vision import GeminiAttachmentsMiddleware, GeminiVisionToolkit, ImageStore
 from langchain_gemini_vision.client import GeminiVisionClient
 from langchain_gemini_vision.results import DetectionResult, ImageComparison
 from langchain_gemini_vision.testing import Scene, make_scene
@@ -39,6 +39,16 @@ def _tool_messages(state: dict[str, Any]) -> list[ToolMessage]:
 
 def _texts(message: BaseMessage) -> list[str]:
     return [b["text"] for b in message.content_blocks if b.get("type") == "text"]
+
+
+def _remembering_agent(model: ScriptedChatModel, tools: list[Any]) -> Any:
+    """An agent with the middleware and a checkpointer: conversations are threads."""
+    return create_agent(
+        model,
+        tools=tools,
+        middleware=[GeminiAttachmentsMiddleware()],
+        checkpointer=InMemorySaver(),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +85,6 @@ def test_compare_latest_latest_is_refused_instead_of_comparing_an_image_with_its
 def test_the_model_compares_the_two_images_a_user_attached_in_one_message(
     client: GeminiVisionClient, before: Scene, after: Scene
 ) -> None:
-    from langchain_gemini_vision.attachments import GeminiAttachmentsMiddleware
-
     tools = GeminiVisionToolkit(client=client).get_tools()
 
     def compare_what_it_was_shown(messages: list[BaseMessage]) -> AIMessage:
@@ -125,8 +133,6 @@ def test_the_model_compares_the_two_images_a_user_attached_in_one_message(
 def test_ids_stay_stable_across_turns_and_count_on(
     client: GeminiVisionClient, before: Scene, after: Scene, scene5: Scene
 ) -> None:
-    from langchain_gemini_vision.attachments import GeminiAttachmentsMiddleware
-
     tools = GeminiVisionToolkit(client=client, include=["detect"]).get_tools()
     seen: list[list[str]] = []
 
@@ -142,12 +148,7 @@ def test_ids_stay_stable_across_turns_and_count_on(
             lambda _m: AIMessage("done"),
         ]
     )
-    agent = create_agent(
-        model,
-        tools=tools,
-        middleware=[GeminiAttachmentsMiddleware()],
-        checkpointer=InMemorySaver(),
-    )
+    agent = _remembering_agent(model, tools)
     config: Any = {"configurable": {"thread_id": "one"}}
     agent.invoke({"messages": [_attach("first", before.data, after.data)]}, config)
     state = agent.invoke({"messages": [_attach("and this one", scene5.data)]}, config)
@@ -167,8 +168,6 @@ def test_ids_stay_stable_across_turns_and_count_on(
 def test_a_second_conversation_on_the_same_toolkit_cannot_reach_the_first_ones_images(
     client: GeminiVisionClient, before: Scene, after: Scene, scene5: Scene
 ) -> None:
-    from langchain_gemini_vision.attachments import GeminiAttachmentsMiddleware
-
     store = ImageStore(prefix="app_")  # the application's own images stay shared
     store.add(scene5.data)
     toolkit = GeminiVisionToolkit(client=client, image_store=store, include=["detect"])
@@ -182,12 +181,7 @@ def test_a_second_conversation_on_the_same_toolkit_cannot_reach_the_first_ones_i
             lambda _m: AIMessage("done"),
         ]
     )
-    agent = create_agent(
-        model,
-        tools=tools,
-        middleware=[GeminiAttachmentsMiddleware()],
-        checkpointer=InMemorySaver(),
-    )
+    agent = _remembering_agent(model, tools)
     agent.invoke(
         {"messages": [_attach("keep these", before.data, after.data)]},
         {"configurable": {"thread_id": "alice"}},
@@ -208,8 +202,6 @@ def test_a_second_conversation_on_the_same_toolkit_cannot_reach_the_first_ones_i
 async def test_the_middleware_works_natively_async(
     client: GeminiVisionClient, before: Scene, after: Scene
 ) -> None:
-    from langchain_gemini_vision.attachments import GeminiAttachmentsMiddleware
-
     tools = GeminiVisionToolkit(client=client, include=["compare"]).get_tools()
     model = ScriptedChatModel(
         steps=[
@@ -228,8 +220,6 @@ def test_attachments_are_only_ever_image_blocks_never_a_path_from_the_input(
 ) -> None:
     """The state key is not part of the agent's input, and a stored attachment is read
     only as a content block (which never names a local file), never as a path."""
-    from langchain_gemini_vision.attachments import GeminiAttachmentsMiddleware
-
     secret = tmp_path / "secret.png"
     secret.write_bytes(before.data)
     tools = GeminiVisionToolkit(client=client, include=["detect"]).get_tools()

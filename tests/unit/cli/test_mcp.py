@@ -14,9 +14,8 @@ import io
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,9 @@ from PIL import Image
 
 import langchain_gemini_vision
 from langchain_gemini_vision.results import Caption, DetectionResult, ImageComparison
-from langchain_gemini_vision.testing import GeminiEmulator, Scene, make_scene
+from langchain_gemini_vision.testing import GeminiEmulator
+
+from .conftest import Scenes
 
 ROOT = Path(langchain_gemini_vision.__file__).resolve().parents[1]
 TOOLS = {
@@ -42,29 +43,6 @@ TOOLS = {
 SECRET = "AIza" + "SyMCP-SERVER-SECRET-KEY-0123456789"
 
 
-@dataclass(frozen=True)
-class Served:
-    folder: Path
-    wide: Path
-    other: Path
-    truth: dict[str, Scene]
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[GeminiEmulator]:
-    with GeminiEmulator() as emu:
-        yield emu
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Served:
-    folder = tmp_path_factory.mktemp("allowed")
-    wide, other = make_scene(320, 240, objects=3, seed=21), make_scene(320, 240, objects=1, seed=22)
-    (folder / "wide.png").write_bytes(wide.data)
-    (folder / "other.png").write_bytes(other.data)
-    return Served(folder, folder / "wide.png", folder / "other.png", {"wide": wide, "other": other})
-
-
 def _env() -> dict[str, str]:
     """The server's environment: the key and the package (with the tests, for --import)."""
     return {
@@ -74,25 +52,25 @@ def _env() -> dict[str, str]:
     }
 
 
-def _args(emulator: GeminiEmulator, served: Served, *extra: str) -> list[str]:
+def _args(emulator: GeminiEmulator, scenes: Scenes, *extra: str) -> list[str]:
     return [
         "-m",
         "langchain_gemini_vision.cli",
         "mcp",
         "--allow-dir",
-        str(served.folder),
+        str(scenes.folder),
         "--base-url",
         emulator.base_url,
         "--import",
-        "tests.unit.mcp_server._count_task",
+        "tests.unit.cli._count_task",
         *extra,
     ]
 
 
 @asynccontextmanager
-async def _stdio(emulator: GeminiEmulator, served: Served, *extra: str) -> AsyncIterator[Any]:
+async def _stdio(emulator: GeminiEmulator, scenes: Scenes, *extra: str) -> AsyncIterator[Any]:
     params = StdioServerParameters(
-        command=sys.executable, args=_args(emulator, served, *extra), env=_env(), cwd=str(ROOT)
+        command=sys.executable, args=_args(emulator, scenes, *extra), env=_env(), cwd=str(ROOT)
     )
     with open(os.devnull, "w") as errlog:  # noqa: PTH123, ASYNC230
         async with stdio_client(params, errlog=errlog) as (read, write):
@@ -107,9 +85,9 @@ def _text(result: Any) -> str:
 
 @pytest.mark.slow  # a server process of its own
 async def test_stdio_round_trip_serves_every_tool_with_typed_results(
-    emulator: GeminiEmulator, served: Served
+    emulator: GeminiEmulator, scenes: Scenes
 ) -> None:
-    async with _stdio(emulator, served, "--annotated-images") as session:
+    async with _stdio(emulator, scenes, "--annotated-images") as session:
         listed = {tool.name: tool for tool in (await session.list_tools()).tools}
         assert TOOLS | {"gemini_count_shapes"} == set(listed), sorted(listed)
         detect = listed["gemini_detect_objects"]
@@ -118,23 +96,23 @@ async def test_stdio_round_trip_serves_every_tool_with_typed_results(
         assert "runtime" not in detect.inputSchema["properties"]
         assert detect.description and "reference" in detect.description
 
-        result = await session.call_tool("gemini_detect_objects", {"image": str(served.wide)})
+        result = await session.call_tool("gemini_detect_objects", {"image": str(scenes.wide)})
         assert not result.isError, _text(result)
-        truth = served.truth["wide"]
+        truth = scenes.truth["wide.png"]
         found = DetectionResult.model_validate(result.structuredContent)
         assert sorted(found.labels) == sorted(o.label for o in truth.objects)
-        assert _text(result).startswith(f"Image 320x240 px. {len(truth.objects)} objects")
+        assert _text(result).startswith(f"Image 640x360 px. {len(truth.objects)} objects")
         (drawn,) = [c for c in result.content if c.type == "image"]
         assert drawn.mimeType == "image/png"
-        assert Image.open(io.BytesIO(base64.b64decode(drawn.data))).size == (320, 240)
+        assert Image.open(io.BytesIO(base64.b64decode(drawn.data))).size == (640, 360)
 
-        counted = await session.call_tool("gemini_count_shapes", {"image": str(served.wide)})
+        counted = await session.call_tool("gemini_count_shapes", {"image": str(scenes.wide)})
         assert not counted.isError, _text(counted)
         assert counted.structuredContent == {"count": len(truth.objects)}
 
 
 @asynccontextmanager
-async def _in_process(emulator: GeminiEmulator, served: Served, key: str) -> AsyncIterator[Any]:
+async def _in_process(emulator: GeminiEmulator, scenes: Scenes, key: str) -> AsyncIterator[Any]:
     """The same server in this process, over the SDK's in-memory streams (quick checks)."""
     from mcp.shared.memory import create_connected_server_and_client_session
 
@@ -142,15 +120,15 @@ async def _in_process(emulator: GeminiEmulator, served: Served, key: str) -> Asy
     from langchain_gemini_vision.mcp_server import build_mcp_server
 
     toolkit = GeminiVisionToolkit(
-        api_key=key, base_url=emulator.base_url, reference_dirs=[served.folder]
+        api_key=key, base_url=emulator.base_url, reference_dirs=[scenes.folder]
     )
     async with create_connected_server_and_client_session(build_mcp_server(toolkit)) as session:
         yield session
 
 
-async def test_the_reference_rules_hold_over_mcp(emulator: GeminiEmulator, served: Served) -> None:
-    encoded = base64.b64encode(served.truth["wide"].data).decode()
-    async with _in_process(emulator, served, SECRET) as session:
+async def test_the_reference_rules_hold_over_mcp(emulator: GeminiEmulator, scenes: Scenes) -> None:
+    encoded = base64.b64encode(scenes.truth["wide.png"].data).decode()
+    async with _in_process(emulator, scenes, SECRET) as session:
         refused = {
             "data:image/png;base64," + encoded: "Do not put image data",
             encoded: "base64",
@@ -164,18 +142,18 @@ async def test_the_reference_rules_hold_over_mcp(emulator: GeminiEmulator, serve
             assert result.isError, reference
             assert reason in _text(result), (reference, _text(result))
         # No annotated image unless the owner asked for it.
-        result = await session.call_tool("gemini_detect_objects", {"image": str(served.wide)})
+        result = await session.call_tool("gemini_detect_objects", {"image": str(scenes.wide)})
         assert [c.type for c in result.content] == ["text"]
         # Arguments the schema does not allow never reach the tool.
-        result = await session.call_tool("gemini_detect_objects", {"images": [str(served.wide)]})
+        result = await session.call_tool("gemini_detect_objects", {"images": [str(scenes.wide)]})
         assert result.isError and "image" in _text(result)
 
 
-def _free_server(emulator: GeminiEmulator, served: Served) -> tuple[subprocess.Popen[str], str]:
+def _free_server(emulator: GeminiEmulator, scenes: Scenes) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
         [
             sys.executable,
-            *_args(emulator, served, "--transport", "http", "--host", "127.0.0.1", "--port", "0"),
+            *_args(emulator, scenes, "--transport", "http", "--host", "127.0.0.1", "--port", "0"),
         ],
         env=_env(),
         cwd=str(ROOT),
@@ -192,8 +170,8 @@ def _free_server(emulator: GeminiEmulator, served: Served) -> tuple[subprocess.P
 
 
 @pytest.mark.slow  # a server process of its own
-async def test_http_round_trip(emulator: GeminiEmulator, served: Served) -> None:
-    process, url = _free_server(emulator, served)
+async def test_http_round_trip(emulator: GeminiEmulator, scenes: Scenes) -> None:
+    process, url = _free_server(emulator, scenes)
     try:
         assert url.endswith("/mcp")
         async with streamable_http_client(url) as (read, write, _):
@@ -201,12 +179,12 @@ async def test_http_round_trip(emulator: GeminiEmulator, served: Served) -> None
                 await session.initialize()
                 assert {t.name for t in (await session.list_tools()).tools} >= TOOLS
                 caption = await session.call_tool(
-                    "gemini_caption_image", {"image": str(served.wide)}
+                    "gemini_caption_image", {"image": str(scenes.wide)}
                 )
                 assert not caption.isError, _text(caption)
                 assert Caption.model_validate(caption.structuredContent).text == _text(caption)
                 compared = await session.call_tool(
-                    "gemini_compare_images", {"images": [str(served.wide), str(served.other)]}
+                    "gemini_compare_images", {"images": [str(scenes.wide), str(scenes.tall)]}
                 )
                 assert not compared.isError, _text(compared)
                 assert ImageComparison.model_validate(compared.structuredContent).differences
@@ -227,12 +205,12 @@ async def test_http_round_trip(emulator: GeminiEmulator, served: Served) -> None
         process.wait(timeout=10)
 
 
-async def test_errors_never_carry_the_key(served: Served) -> None:
+async def test_errors_never_carry_the_key(scenes: Scenes) -> None:
     """A refused key (an owner's error, raised by the tool) reaches the MCP client as an
     error result without the key itself."""
     with GeminiEmulator(expected_api_key="another-key") as emulator:
-        async with _in_process(emulator, served, SECRET) as session:
-            result = await session.call_tool("gemini_caption_image", {"image": str(served.wide)})
+        async with _in_process(emulator, scenes, SECRET) as session:
+            result = await session.call_tool("gemini_caption_image", {"image": str(scenes.wide)})
     assert result.isError
     assert SECRET not in _text(result)
     assert "key" in _text(result).lower()
@@ -240,7 +218,7 @@ async def test_errors_never_carry_the_key(served: Served) -> None:
 
 @pytest.mark.slow  # a server process of its own
 async def test_a_langchain_agent_uses_the_served_tools_through_langchain_mcp_adapters(
-    emulator: GeminiEmulator, served: Served
+    emulator: GeminiEmulator, scenes: Scenes
 ) -> None:
     from langchain.agents import create_agent
     from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
@@ -252,7 +230,7 @@ async def test_a_langchain_agent_uses_the_served_tools_through_langchain_mcp_ada
         "vision": {
             "transport": "stdio",
             "command": sys.executable,
-            "args": _args(emulator, served),
+            "args": _args(emulator, scenes),
             "env": _env(),
             "cwd": str(ROOT),
         }
@@ -268,22 +246,22 @@ async def test_a_langchain_agent_uses_the_served_tools_through_langchain_mcp_ada
 
     model = ScriptedChatModel(
         steps=[
-            tool_call("gemini_detect_objects", {"image": str(served.wide)}, "c1"),
+            tool_call("gemini_detect_objects", {"image": str(scenes.wide)}, "c1"),
             count_from_the_artifact,
         ]
     )
     state = await create_agent(model, tools=tools).ainvoke(
-        {"messages": [HumanMessage(f"How many objects are in {served.wide}?")]}
+        {"messages": [HumanMessage(f"How many objects are in {scenes.wide}?")]}
     )
-    truth = served.truth["wide"]
+    truth = scenes.truth["wide.png"]
     labels = ", ".join(sorted(o.label for o in truth.objects))
     assert state["messages"][-1].text == f"{len(truth.objects)} objects: {labels}"
 
 
-def test_usage_errors_exit_2_before_serving(served: Served) -> None:
+def test_usage_errors_exit_2_before_serving(scenes: Scenes) -> None:
     from tests.unit.cli._helpers import invoke, plain
 
-    no_key = invoke(["mcp", "--allow-dir", str(served.folder)], key=None)
+    no_key = invoke(["mcp", "--allow-dir", str(scenes.folder)], key=None)
     assert no_key.exit_code == 2, no_key.output
     assert "GEMINI_API_KEY" in plain(no_key.stderr)
     missing = invoke(["mcp", "--import", "no_such_module_anywhere"])
