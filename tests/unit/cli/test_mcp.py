@@ -267,3 +267,37 @@ def test_usage_errors_exit_2_before_serving(scenes: Scenes) -> None:
     missing = invoke(["mcp", "--import", "no_such_module_anywhere"])
     assert missing.exit_code == 2, missing.output
     assert "--import no_such_module_anywhere" in plain(missing.stderr)
+
+
+async def test_every_tool_answers_its_typed_result_valid_against_its_output_schema(
+    emulator: GeminiEmulator, scenes: Scenes
+) -> None:
+    """The SDK checks each structuredContent against the tool's outputSchema: all five pass."""
+    from langchain_gemini_vision.results import VisualAnswer
+
+    wide, tall = str(scenes.wide), str(scenes.tall)
+    calls = {
+        "gemini_caption_image": ({"image": wide}, Caption),
+        "gemini_compare_images": ({"images": [wide, tall]}, ImageComparison),
+        "gemini_detect_objects": ({"image": wide}, DetectionResult),
+        "gemini_segment_objects": ({"image": wide}, DetectionResult),
+        "gemini_ask_about_images": (
+            {"images": [wide], "question": "How many objects?"},
+            VisualAnswer,
+        ),
+    }
+    async with _in_process(emulator, scenes, SECRET) as session:
+        listed = {tool.name: tool for tool in (await session.list_tools()).tools}
+        for name, (arguments, result_type) in calls.items():
+            assert listed[name].outputSchema == result_type.model_json_schema(mode="serialization")
+            result = await session.call_tool(name, arguments)
+            assert not result.isError, (name, _text(result))
+            typed = result_type.model_validate(result.structuredContent)
+            assert _text(result), name
+            if isinstance(typed, DetectionResult):
+                truth = scenes.truth["wide.png"]
+                assert sorted(typed.labels) == sorted(o.label for o in truth.objects)
+        segmented = DetectionResult.model_validate(
+            (await session.call_tool("gemini_segment_objects", {"image": wide})).structuredContent
+        )
+        assert all(d.mask is not None for d in segmented)
