@@ -250,3 +250,33 @@ def test_an_attachment_that_is_not_an_image_block_is_refused(tmp_path: Any) -> N
     runtime = SimpleNamespace(state={"messages": [], "image_attachments": forged})
     with pytest.raises(ImageInputError, match="holds no image"):
         read_reference("img_1", runtime, store=None, allow_latest=False, reference_dirs=[tmp_path])
+
+
+def test_openai_style_image_url_blocks_get_ids_and_keep_their_form(
+    client: GeminiVisionClient, before: Scene, after: Scene
+) -> None:
+    def url_block(data: bytes) -> dict[str, Any]:
+        encoded = base64.b64encode(data).decode()
+        return {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{encoded}"}}
+
+    shown: list[Any] = []
+
+    def detect_the_second(messages: list[BaseMessage]) -> AIMessage:
+        shown.extend(messages[-1].content)
+        return tool_call("gemini_detect_objects", {"image": "img_2"}, "d1")(messages)
+
+    model = ScriptedChatModel(steps=[detect_the_second, lambda _m: AIMessage("done")])
+    tools = GeminiVisionToolkit(client=client, include=["detect"]).get_tools()
+    agent = create_agent(model, tools=tools, middleware=[GeminiAttachmentsMiddleware()])
+    message = HumanMessage(
+        [{"type": "text", "text": "two"}, url_block(before.data), url_block(after.data)]
+    )
+    state = agent.invoke({"messages": [message]})
+    # The model's copy keeps the provider's own blocks, each followed by its id.
+    assert [b["type"] for b in shown] == ["text", "image_url", "text", "image_url", "text"]
+    assert [b["text"] for b in shown if b["type"] == "text"][1:] == ["image img_1", "image img_2"]
+    (detected,) = _tool_messages(state)
+    assert detected.status == "success", detected.content
+    assert sorted(DetectionResult.model_validate(detected.artifact).labels) == sorted(
+        o.label for o in after.objects
+    )
