@@ -27,6 +27,7 @@ import sys
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
@@ -201,5 +202,14 @@ def _security(host: str) -> TransportSecuritySettings | None:
 
 
 def announce_on_stderr(url: str) -> None:
-    """Say where the HTTP server listens (stdout stays free for stdio's protocol)."""
+    """Say where the HTTP server listens (stdout stays free for stdio's protocol), and
+    warn when that is beyond this machine: the server authenticates no one."""
     print(f"gemini-vision MCP server listening on {url}", file=sys.stderr, flush=True)
+    host = urlsplit(url).hostname or ""
+    if host not in _LOOPBACK:
+        print(
+            "warning: this address is reachable from other machines and the server has no "
+            "authentication: anyone who reaches it spends your Gemini quota",
+            file=sys.stderr,
+            flush=True,
+        )

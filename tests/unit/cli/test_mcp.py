@@ -301,3 +301,12 @@ async def test_every_tool_answers_its_typed_result_valid_against_its_output_sche
             (await session.call_tool("gemini_segment_objects", {"image": wide})).structuredContent
         )
         assert all(d.mask is not None for d in segmented)
+
+
+def test_listening_beyond_loopback_is_warned_about(capsys: pytest.CaptureFixture[str]) -> None:
+    from langchain_gemini_vision.mcp_server import announce_on_stderr
+
+    announce_on_stderr("http://127.0.0.1:8000/mcp")
+    assert "warning" not in capsys.readouterr().err
+    announce_on_stderr("http://0.0.0.0:8000/mcp")
+    assert "no authentication" in capsys.readouterr().err
