@@ -14,6 +14,7 @@ from langchain_gemini_vision._version import __version__
 
 if TYPE_CHECKING:
     from langchain_gemini_vision._transport.retry import RetryPolicy
+    from langchain_gemini_vision.attachments import GeminiAttachmentsMiddleware
     from langchain_gemini_vision.client import DEFAULT_MODEL, GeminiVisionClient
     from langchain_gemini_vision.errors import (
         BatchJobError,
@@ -113,6 +114,7 @@ _EXPORTS: dict[str, str] = {
     "ImageComparison": "langchain_gemini_vision.results",
     "ImageInputError": "langchain_gemini_vision.errors",
     "ImageStore": "langchain_gemini_vision.image_store",
+    "GeminiAttachmentsMiddleware": "langchain_gemini_vision.attachments",
     "LoaderFailure": "langchain_gemini_vision.loaders",
     "Mask": "langchain_gemini_vision.masks",
     "ModelProfile": "langchain_gemini_vision.profiles",
@@ -147,6 +149,7 @@ __all__ = [
     "EmptyResponseError",
     "GeminiAskRunnable",
     "GeminiAskTool",
+    "GeminiAttachmentsMiddleware",
     "GeminiCaptionRunnable",
     "GeminiCaptionTool",
     "GeminiCompareRunnable",

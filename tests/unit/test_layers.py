@@ -57,6 +57,8 @@ LAYERS: dict[str, int] = {
     "report": 7,
     "evaluation": 7,
     "cli": 7,
+    "mcp_server": 7,
+    "attachments": 7,
     "testing": 8,  # the emulator may use anything; nothing but tests, CLI demo and benchmarks use it
 }
 # Inside a subpackage: a module may import its own sub-layer or below.
@@ -103,6 +105,7 @@ INNER_LAYERS: dict[str, dict[str, int]] = {
         "_batch": 1,
         "_eval": 1,
         "_demo": 2,
+        "_mcp": 2,
         "app": 3,
         "__main__": 4,
     },
