@@ -14,6 +14,7 @@ from langchain_gemini_vision._version import __version__
 
 if TYPE_CHECKING:
     from langchain_gemini_vision._transport.retry import RetryPolicy
+    from langchain_gemini_vision.attachments import GeminiAttachmentsMiddleware
     from langchain_gemini_vision.client import DEFAULT_MODEL, GeminiVisionClient
     from langchain_gemini_vision.embeddings import GeminiEmbeddings
     from langchain_gemini_vision.errors import (
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
         PartialLoadError,
         ResponseBlockedError,
         ResponseError,
+        SpatialFormError,
     )
     from langchain_gemini_vision.image_store import ImageStore
     from langchain_gemini_vision.images import PreparedImage, load_image, load_images
@@ -58,10 +60,12 @@ if TYPE_CHECKING:
         GeminiCaptionRunnable,
         GeminiCompareRunnable,
         GeminiDetectRunnable,
+        GeminiPointRunnable,
         GeminiSegmentRunnable,
         GeminiVisionRunnable,
     )
     from langchain_gemini_vision.settings import GeminiVisionSettings
+    from langchain_gemini_vision.spatial import Box3D, Point, PointResult
     from langchain_gemini_vision.tokens import estimate_image_tokens
     from langchain_gemini_vision.toolkit import GeminiVisionToolkit
     from langchain_gemini_vision.tools import (
@@ -69,6 +73,7 @@ if TYPE_CHECKING:
         GeminiCaptionTool,
         GeminiCompareTool,
         GeminiDetectTool,
+        GeminiPointTool,
         GeminiSegmentTool,
         GeminiVisionTool,
     )
@@ -96,6 +101,8 @@ _EXPORTS: dict[str, str] = {
     "GeminiEmbeddings": "langchain_gemini_vision.embeddings",
     "GeminiImageLoader": "langchain_gemini_vision.loaders",
     "GeminiImageRetriever": "langchain_gemini_vision.retrievers",
+    "GeminiPointRunnable": "langchain_gemini_vision.runnables",
+    "GeminiPointTool": "langchain_gemini_vision.tools",
     "GeminiSegmentRunnable": "langchain_gemini_vision.runnables",
     "GeminiSegmentTool": "langchain_gemini_vision.tools",
     "GeminiVisionAPIError": "langchain_gemini_vision.errors",
@@ -115,6 +122,7 @@ _EXPORTS: dict[str, str] = {
     "ImageComparison": "langchain_gemini_vision.results",
     "ImageInputError": "langchain_gemini_vision.errors",
     "ImageStore": "langchain_gemini_vision.image_store",
+    "GeminiAttachmentsMiddleware": "langchain_gemini_vision.attachments",
     "LoaderFailure": "langchain_gemini_vision.loaders",
     "Mask": "langchain_gemini_vision.masks",
     "ModelProfile": "langchain_gemini_vision.profiles",
@@ -124,6 +132,10 @@ _EXPORTS: dict[str, str] = {
     "Prompts": "langchain_gemini_vision.prompts",
     "ResponseBlockedError": "langchain_gemini_vision.errors",
     "ResponseError": "langchain_gemini_vision.errors",
+    "SpatialFormError": "langchain_gemini_vision.errors",
+    "Box3D": "langchain_gemini_vision.spatial",
+    "Point": "langchain_gemini_vision.spatial",
+    "PointResult": "langchain_gemini_vision.spatial",
     "RetryPolicy": "langchain_gemini_vision._transport.retry",
     "Usage": "langchain_gemini_vision.usage",
     "VisualAnswer": "langchain_gemini_vision.results",
@@ -139,6 +151,7 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "DEFAULT_MODEL",
     "BatchJobError",
+    "Box3D",
     "Caption",
     "ConfigurationError",
     "Detection",
@@ -146,6 +159,7 @@ __all__ = [
     "EmptyResponseError",
     "GeminiAskRunnable",
     "GeminiAskTool",
+    "GeminiAttachmentsMiddleware",
     "GeminiCaptionRunnable",
     "GeminiCaptionTool",
     "GeminiCompareRunnable",
@@ -155,6 +169,8 @@ __all__ = [
     "GeminiEmbeddings",
     "GeminiImageLoader",
     "GeminiImageRetriever",
+    "GeminiPointRunnable",
+    "GeminiPointTool",
     "GeminiSegmentRunnable",
     "GeminiSegmentTool",
     "GeminiVisionAPIError",
@@ -179,11 +195,14 @@ __all__ = [
     "ModelProfile",
     "OutputParsingError",
     "PartialLoadError",
+    "Point",
+    "PointResult",
     "PreparedImage",
     "Prompts",
     "ResponseBlockedError",
     "ResponseError",
     "RetryPolicy",
+    "SpatialFormError",
     "Usage",
     "VisualAnswer",
     "__version__",
