@@ -28,6 +28,7 @@ from langchain_gemini_vision.errors import (
 )
 from langchain_gemini_vision.testing import GeminiEmulator, Scene
 from tests.unit._served import ServedGemini, error, model_text
+from tests.unit._stack_headroom import watch_collections
 
 FAST = RetryPolicy(max_attempts=2, initial_delay=0, max_delay=0)
 
@@ -166,6 +167,27 @@ async def test_absurdly_nested_output_is_a_tool_error(
     message = await run(tool, mode, image="img_1")
     assert message.status == "error"
     assert "OutputParsingError" in str(message.content)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("answer", DEEP, ids=["brackets", "objects"])
+@pytest.mark.parametrize("tool_class", [GeminiDetectTool, GeminiSegmentTool])
+async def test_absurdly_nested_output_is_refused_before_any_decoder_recurses(
+    served: ServedGemini,
+    store: ImageStore,
+    mode: str,
+    answer: str,
+    tool_class: type[GeminiDetectTool],
+) -> None:
+    """The flaky failure of the test above, made certain: a collection that starts while a
+    decoder is deep in the answer has no stack left for the finalizers it runs."""
+    served.reply = model_text(answer)
+    tool = tool_class(api_key="k", base_url=served.base_url, image_store=store)
+    with watch_collections() as watch:
+        message = await run(tool, mode, image="img_1")
+    assert message.status == "error"
+    assert watch.collections > 0
+    assert watch.starved == 0
 
 
 @pytest.mark.parametrize("mode", MODES)
