@@ -181,3 +181,24 @@ async def test_a_served_body_nested_absurdly_is_measured_before_it_is_decoded(
     await client.aclose()
     assert watch.collections > 0
     assert watch.starved == 0
+
+
+@pytest.mark.parametrize("transport", ["lean", "sdk"])
+@pytest.mark.parametrize("api", ["interactions", "generate_content"])
+@pytest.mark.parametrize("body", [b"[]", b'"text"', b"null", b"42"])
+async def test_a_served_body_that_is_json_but_no_object_is_a_connection_error(
+    served: ServedGemini, transport: Any, api: Any, body: bytes
+) -> None:
+    served.reply = lambda _call: Reply(200, body)
+    client = GeminiVisionClient(
+        api_key="k",
+        base_url=served.base_url,
+        transport=transport,
+        api=api,
+        retry=RetryPolicy(max_attempts=1),
+    )
+    with pytest.raises(GeminiVisionConnectionError, match="not a JSON object"):
+        client.detect(IMAGE)
+    with pytest.raises(GeminiVisionConnectionError, match="not a JSON object"):
+        await client.adetect(IMAGE)
+    await client.aclose()
