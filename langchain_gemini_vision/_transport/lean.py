@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib.metadata
-import json
 import logging
 import sys
 import threading
@@ -37,6 +36,7 @@ import aiohttp
 import httpx2
 from pydantic import SecretStr
 
+from langchain_gemini_vision import _json_depth as json_depth
 from langchain_gemini_vision._version import __version__
 from langchain_gemini_vision.errors import (
     ConfigurationError,
@@ -254,10 +254,13 @@ class LeanTransport:
         if status >= 400:
             raise error_from_response(status, body, headers, secret=self._api_key)
         try:
-            data = json.loads(body)
-        except (ValueError, RecursionError) as exc:  # cut or garbled: a transport failure
-            msg = f"the response body is not JSON ({len(body)} bytes)"
+            data = json_depth.loads(body)
+        except ValueError as exc:  # cut, garbled or absurdly nested: a transport failure
+            msg = f"the response body is not JSON ({len(body)} bytes): {exc}"
             raise GeminiVisionConnectionError(msg) from exc
+        if not isinstance(data, dict):
+            msg = f"the response body is not a JSON object ({type(data).__name__})"
+            raise GeminiVisionConnectionError(msg)
         elapsed = time.perf_counter() - started
         logger.debug("%s %s -> %s in %.3f s", api, request.model, status, elapsed)
         want_json = request.response_schema is not None

@@ -16,7 +16,7 @@ import mimetypes
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from langchain_gemini_vision._json_depth import nesting_exceeds
+from langchain_gemini_vision import _json_depth as json_depth
 from langchain_gemini_vision.errors import (
     EmptyResponseError,
     GeminiVisionConnectionError,
@@ -350,10 +350,9 @@ def _maybe_json(text: str) -> Any:
     """The answer as JSON, or ``None``: the task's parser reports what is wrong with it
     (absurd nesting included, see :mod:`.._json_depth`)."""
     try:
-        value = json.loads(text)
-    except (ValueError, RecursionError):
+        return json_depth.loads(text)
+    except ValueError:
         return None
-    return None if nesting_exceeds(text) else value
 
 
 # --------------------------------------------------------------------------- streaming
@@ -362,10 +361,8 @@ def _maybe_json(text: str) -> Any:
 def _event(payload: str) -> dict[str, Any]:
     """One event's JSON; anything else means the stream was garbled on the way."""
     try:
-        value = json.loads(payload)
-    except (ValueError, RecursionError):
-        value = None
-    if nesting_exceeds(payload):
+        value = json_depth.loads(payload)
+    except ValueError:
         value = None
     if not isinstance(value, dict):
         msg = f"a streamed event is not a JSON object ({len(payload)} chars)"
