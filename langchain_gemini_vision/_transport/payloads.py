@@ -337,6 +337,20 @@ def read_generate_content(
     )
 
 
+def decode_body(body: bytes | str) -> dict[str, Any]:
+    """An answer's HTTP body as JSON, measured before it is decoded (see
+    :mod:`.._json_depth`); anything but a JSON object is a transport failure."""
+    try:
+        data = json_depth.loads(body)
+    except ValueError as exc:  # cut, garbled or absurdly nested
+        msg = f"the response body is not JSON ({len(body)} bytes or chars): {exc}"
+        raise GeminiVisionConnectionError(msg) from exc
+    if not isinstance(data, dict):
+        msg = f"the response body is not a JSON object ({type(data).__name__})"
+        raise GeminiVisionConnectionError(msg)
+    return data
+
+
 def read_response(
     data: Mapping[str, Any], api: ApiName, *, want_json: bool, elapsed_s: float = 0.0
 ) -> VisionResponse:
