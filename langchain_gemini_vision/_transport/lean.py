@@ -388,15 +388,7 @@ class LeanTransport:
     ) -> EmbedResponse:
         if status >= 400:
             raise error_from_response(status, body, headers, secret=self._api_key)
-        try:
-            data = json.loads(body)
-        except (ValueError, RecursionError) as exc:
-            msg = f"the embedding answer is not JSON ({len(body)} bytes)"
-            raise GeminiVisionConnectionError(msg) from exc
-        if not isinstance(data, dict):
-            msg = "the embedding answer is not a JSON object"
-            raise GeminiVisionConnectionError(msg)
-        return read_embeddings(data, len(request.items))
+        return read_embeddings(decode_body(body), len(request.items))
 
     def embed(self, request: EmbedRequest, *, timeout: float | None = None) -> EmbedResponse:
         """POST one ``batchEmbedContents`` request and read its vectors."""
