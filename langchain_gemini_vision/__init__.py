@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from langchain_gemini_vision._transport.retry import RetryPolicy
     from langchain_gemini_vision.attachments import GeminiAttachmentsMiddleware
     from langchain_gemini_vision.client import DEFAULT_MODEL, GeminiVisionClient
+    from langchain_gemini_vision.embeddings import GeminiEmbeddings
     from langchain_gemini_vision.errors import (
         BatchJobError,
         ConfigurationError,
@@ -48,6 +49,11 @@ if TYPE_CHECKING:
         DetectionResult,
         ImageComparison,
         VisualAnswer,
+    )
+    from langchain_gemini_vision.retrievers import (
+        GeminiImageRetriever,
+        image_answer_chain,
+        image_message,
     )
     from langchain_gemini_vision.runnables import (
         GeminiAskRunnable,
@@ -92,7 +98,9 @@ _EXPORTS: dict[str, str] = {
     "GeminiCompareTool": "langchain_gemini_vision.tools",
     "GeminiDetectRunnable": "langchain_gemini_vision.runnables",
     "GeminiDetectTool": "langchain_gemini_vision.tools",
+    "GeminiEmbeddings": "langchain_gemini_vision.embeddings",
     "GeminiImageLoader": "langchain_gemini_vision.loaders",
+    "GeminiImageRetriever": "langchain_gemini_vision.retrievers",
     "GeminiPointRunnable": "langchain_gemini_vision.runnables",
     "GeminiPointTool": "langchain_gemini_vision.tools",
     "GeminiSegmentRunnable": "langchain_gemini_vision.runnables",
@@ -132,6 +140,8 @@ _EXPORTS: dict[str, str] = {
     "Usage": "langchain_gemini_vision.usage",
     "VisualAnswer": "langchain_gemini_vision.results",
     "estimate_image_tokens": "langchain_gemini_vision.tokens",
+    "image_answer_chain": "langchain_gemini_vision.retrievers",
+    "image_message": "langchain_gemini_vision.retrievers",
     "load_image": "langchain_gemini_vision.images",
     "load_images": "langchain_gemini_vision.images",
     "profile_for": "langchain_gemini_vision.profiles",
@@ -156,7 +166,9 @@ __all__ = [
     "GeminiCompareTool",
     "GeminiDetectRunnable",
     "GeminiDetectTool",
+    "GeminiEmbeddings",
     "GeminiImageLoader",
+    "GeminiImageRetriever",
     "GeminiPointRunnable",
     "GeminiPointTool",
     "GeminiSegmentRunnable",
@@ -195,6 +207,8 @@ __all__ = [
     "VisualAnswer",
     "__version__",
     "estimate_image_tokens",
+    "image_answer_chain",
+    "image_message",
     "load_image",
     "load_images",
     "profile_for",

@@ -58,6 +58,7 @@ from langchain_gemini_vision._transport.base import (
     VisionResponse,
     WireRequest,
 )
+from langchain_gemini_vision._transport.embeddings import EmbedRequest, EmbedResponse
 from langchain_gemini_vision._transport.files import CachedFile, FileCache
 from langchain_gemini_vision._transport.lean import LeanTransport, check_base_url
 from langchain_gemini_vision._transport.retry import (
@@ -624,6 +625,45 @@ class GeminiVisionClient:
             async for delta in self.transport.astream_text(wire, self.api, timeout=self.timeout):
                 yield delta
 
+    # ------------------------------------------------------------------ embeddings
+
+    def embedding_part(self, image: PreparedImage) -> ImagePart:
+        """``image`` as it goes, alone, into an embedding request: inline, or uploaded
+        to the Files API when over the inline budget (the cache reuses an upload)."""
+        alone = fit_inline_budget([image], self._inline_limit())[0]
+        return self._part(alone, None, self._file_of(alone))
+
+    async def aembedding_part(self, image: PreparedImage) -> ImagePart:
+        """Async :meth:`embedding_part`."""
+        alone = fit_inline_budget([image], self._inline_limit())[0]
+        return self._part(alone, None, await self._afile_of(alone))
+
+    def embed(self, request: EmbedRequest) -> EmbedResponse:
+        """Send one embedding request (``batchEmbedContents``), retried and bounded as
+        :meth:`generate` is; its usage joins the client's totals."""
+        embed = _embedder(self.transport).embed
+        with self._slots().threads:
+            response = call_with_retries(
+                lambda left: embed(request, timeout=_attempt_timeout(self.timeout, left)),
+                self.retry,
+            )
+        return self._counted_embedding(response)
+
+    async def aembed(self, request: EmbedRequest) -> EmbedResponse:
+        """Async twin of :meth:`embed`."""
+        embed = _embedder(self.transport).aembed
+        async with self._slots().for_loop():
+            response = await acall_with_retries(
+                lambda left: embed(request, timeout=_attempt_timeout(self.timeout, left)),
+                self.retry,
+            )
+        return self._counted_embedding(response)
+
+    def _counted_embedding(self, response: EmbedResponse) -> EmbedResponse:
+        with self._usage_lock:
+            self._usage = self._usage + response.usage
+        return response
+
     # ------------------------------------------------------------------ batches
 
     def map(
@@ -806,6 +846,17 @@ class GeminiVisionClient:
 
 
 reserve_names(dir(GeminiVisionClient), "GeminiVisionClient")
+
+
+def _embedder(transport: Transport) -> Any:
+    """``transport`` if it carries embeddings (the lean and SDK ones do)."""
+    if not (hasattr(transport, "embed") and hasattr(transport, "aembed")):
+        msg = (
+            f"the transport {transport.name!r} carries no embedding requests: give it "
+            "embed() and aembed() methods, or use transport='lean' or 'sdk'"
+        )
+        raise ConfigurationError(msg)
+    return transport
 
 
 def _kept(outcome: Outcome[Any, M]) -> M | GeminiVisionError:

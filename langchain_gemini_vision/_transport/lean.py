@@ -43,6 +43,13 @@ from langchain_gemini_vision.errors import (
 )
 
 from .base import ApiName, VisionResponse, WireRequest
+from .embeddings import (
+    EmbedRequest,
+    EmbedResponse,
+    batch_embed_body,
+    embed_model_path,
+    read_embeddings,
+)
 from .errors import error_from_response, reraise_mapped
 from .payloads import (
     StreamReader,
@@ -236,6 +243,34 @@ class LeanTransport:
         url = _endpoint(self.base_url, self.api_version, api, request.model, stream=stream)
         return url, wire_json(body, api), self._request_headers(stream=stream)
 
+    def _post(
+        self, url: str, content: bytes, headers: dict[str, str], timeout: float | None
+    ) -> tuple[int, bytes, Mapping[str, str]]:
+        """POST ``content``: the answer's status, body and headers (failures mapped)."""
+        try:
+            response = self._client().post(
+                url,
+                content=content,
+                headers=headers,
+                auth=self._auth,
+                timeout=self._timeout(timeout or self.timeout),
+            )
+        except Exception as exc:
+            reraise_mapped(exc, secret=self._api_key)
+        return response.status_code, response.content, response.headers
+
+    async def _apost(
+        self, url: str, content: bytes, headers: dict[str, str], timeout: float | None
+    ) -> tuple[int, bytes, Mapping[str, str]]:
+        """Async :meth:`_post` (aiohttp, see the module docstring)."""
+        try:
+            async with self._session().post(
+                url, data=content, headers=headers, timeout=self._aiohttp_timeout(timeout)
+            ) as response:
+                return response.status, await response.read(), response.headers
+        except Exception as exc:
+            reraise_mapped(exc, secret=self._api_key)
+
     @staticmethod
     def _timeout(timeout: float | None) -> httpx2.Timeout | None:
         return None if timeout is None else httpx2.Timeout(timeout)
@@ -266,24 +301,8 @@ class LeanTransport:
         """POST one request and read the answer."""
         url, content, headers = self._prepare(request, api, stream=False)
         started = time.perf_counter()
-        try:
-            response = self._client().post(
-                url,
-                content=content,
-                headers=headers,
-                auth=self._auth,
-                timeout=self._timeout(timeout or self.timeout),
-            )
-        except Exception as exc:
-            reraise_mapped(exc, secret=self._api_key)
-        return self._read(
-            response.status_code,
-            response.content,
-            response.headers,
-            request=request,
-            api=api,
-            started=started,
-        )
+        status, body, response_headers = self._post(url, content, headers, timeout)
+        return self._read(status, body, response_headers, request=request, api=api, started=started)
 
     async def asend(
         self, request: WireRequest, api: ApiName, *, timeout: float | None = None
@@ -291,14 +310,7 @@ class LeanTransport:
         """Async twin of :meth:`send` (aiohttp, see the module docstring)."""
         url, content, headers = self._prepare(request, api, stream=False)
         started = time.perf_counter()
-        try:
-            async with self._session().post(
-                url, data=content, headers=headers, timeout=self._aiohttp_timeout(timeout)
-            ) as response:
-                body = await response.read()
-                status, response_headers = response.status, response.headers
-        except Exception as exc:
-            reraise_mapped(exc, secret=self._api_key)
+        status, body, response_headers = await self._apost(url, content, headers, timeout)
         return self._read(status, body, response_headers, request=request, api=api, started=started)
 
     def stream_text(
@@ -364,6 +376,29 @@ class LeanTransport:
             raise
         except Exception as exc:
             reraise_mapped(exc, secret=self._api_key)
+
+    def _embed_call(self, request: EmbedRequest) -> tuple[str, bytes, dict[str, str]]:
+        model = embed_model_path(request.model)
+        url = f"{self.base_url}/{self.api_version}/{model}:batchEmbedContents"
+        body = wire_json(batch_embed_body(request), "generate_content")
+        return url, body, self._request_headers(stream=False)
+
+    def _read_embeddings(
+        self, status: int, body: bytes, headers: Mapping[str, str], request: EmbedRequest
+    ) -> EmbedResponse:
+        if status >= 400:
+            raise error_from_response(status, body, headers, secret=self._api_key)
+        return read_embeddings(decode_body(body), len(request.items))
+
+    def embed(self, request: EmbedRequest, *, timeout: float | None = None) -> EmbedResponse:
+        """POST one ``batchEmbedContents`` request and read its vectors."""
+        url, content, headers = self._embed_call(request)
+        return self._read_embeddings(*self._post(url, content, headers, timeout), request)
+
+    async def aembed(self, request: EmbedRequest, *, timeout: float | None = None) -> EmbedResponse:
+        """Async twin of :meth:`embed`."""
+        url, content, headers = self._embed_call(request)
+        return self._read_embeddings(*await self._apost(url, content, headers, timeout), request)
 
     def close(self) -> None:
         """Close the sync pool, and async sessions whose event loop has ended.

@@ -18,7 +18,8 @@ from pydantic import BaseModel
 
 from langchain_gemini_vision.errors import GeminiVisionConnectionError
 
-from .base import ApiName, VisionResponse, WireRequest
+from .base import ApiName, ImagePart, VisionResponse, WireRequest
+from .embeddings import EmbedRequest, EmbedResponse, read_embeddings
 from .errors import Secret, reraise_mapped
 from .payloads import (
     StreamReader,
@@ -197,11 +198,50 @@ class SdkTransport:
         except Exception as exc:
             reraise_mapped(exc, secret=self._secret)
 
+    def _embed_arguments(self, request: EmbedRequest, timeout: float | None) -> dict[str, Any]:
+        # One Content per input: a list of strings would be merged into one by a
+        # multimodal model (see .embeddings).
+        contents = [types.Content(parts=[_embed_part(item)]) for item in request.items]
+        config = types.EmbedContentConfig(
+            task_type=request.task_type, output_dimensionality=request.output_dimensionality
+        )
+        if timeout is not None:
+            config.http_options = types.HttpOptions(timeout=max(1, int(timeout * 1000)))
+        return {"model": request.model, "contents": contents, "config": config}
+
+    def embed(self, request: EmbedRequest, *, timeout: float | None = None) -> EmbedResponse:
+        """``models.embed_content``, synchronously."""
+        arguments = self._embed_arguments(request, timeout)
+        try:
+            result = self._client.models.embed_content(**arguments)
+        except Exception as exc:
+            reraise_mapped(exc, secret=self._secret)
+        return read_embeddings(_dump(result), len(request.items))
+
+    async def aembed(self, request: EmbedRequest, *, timeout: float | None = None) -> EmbedResponse:
+        """``aio.models.embed_content``."""
+        arguments = self._embed_arguments(request, timeout)
+        try:
+            result = await self._client.aio.models.embed_content(**arguments)
+        except Exception as exc:
+            reraise_mapped(exc, secret=self._secret)
+        return read_embeddings(_dump(result), len(request.items))
+
     def close(self) -> None:
         """Nothing to do: the caller's or the client's genai.Client owns the connections."""
 
     async def aclose(self) -> None:
         """Nothing to do (see :meth:`close`)."""
+
+
+def _embed_part(item: str | ImagePart) -> types.Part:
+    if isinstance(item, str):
+        return types.Part(text=item)
+    if item.uri is not None:
+        mime_type = generate_content_mime_type(item)
+        return types.Part(file_data=types.FileData(file_uri=item.uri, mime_type=mime_type))
+    data = base64.b64decode(item.data_base64 or "")
+    return types.Part(inline_data=types.Blob(data=data, mime_type=item.mime_type))
 
 
 def _answer(result: Any, request: WireRequest, api: ApiName, started: float) -> VisionResponse:

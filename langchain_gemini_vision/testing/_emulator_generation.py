@@ -34,7 +34,7 @@ from langchain_gemini_vision.profiles import MediaResolution
 from langchain_gemini_vision.tokens import estimate_image_tokens
 
 from ._api_errors import ApiError, bad_request
-from ._emulator_files import FilesApi
+from ._emulator_embeddings import EMBED_METHODS, EmbeddingApi
 from ._emulator_http import FAULT, json_response, now, parse_json, timestamp
 from ._protocol import (
     ImagePart,
@@ -96,8 +96,9 @@ def _split_text(text: str, pieces: int = 3) -> list[str]:
     return [text[i : i + size] for i in range(0, len(text), size)]
 
 
-class GenerationApi(FilesApi):
-    """The generation routes of the emulator (its requests may use uploaded files)."""
+class GenerationApi(EmbeddingApi):
+    """The generation routes of the emulator (its requests may use uploaded files), and
+    the embedding route beside them under ``models/``."""
 
     max_images: int
     reroutes: Mapping[str, str]
@@ -344,6 +345,8 @@ class GenerationApi(FilesApi):
     async def _model_method(self, request: web.Request) -> web.StreamResponse:
         version = request.match_info["version"]
         model, _, method = request.match_info["target"].partition(":")
+        if method in EMBED_METHODS:
+            return await self._embed_contents(request, model)
         if method not in ("generateContent", "streamGenerateContent"):
             raise ApiError(404, f"Method not found: models/{model}:{method}")
         body = parse_json(await request.read())

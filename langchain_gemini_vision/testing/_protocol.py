@@ -16,12 +16,15 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from ._api_errors import bad_request, check_schema
+from .request_schema import RequestKind
 
 __all__ = [
     "SUPPORTED_IMAGE_TYPES",
+    "EmbedInput",
     "ImagePart",
     "ModelCall",
     "get_key",
+    "parse_batch_embed",
     "parse_generate_content",
     "parse_interaction",
     "sniff_mime_type",
@@ -317,6 +320,31 @@ def _system_text(value: Any) -> str | None:
     return None
 
 
+def _check_body(kind: RequestKind, body: Any, api_version: str) -> None:
+    if not isinstance(body, dict):
+        raise bad_request("Invalid JSON payload: expected an object")
+    check_schema(kind, body, api_version)
+
+
+def _content_image(
+    part: dict[str, Any], where: str, resolve_file: FileResolver, resolution: str | None
+) -> ImagePart:
+    """The image of a ``Content`` part: its ``inline_data`` bytes or its ``file_data`` file."""
+    inline = get_key(part, "inline_data")
+    if isinstance(inline, dict):
+        data = _decode_base64(inline.get("data"), f"{where}.inline_data.data")
+        return ImagePart(
+            data, _check_mime(get_key(inline, "mime_type"), data, where), resolution, where
+        )
+    file_data = get_key(part, "file_data")
+    uri = get_key(file_data, "file_uri")
+    if not isinstance(uri, str):
+        raise bad_request(f"{where}.file_data: file_uri is required")
+    data, stored_mime = resolve_file(uri, where)
+    mime = _check_mime(get_key(file_data, "mime_type") or stored_mime, data, where)
+    return ImagePart(data, mime, resolution, where)
+
+
 def parse_generate_content(
     body: Any, model: str, resolve_file: FileResolver, *, api_version: str = "v1beta"
 ) -> ModelCall:
@@ -325,9 +353,7 @@ def parse_generate_content(
     Raises:
         ApiError: 400 for anything malformed or unsupported.
     """
-    if not isinstance(body, dict):
-        raise bad_request("Invalid JSON payload: expected an object")
-    check_schema("generate_content", body, api_version)
+    _check_body("generate_content", body, api_version)
     contents = body.get("contents")
     if contents is None:
         raise bad_request("contents is not specified")
@@ -352,17 +378,8 @@ def parse_generate_content(
             file_data = get_key(part, "file_data")
             if "text" in part:
                 texts.append(str(part["text"]))
-            elif isinstance(inline, dict):
-                data = _decode_base64(inline.get("data"), f"{where}.inline_data.data")
-                mime = _check_mime(get_key(inline, "mime_type"), data, where)
-                images.append(ImagePart(data, mime, resolution, where))
-            elif isinstance(file_data, dict):
-                uri = get_key(file_data, "file_uri")
-                if not isinstance(uri, str):
-                    raise bad_request(f"{where}.file_data: file_uri is required")
-                data, stored_mime = resolve_file(uri, where)
-                mime = _check_mime(get_key(file_data, "mime_type") or stored_mime, data, where)
-                images.append(ImagePart(data, mime, resolution, where))
+            elif isinstance(inline, dict) or isinstance(file_data, dict):
+                images.append(_content_image(part, where, resolve_file, resolution))
             elif part.get("thought") or get_key(part, "thought_signature"):
                 continue
             else:
@@ -402,6 +419,60 @@ def parse_generate_content(
         thinking_budget=budget,
         media_resolution=_media_resolution(get_key(config, "media_resolution")),
     )
+
+
+# ---------------------------------------------------------------- embeddings
+
+
+@dataclass(frozen=True)
+class EmbedInput:
+    """One entry of a ``batchEmbedContents`` body: its texts and images, and its settings."""
+
+    texts: list[str]
+    images: list[ImagePart]
+    task_type: str | None
+    output_dimensionality: int | None
+
+
+def parse_batch_embed(
+    body: Any, model: str, resolve_file: FileResolver, *, api_version: str = "v1beta"
+) -> list[EmbedInput]:
+    """Read a ``models/{model}:batchEmbedContents`` body (each request names the same model).
+
+    Raises:
+        ApiError: 400 for anything malformed or unsupported (as :func:`parse_generate_content`).
+    """
+    _check_body("batch_embed_contents", body, api_version)
+    requests = body.get("requests")
+    if not isinstance(requests, list) or not requests:
+        raise bad_request("* BatchEmbedContentsRequest.requests: at least one request is required")
+    inputs: list[EmbedInput] = []
+    for r_index, entry in enumerate(requests):
+        where = f"requests[{r_index}]"
+        named = _model_name(get_key(entry, "model"))
+        if named != model:
+            raise bad_request(
+                f"{where}.model: model '{named}' is not the batch's model 'models/{model}'"
+            )
+        parts = get_key(get_key(entry, "content") or {}, "parts")
+        if not isinstance(parts, list) or not parts:
+            raise bad_request(f"{where}.content: at least one part is required")
+        texts: list[str] = []
+        images: list[ImagePart] = []
+        for p_index, part in enumerate(parts):
+            at = f"{where}.content.parts[{p_index}]"
+            if "text" in part:
+                texts.append(str(part["text"]))
+            elif any(isinstance(get_key(part, k), dict) for k in ("inline_data", "file_data")):
+                images.append(_content_image(part, at, resolve_file, None))
+            else:
+                raise bad_request(f"Part at '{at}' is not supported by the emulator")
+        dims = _int_or_none(
+            get_key(entry, "output_dimensionality"), f"{where}.output_dimensionality"
+        )
+        task = get_key(entry, "task_type")
+        inputs.append(EmbedInput(texts, images, task if isinstance(task, str) else None, dims))
+    return inputs
 
 
 def dumps(value: Any) -> bytes:

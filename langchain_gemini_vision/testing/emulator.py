@@ -118,6 +118,8 @@ def _route_of(path: str) -> str:
         return "interactions"
     if ":generateContent" in path or ":streamGenerateContent" in path:
         return "generate_content"
+    if ":batchEmbedContents" in path:
+        return "embed"
     if "batch" in path.lower():
         return "batches"
     if "/files" in path:
@@ -421,7 +423,10 @@ class GeminiEmulator(GenerationApi):
         if fault is not None:
             request[FAULT] = fault
         try:
-            if route in ("interactions", "generate_content") and request.method == "POST":
+            if (
+                route in ("interactions", "generate_content", "embed")
+                and request.method == "POST"
+            ):
                 size = request.content_length
                 if size is not None and size > self.inline_limit_bytes:
                     self.stats.bytes_received[route] += size

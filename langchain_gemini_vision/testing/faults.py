@@ -25,11 +25,13 @@ from typing import Final, Literal
 
 __all__ = ["Fault", "FaultInjector", "FaultKind", "Route", "Stats"]
 
-Route = Literal["interactions", "generate_content", "upload", "files", "batches", "other", "*"]
+Route = Literal[
+    "interactions", "generate_content", "embed", "upload", "files", "batches", "other", "*"
+]
 FaultKind = int | Literal["slow", "drop", "truncate", "429", "500", "503"]
 
 ROUTES: Final[tuple[str, ...]] = (
-    "interactions", "generate_content", "upload", "files", "batches", "other",
+    "interactions", "generate_content", "embed", "upload", "files", "batches", "other",
 )  # fmt: skip
 
 

@@ -17,7 +17,10 @@ The knowledge is Google's, never this package's: it is derived from the installe
   ``types.GenerationConfig`` also names a few Vertex-only fields (``routing_config``,
   ``audio_timestamp``...), which this check therefore lets through;
 * Batch API: the envelope ``batches._CreateBatchJobParameters_to_mldev`` writes, each
-  inline request a generateContent request.
+  inline request a generateContent request;
+* embeddings: the ``batchEmbedContents`` envelope ``models._EmbedContentParametersPrivate_to_mldev``
+  writes, each request a ``types.Content`` with the fields ``_EmbedContentConfig_to_mldev``
+  adds (``taskType``, ``title``, ``outputDimensionality``) and the model.
 
 Why not ``Model.model_validate``: those models let anything through. The Interactions
 models keep unknown keys (``extra="allow"``) and their enumerations are open
@@ -58,9 +61,10 @@ __all__ = [
     "request_violations",
 ]
 
-RequestKind = Literal["interactions", "generate_content", "batch_generate_content"]
-"""The bodies the package sends. Embeddings (``embedContent`` / ``batchEmbedContents``)
-join here, with a root in :func:`_roots`, when the package sends them."""
+RequestKind = Literal[
+    "interactions", "generate_content", "batch_generate_content", "batch_embed_contents"
+]
+"""The bodies the package sends (embeddings go as ``batchEmbedContents``, as the SDK's)."""
 
 ViolationKind = Literal["unknown_field", "invalid_value", "missing_field"]
 
@@ -203,6 +207,7 @@ def load_request_schemas() -> None:
         "batch_generate_content": {
             "batch": {"inputConfig": {"requests": {"requests": [{"request": request}]}}}
         },
+        "batch_embed_contents": {"requests": [{"content": {"parts": [{"text": ""}]}}]},
     }
     for kind, body in typical.items():
         _check(kind, body)
@@ -256,8 +261,20 @@ def _roots() -> dict[RequestKind, type[BaseModel]]:
         input_config=input_config,
         webhook_config=gtypes.WebhookConfig,
     )
+    # models._EmbedContentParametersPrivate_to_mldev / _EmbedContentConfig_to_mldev.
+    embed = message(
+        "EmbedContentRequest",
+        content=gtypes.Content,
+        task_type=str,
+        title=str,
+        output_dimensionality=int,
+        model=str,
+    )
     return {
         "interactions": CreateModelInteraction,
+        "batch_embed_contents": message(
+            "BatchEmbedContentsRequest", requests=types.GenericAlias(list, (embed,))
+        ),
         "generate_content": generate_content,
         "batch_generate_content": message("BatchGenerateContentRequest", batch=batch),
     }

@@ -29,6 +29,11 @@ EXPECTED = {
     "GeminiDetectRunnable",
     "GeminiDetectTool",
     "GeminiImageLoader",
+    # RAG over images (issue 20): embeddings for texts and images, the image retriever.
+    "GeminiEmbeddings",
+    "GeminiImageRetriever",
+    "image_answer_chain",
+    "image_message",
     "GeminiSegmentRunnable",
     "GeminiSegmentTool",
     "GeminiVisionRunnable",
