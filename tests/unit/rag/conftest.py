@@ -39,7 +39,9 @@ def paid(emu: GeminiEmulator) -> int:
     return sum(emu.stats.requests[route] for route in ("interactions", "generate_content", "embed"))
 
 
-def scene_folder(folder: Path, n: int, *, seed: int = 100, size: tuple[int, int] = (96, 72)) -> list[Scene]:
+def scene_folder(
+    folder: Path, n: int, *, seed: int = 100, size: tuple[int, int] = (96, 72)
+) -> list[Scene]:
     """``n`` small scenes written as PNG files into ``folder``, in name order."""
     scenes = [make_scene(*size, objects=1 + i % 3, seed=seed + i) for i in range(n)]
     for i, scene in enumerate(scenes):
