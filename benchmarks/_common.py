@@ -34,6 +34,7 @@ FIGURES: dict[str, str] = {
     "9": "fig9_batch_jobs",
     "10": "fig10_emulator_concurrency",
     "11": "fig11_input_bombs",
+    "12": "fig12_resumable_loader",
 }
 
 __all__ = [
@@ -132,6 +133,10 @@ class Sizes:
     memory_large: int = 200
     memory_side: int = 256
     memory_modes: tuple[str, ...] = ("alazy_load", "lazy_load")
+    # figure 12
+    resume_small: int = 1000
+    resume_large: int = 10_000
+    resume_side: int = 64
 
     @classmethod
     def full(cls) -> Sizes:
@@ -165,6 +170,8 @@ class Sizes:
             memory_large=8,
             memory_side=64,
             memory_modes=("alazy_load",),
+            resume_small=24,
+            resume_large=48,
         )
 
 
@@ -266,8 +273,9 @@ class EmulatorProcess:
     from a busy server.
     """
 
-    def __init__(self, latency: float = 0.0) -> None:
+    def __init__(self, latency: float = 0.0, paid_log: str | None = None) -> None:
         self.latency = latency
+        self.paid_log = paid_log
         self._proc: subprocess.Popen[str] | None = None
         self.base_url = ""
 
@@ -280,6 +288,7 @@ class EmulatorProcess:
             "0",
             "--latency",
             str(self.latency),
+            *(["--paid-log", self.paid_log] if self.paid_log else []),
         ]
         self._proc = subprocess.Popen(
             cmd,
