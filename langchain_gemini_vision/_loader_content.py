@@ -46,9 +46,9 @@ TEMPLATE_FIELDS: Final[dict[str, str]] = {
 """The fields a ``page_content_template`` may use, and what each one holds."""
 
 READ_TEXT_QUESTION: Final = (
-    "Transcribe all of the text visible in this image (signs, labels, captions, "
-    "documents), in reading order, one line per line of text. Answer with an empty "
-    "text when there is none. Do not describe the image."
+    "What text is visible in this image? Transcribe every sign, label, screen and "
+    "document, in reading order, one line per line of text; answer with an empty "
+    "text when there is none."
 )
 """The question ``read_text=True`` asks, with the :class:`VisibleText` schema."""
 
