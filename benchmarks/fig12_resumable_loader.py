@@ -60,6 +60,9 @@ def _child(args: argparse.Namespace) -> None:
     from langchain_gemini_vision.loaders import GeminiImageLoader
     from langchain_gemini_vision.stores import FileStore
 
+    # Ctrl-C as at a terminal, even when the suite was started in the background
+    # (a shell starts background jobs with SIGINT ignored, and children inherit that).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     paths = sorted(Path(args.folder).glob("*.png"))[: args.count]
     process = psutil.Process()
     peak = [process.memory_info().rss]
