@@ -344,3 +344,35 @@ def test_vectors_come_back_bit_for_bit_and_damaged_ones_are_misses() -> None:
     assert cache.vectors(keys) == [vector, [0.5], None]
     store.mset([(keys[1], store.mget([keys[0]])[0] or b"")])  # another key's vector
     assert cache.vectors(keys[:2]) == [vector, None]
+
+
+def test_the_key_is_never_in_the_cache(emu: GeminiEmulator) -> None:
+    secret = "AIzaSyA-very-secret-key-0123456789abcdef"
+    store = InMemoryByteStore()
+    scene = make_scene(200, 150, objects=2, seed=16)
+    GeminiVisionClient(api_key=secret, base_url=emu.base_url, cache=store).caption(scene.data)
+    (key,) = store.yield_keys()
+    assert secret not in key
+    assert secret.encode() not in (store.mget([key])[0] or b"")
+
+
+@pytest.mark.parametrize("key", ["../outside", "/etc/passwd", "a//b", "a/./b", "a b", "a\\b", ""])
+def test_the_file_store_keeps_every_key_inside_its_folder(tmp_path: Path, key: str) -> None:
+    store = FileStore(tmp_path / "cache")
+    with pytest.raises(ValueError, match="invalid key"):
+        store.mset([(key, b"x")])
+    with pytest.raises(ValueError, match="invalid key"):
+        store.mget([key])
+    assert list(tmp_path.rglob("*")) == [tmp_path / "cache"]
+
+
+def test_the_file_store_writes_whole_values_and_lists_its_keys(tmp_path: Path) -> None:
+    store = FileStore(tmp_path)
+    store.mset([("a/b/c", b"one"), ("d", b"two")])
+    store.mset([("a/b/c", b"three")])
+    assert store.mget(["a/b/c", "d", "missing"]) == [b"three", b"two", None]
+    assert sorted(store.yield_keys()) == ["a/b/c", "d"]
+    assert list(store.yield_keys(prefix="a/")) == ["a/b/c"]
+    assert not list(tmp_path.rglob("*.partial"))  # no temporary file left behind
+    store.mdelete(["d", "missing"])
+    assert store.mget(["d"]) == [None]
