@@ -1,36 +1,13 @@
-"""Fixtures for RAG over images: one emulator per module, a folder of scenes with truth."""
+"""Fixtures for RAG over images: the LangChain tests' emulator and client, scene folders."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from langchain_gemini_vision.client import GeminiVisionClient
 from langchain_gemini_vision.testing import GeminiEmulator, Scene, make_scene
+from tests.unit.langchain.conftest import client, emu, emulator
 
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[GeminiEmulator]:
-    """A local Gemini emulator shared by a test module (reset between tests)."""
-    with GeminiEmulator() as emu:
-        yield emu
-
-
-@pytest.fixture
-def emu(emulator: GeminiEmulator) -> GeminiEmulator:
-    """The module's emulator with no faults or counts left over from another test."""
-    emulator.faults.clear()
-    emulator.stats.reset()
-    return emulator
-
-
-@pytest.fixture
-def client(emu: GeminiEmulator) -> Iterator[GeminiVisionClient]:
-    """A client on the emulator."""
-    with GeminiVisionClient(api_key="test-key", base_url=emu.base_url) as c:
-        yield c
+__all__ = ["client", "emu", "emulator", "paid", "scene_folder"]
 
 
 def paid(emu: GeminiEmulator) -> int:
