@@ -9,6 +9,7 @@ import platform
 import re
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -42,6 +43,7 @@ __all__ = [
     "FIGURES",
     "ApiName",
     "EmulatorProcess",
+    "PeakRss",
     "Result",
     "Sizes",
     "cpu_wall",
@@ -333,6 +335,38 @@ class EmulatorProcess:
                 proc.wait(timeout=10)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+class PeakRss:
+    """This process's peak RSS while the block runs: a thread reads it every 5 ms.
+
+    Not ``ru_maxrss``: Linux carries it over from the forking parent, whose peak may
+    be another figure's.
+    """
+
+    def __init__(self) -> None:
+        self._process = psutil.Process()
+        self.baseline = self.peak = self._process.memory_info().rss
+        self._stop = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._process.memory_info().rss)
+            time.sleep(0.005)
+
+    def now(self) -> int:
+        """RSS now."""
+        return int(self._process.memory_info().rss)
+
+    def __enter__(self) -> PeakRss:
+        self._sampler.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._sampler.join()
+        self.peak = max(self.peak, self.now())
 
 
 @contextlib.contextmanager

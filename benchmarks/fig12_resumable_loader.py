@@ -31,15 +31,12 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import psutil
-
-from ._common import _ROOT, EmulatorProcess, Result, Sizes, check, ratio
+from ._common import _ROOT, EmulatorProcess, PeakRss, Result, Sizes, check, ratio
 
 KEY = "benchmark-key"
 CONCURRENCY = 16
@@ -64,17 +61,6 @@ def _child(args: argparse.Namespace) -> None:
     # (a shell starts background jobs with SIGINT ignored, and children inherit that).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     paths = sorted(Path(args.folder).glob("*.png"))[: args.count]
-    process = psutil.Process()
-    peak = [process.memory_info().rss]
-    stop = threading.Event()
-
-    def sample() -> None:
-        while not stop.is_set():
-            peak[0] = max(peak[0], process.memory_info().rss)
-            time.sleep(0.005)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
     loader = GeminiImageLoader(
         paths,
         api_key=KEY,
@@ -85,23 +71,23 @@ def _child(args: argparse.Namespace) -> None:
     )
     count = cached = 0
     interrupted = False
-    started = time.perf_counter()
-    try:
-        for document in loader.lazy_load():
-            count += 1
-            cached += bool(document.metadata.get("usage", {}).get("cached"))
-            print(DOC_LINE, flush=True)
-    except KeyboardInterrupt:
-        interrupted = True
-    stop.set()
-    sampler.join()
+    with PeakRss() as rss:
+        started = time.perf_counter()
+        try:
+            for document in loader.lazy_load():
+                count += 1
+                cached += bool(document.metadata.get("usage", {}).get("cached"))
+                print(DOC_LINE, flush=True)
+        except KeyboardInterrupt:
+            interrupted = True
+        elapsed = time.perf_counter() - started
     summary = {
         "count": count,
         "cached": cached,
         "failures": len(loader.failures),
         "interrupted": interrupted,
-        "peak_rss": max(peak[0], process.memory_info().rss),
-        "elapsed_s": time.perf_counter() - started,
+        "peak_rss": rss.peak,
+        "elapsed_s": elapsed,
     }
     print(json.dumps(summary), flush=True)
 
