@@ -7,6 +7,7 @@ the client has it. Requests are counted at the emulator, never inside the packag
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from langchain_gemini_vision import (
     GeminiCaptionRunnable,
     GeminiCaptionTool,
     GeminiVisionClient,
+    GeminiVisionToolkit,
     ImageStore,
     RetryPolicy,
 )
@@ -289,6 +291,12 @@ def test_runnables_and_tools_take_the_cache(emu: GeminiEmulator) -> None:
     )
     assert message.artifact["text"] == first.text
     assert message.artifact["usage"]["cached"] is True
+    (tool,) = [
+        t
+        for t in GeminiVisionToolkit(image_store=images, **fields).get_tools()
+        if t.name == "gemini_caption_image"
+    ]
+    assert tool.invoke({"image": image_id}) == message.content
     assert paid(emu) == 1
 
 
@@ -322,10 +330,15 @@ def test_the_command_line_reuses_answers_kept_in_cache_dir(
     again = runner.invoke(app, [*args, "--quiet"], env={"GEMINI_API_KEY": "k"})
     assert again.exit_code == 0, again.output
     assert paid(emu) == 3
-    lines = [json.loads(line) for line in again.stdout.splitlines() if line.strip()]
-    assert [r["result"] for r in lines] == [
-        json.loads(line)["result"] for line in first.stdout.splitlines() if line.strip()
-    ] or all(r["result"]["usage"]["cached"] for r in lines)
+
+    def results(output: str) -> list[dict[str, Any]]:
+        records = [json.loads(line)["result"] for line in output.splitlines() if line.strip()]
+        return [{k: v for k, v in r.items() if k not in ("usage", "elapsed_s")} for r in records]
+
+    assert len(results(first.stdout)) == 3
+    assert results(again.stdout) == results(first.stdout)
+    for line in again.stdout.splitlines():
+        assert json.loads(line)["result"]["usage"] == Usage(cached=True).model_dump()
 
 
 # --------------------------------------------------------------------------- vectors
@@ -342,6 +355,9 @@ def test_vectors_come_back_bit_for_bit_and_damaged_ones_are_misses() -> None:
     cache.keep_vectors([(keys[0], vector), (keys[1], [0.5])])
     store.mset([(keys[2], b'{"format": "gemini-vision/vector", "values": "!!"}')])
     assert cache.vectors(keys) == [vector, [0.5], None]
+    assert asyncio.run(cache.avectors(keys)) == [vector, [0.5], None]
+    asyncio.run(cache.akeep_vectors([(keys[2], [2.5])]))
+    assert cache.vectors(keys[2:]) == [[2.5]]
     store.mset([(keys[1], store.mget([keys[0]])[0] or b"")])  # another key's vector
     assert cache.vectors(keys[:2]) == [vector, None]
 
