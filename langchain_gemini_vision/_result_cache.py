@@ -1,7 +1,9 @@
 """The result cache: Gemini's answers kept in a LangChain ``BaseStore``, keyed on what asked.
 
 The client's ``cache`` setting turns it on for every task it runs (the Runnables, the
-Tools, the loader and the CLI run tasks through the client) and for embeddings.
+Tools, the loader and the CLI run tasks through the client). :func:`cache_key` and
+:class:`ResultCache`'s guarded store access are what another kind of answer (vectors)
+would reuse.
 
 What is stored is the model's *answer* (its text and how it ended), never the parsed
 result: on a hit the task parses it again with the current parser and settings, so a
@@ -23,11 +25,9 @@ logged and never raised: the call is then made and its answer stored again.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import logging
-import struct
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -46,14 +46,13 @@ CACHE_VERSION: Final = 1
 a request is keyed on), so older entries are never read as current ones."""
 
 _ANSWER: Final = "gemini-vision/answer"
-_VECTOR: Final = "gemini-vision/vector"
 _APIS: Final = ("interactions", "generate_content")
 
 
 def cache_key(kind: str, parts: Mapping[str, Any]) -> str:
     """The store key of ``parts`` (any JSON-able values; pydantic models are dumped).
 
-    ``kind`` (a task's name, or ``embedding``) starts the key, so a store can be listed
+    ``kind`` (a task's name) starts the key, so a store can be listed
     or cleared by kind; the digest is sharded by its first two characters, as a folder
     of 10,000 entries should be.
     """
@@ -90,25 +89,6 @@ class ResultCache:
     async def akeep(self, key: str, response: VisionResponse) -> None:
         """Async :meth:`keep`."""
         await self._aset(key, _answer_entry(key, response))
-
-    # ------------------------------------------------------------------ vectors
-
-    def vectors(self, keys: Sequence[str]) -> list[list[float] | None]:
-        """The vector stored under each key (``None`` for a miss)."""
-        return [_read_vector(k, v) for k, v in zip(keys, self._mget(keys), strict=True)]
-
-    async def avectors(self, keys: Sequence[str]) -> list[list[float] | None]:
-        """Async :meth:`vectors`."""
-        found = await self._amget(keys)
-        return [_read_vector(k, v) for k, v in zip(keys, found, strict=True)]
-
-    def keep_vectors(self, pairs: Sequence[tuple[str, list[float]]]) -> None:
-        """Store each ``(key, vector)``."""
-        self._mset([(k, _vector_entry(k, v)) for k, v in pairs])
-
-    async def akeep_vectors(self, pairs: Sequence[tuple[str, list[float]]]) -> None:
-        """Async :meth:`keep_vectors`."""
-        await self._amset([(k, _vector_entry(k, v)) for k, v in pairs])
 
     # ------------------------------------------------------------------ the store, guarded
 
@@ -215,23 +195,3 @@ def _read_answer(key: str, raw: Any) -> VisionResponse | None:
         response_id=response_id,
         api=chosen,
     )
-
-
-def _vector_entry(key: str, vector: list[float]) -> bytes:
-    # Doubles, exactly as received: a cached vector equals the fresh one bit for bit.
-    packed = struct.pack(f"<{len(vector)}d", *vector)
-    return _entry(_VECTOR, key, values=base64.b64encode(packed).decode("ascii"))
-
-
-def _read_vector(key: str, raw: Any) -> list[float] | None:
-    entry = _read_entry(_VECTOR, key, raw)
-    if entry is None:
-        return None
-    try:
-        packed = base64.b64decode(entry["values"], validate=True)
-    except (KeyError, TypeError, ValueError):
-        packed = b""
-    if not packed or len(packed) % 8:
-        logger.warning("result cache: ignoring a damaged vector under %s", key)
-        return None
-    return list(struct.unpack(f"<{len(packed) // 8}d", packed))

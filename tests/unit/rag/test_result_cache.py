@@ -7,7 +7,6 @@ the client has it. Requests are counted at the emulator, never inside the packag
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -339,27 +338,6 @@ def test_the_command_line_reuses_answers_kept_in_cache_dir(
     assert results(again.stdout) == results(first.stdout)
     for line in again.stdout.splitlines():
         assert json.loads(line)["result"]["usage"] == Usage(cached=True).model_dump()
-
-
-# --------------------------------------------------------------------------- vectors
-
-
-def test_vectors_come_back_bit_for_bit_and_damaged_ones_are_misses() -> None:
-    from langchain_gemini_vision._result_cache import ResultCache, cache_key
-
-    store = InMemoryByteStore()
-    cache = ResultCache(store)
-    keys = [cache_key("embedding", {"text": t, "model": "m"}) for t in ("a", "b", "c")]
-    assert len(set(keys)) == 3 and all(k.startswith("gemini-vision/v1/embedding/") for k in keys)
-    vector = [0.1, -1 / 3, 1e-300, 2.0**60]
-    cache.keep_vectors([(keys[0], vector), (keys[1], [0.5])])
-    store.mset([(keys[2], b'{"format": "gemini-vision/vector", "values": "!!"}')])
-    assert cache.vectors(keys) == [vector, [0.5], None]
-    assert asyncio.run(cache.avectors(keys)) == [vector, [0.5], None]
-    asyncio.run(cache.akeep_vectors([(keys[2], [2.5])]))
-    assert cache.vectors(keys[2:]) == [[2.5]]
-    store.mset([(keys[1], store.mget([keys[0]])[0] or b"")])  # another key's vector
-    assert cache.vectors(keys[:2]) == [vector, None]
 
 
 def test_the_key_is_never_in_the_cache(emu: GeminiEmulator) -> None:
