@@ -674,6 +674,7 @@ class GeminiVisionClient:
         """What the tasks read from this client: prompts, profile, parsing bounds."""
         return TaskContext(
             profile=self.profile,
+            model=self.model,
             prompts=self.prompts,
             mask_threshold=self.mask_threshold,
             max_detection_items=self.settings.max_detection_items,
@@ -707,13 +708,13 @@ class GeminiVisionClient:
         request = spec.build(call)
         cache = self.result_cache
         if cache is None:
-            return spec.parse(self.generate(request), call)
+            return spec.read(self.generate(request), call)
         key = self._answer_key(spec, request)
         kept = _reparsed(spec, cache.answer(key), call)
         if kept is not None:
             return kept
         response = self.generate(request)
-        result = spec.parse(response, call)
+        result = spec.read(response, call)
         cache.keep(key, response)
         return result
 
@@ -728,13 +729,13 @@ class GeminiVisionClient:
         request = spec.build(call)
         cache = self.result_cache
         if cache is None:
-            return spec.parse(await self.agenerate(request), call)
+            return spec.read(await self.agenerate(request), call)
         key = self._answer_key(spec, request)
         kept = _reparsed(spec, await cache.aanswer(key), call)
         if kept is not None:
             return kept
         response = await self.agenerate(request)
-        result = spec.parse(response, call)
+        result = spec.read(response, call)
         await cache.akeep(key, response)
         return result
 
@@ -882,7 +883,7 @@ def _reparsed(task: Task[Any, R], response: VisionResponse | None, call: TaskCal
     if response is None:
         return None
     try:
-        result = task.parse(response, call)
+        result = task.read(response, call)
     except Exception as error:  # an answer this parser cannot read is asked for again
         logger.warning("result cache: a stored answer no longer parses (%r); calling", error)
         return None
