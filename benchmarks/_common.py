@@ -9,6 +9,7 @@ import platform
 import re
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -34,6 +35,7 @@ FIGURES: dict[str, str] = {
     "9": "fig9_batch_jobs",
     "10": "fig10_emulator_concurrency",
     "11": "fig11_input_bombs",
+    "12": "fig12_resumable_loader",
 }
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "FIGURES",
     "ApiName",
     "EmulatorProcess",
+    "PeakRss",
     "Result",
     "Sizes",
     "cpu_wall",
@@ -132,6 +135,10 @@ class Sizes:
     memory_large: int = 200
     memory_side: int = 256
     memory_modes: tuple[str, ...] = ("alazy_load", "lazy_load")
+    # figure 12
+    resume_small: int = 1000
+    resume_large: int = 10_000
+    resume_side: int = 64
 
     @classmethod
     def full(cls) -> Sizes:
@@ -165,6 +172,8 @@ class Sizes:
             memory_large=8,
             memory_side=64,
             memory_modes=("alazy_load",),
+            resume_small=24,
+            resume_large=48,
         )
 
 
@@ -266,8 +275,9 @@ class EmulatorProcess:
     from a busy server.
     """
 
-    def __init__(self, latency: float = 0.0) -> None:
+    def __init__(self, latency: float = 0.0, paid_log: str | None = None) -> None:
         self.latency = latency
+        self.paid_log = paid_log
         self._proc: subprocess.Popen[str] | None = None
         self.base_url = ""
 
@@ -280,6 +290,7 @@ class EmulatorProcess:
             "0",
             "--latency",
             str(self.latency),
+            *(["--paid-log", self.paid_log] if self.paid_log else []),
         ]
         self._proc = subprocess.Popen(
             cmd,
@@ -324,6 +335,38 @@ class EmulatorProcess:
                 proc.wait(timeout=10)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+class PeakRss:
+    """This process's peak RSS while the block runs: a thread reads it every 5 ms.
+
+    Not ``ru_maxrss``: Linux carries it over from the forking parent, whose peak may
+    be another figure's.
+    """
+
+    def __init__(self) -> None:
+        self._process = psutil.Process()
+        self.baseline = self.peak = self._process.memory_info().rss
+        self._stop = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._process.memory_info().rss)
+            time.sleep(0.005)
+
+    def now(self) -> int:
+        """RSS now."""
+        return int(self._process.memory_info().rss)
+
+    def __enter__(self) -> PeakRss:
+        self._sampler.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._sampler.join()
+        self.peak = max(self.peak, self.now())
 
 
 @contextlib.contextmanager

@@ -6,14 +6,52 @@ parses every body as JSON again, server CPU the client does not cause) and the p
 analysis cache holds every image a figure sends, so an untimed warm-up pass leaves
 the timed pass measuring the client and the wire rather than the emulator's own
 image analysis (real Gemini does that work on Google's machines, not ours).
+
+``--paid-log FILE`` appends one line per billable request answered (a generation or an
+embedding answered 200): the SHA-256 of its body. Figure 12 reads it to count what was
+paid for twice across a killed and restarted run: two equal bodies are the same image
+asked the same question.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+from collections.abc import Awaitable, Callable
+from typing import IO
+
+from aiohttp import web
 
 from langchain_gemini_vision.testing import GeminiEmulator
 from langchain_gemini_vision.testing._emulator_cli import serve_until_interrupted
+
+_PAID_ROUTES = (":generateContent", ":embedContent", ":batchEmbedContents", "/interactions")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class PaidLogEmulator(GeminiEmulator):
+    """The emulator, logging the SHA-256 of each billable request's body as it answers."""
+
+    def __init__(self, paid_log: IO[str], **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._paid_log = paid_log
+
+    def build_app(self) -> web.Application:
+        app = super().build_app()
+
+        @web.middleware
+        async def log_paid(request: web.Request, handler: Handler) -> web.StreamResponse:
+            body = await request.read()  # aiohttp keeps it for the emulator's own reading
+            response = await handler(request)
+            paid = request.method == "POST" and request.path.endswith(_PAID_ROUTES)
+            if paid and response.status == 200:
+                self._paid_log.write(hashlib.sha256(body).hexdigest() + "\n")
+                self._paid_log.flush()
+            return response
+
+        app.middlewares.insert(0, log_paid)
+        return app
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -22,14 +60,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--analysis-cache", type=int, default=4096)
+    parser.add_argument("--paid-log", default=None)
     args = parser.parse_args(argv)
-    emulator = GeminiEmulator(
-        port=args.port,
-        latency=args.latency,
-        record_requests=False,
-        analysis_cache_size=args.analysis_cache,
-    )
-    serve_until_interrupted(emulator, "benchmarks")
+    settings = {
+        "port": args.port,
+        "latency": args.latency,
+        "record_requests": False,
+        "analysis_cache_size": args.analysis_cache,
+    }
+    if args.paid_log is None:
+        serve_until_interrupted(GeminiEmulator(**settings), "benchmarks")
+        return
+    with open(args.paid_log, "a", encoding="ascii") as log:  # noqa: PTH123
+        serve_until_interrupted(PaidLogEmulator(log, **settings), "benchmarks")
 
 
 if __name__ == "__main__":

@@ -23,15 +23,13 @@ import json
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import psutil
 
-from ._common import _ROOT, EmulatorProcess, Result, Sizes, check, ratio
+from ._common import _ROOT, EmulatorProcess, PeakRss, Result, Sizes, check, ratio
 
 KEY = "benchmark-key"
 TARGET = 1.10
@@ -68,47 +66,33 @@ def _child(args: argparse.Namespace) -> None:
 
     paths = sorted(Path(args.folder).glob("*.jpg"))[: args.count]
     client = GeminiVisionClient(api_key=KEY, base_url=args.base_url, max_concurrency=CONCURRENCY)
-    process = psutil.Process()
-    peak = [process.memory_info().rss]
-    baseline = peak[0]
-    stop = threading.Event()
-
-    def sample() -> None:
-        while not stop.is_set():
-            peak[0] = max(peak[0], process.memory_info().rss)
-            time.sleep(0.005)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
     loader = GeminiImageLoader(
         paths, client=client, max_concurrency=CONCURRENCY, on_error="include"
     )
     count = 0
-    started = time.perf_counter()
-    if args.mode == "alazy_load":
+    with PeakRss() as rss:
+        started = time.perf_counter()
+        if args.mode == "alazy_load":
 
-        async def consume() -> int:
-            n = 0
-            async for _ in loader.alazy_load():
-                n += 1
-            return n
+            async def consume() -> int:
+                n = 0
+                async for _ in loader.alazy_load():
+                    n += 1
+                return n
 
-        count = asyncio.run(consume())
-    else:
-        for _ in loader.lazy_load():
-            count += 1
-    elapsed = time.perf_counter() - started
-    stop.set()
-    sampler.join()
-    peak[0] = max(peak[0], process.memory_info().rss)
+            count = asyncio.run(consume())
+        else:
+            for _ in loader.lazy_load():
+                count += 1
+        elapsed = time.perf_counter() - started
     print(
         json.dumps(
             {
                 "count": count,
                 "failures": len(loader.failures),
-                "peak_rss": peak[0],
-                "baseline_rss": baseline,
-                "final_rss": process.memory_info().rss,
+                "peak_rss": rss.peak,
+                "baseline_rss": rss.baseline,
+                "final_rss": rss.now(),
                 "elapsed_s": elapsed,
             }
         )

@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 from pydantic import BaseModel, SecretStr
 
 from langchain_gemini_vision._concurrency import Outcome, aordered_map, ordered_map
+from langchain_gemini_vision._result_cache import ResultCache, cache_key
 from langchain_gemini_vision._transport.base import (
     ApiName,
     ImagePart,
@@ -85,6 +86,7 @@ from langchain_gemini_vision.images import (
 from langchain_gemini_vision.profiles import MediaResolution, ModelProfile, profile_for
 from langchain_gemini_vision.settings import (
     DEFAULT_MODEL,
+    RESULT_CACHE_KEY,
     GeminiVisionSettings,
     env_base_url,
     key_from_env,
@@ -177,7 +179,14 @@ class ConcurrencyScope:
 
 
 _FIXED_ATTRIBUTES = frozenset(
-    {*GeminiVisionSettings.model_fields, "settings", "transport_name", "files", "decode_budget"}
+    {
+        *GeminiVisionSettings.model_fields,
+        "settings",
+        "transport_name",
+        "files",
+        "decode_budget",
+        "result_cache",
+    }
 )
 """What a client is built from: set once, in ``__init__``."""
 
@@ -262,6 +271,8 @@ class GeminiVisionClient:
         self._usage = Usage()
         self._usage_lock = threading.Lock()
         self._own_slots = _Slots(self.max_concurrency)
+        self.result_cache = ResultCache(settings.cache) if settings.cache is not None else None
+        """The ``cache`` setting's store, read and written safely (``None``: no cache)."""
         self._built = True
 
     def _named_transport(
@@ -725,7 +736,8 @@ class GeminiVisionClient:
 
         Every task method is this call: ``client.detect(image, query="cars")`` is
         ``client.run("detect", image, query="cars")``, and a task registered later is
-        ``client.<its name>(...)`` too.
+        ``client.<its name>(...)`` too. With the ``cache`` setting, an answer given before
+        to the same request is parsed again instead of asked for (see :meth:`cache_key`).
 
         Raises:
             UnknownArgumentError: An option the task does not take (a ``TypeError``).
@@ -733,7 +745,18 @@ class GeminiVisionClient:
         """
         spec, chosen = self._task_call(task, options)
         call = TaskCall(self.prepare_for(spec, images), chosen, self.task_context)
-        return spec.read(self.generate(spec.build(call)), call)
+        request = spec.build(call)
+        cache = self.result_cache
+        if cache is None:
+            return spec.read(self.generate(request), call)
+        key = self._answer_key(spec, request)
+        kept = _reparsed(spec, cache.answer(key), call)
+        if kept is not None:
+            return kept
+        response = self.generate(request)
+        result = spec.read(response, call)
+        cache.keep(key, response)
+        return result
 
     @overload
     async def arun(self, task: Task[Any, R], images: Any, /, **options: Any) -> R: ...
@@ -743,7 +766,47 @@ class GeminiVisionClient:
         """Async :meth:`run`."""
         spec, chosen = self._task_call(task, options)
         call = TaskCall(await self.aprepare_for(spec, images), chosen, self.task_context)
-        return spec.read(await self.agenerate(spec.build(call)), call)
+        request = spec.build(call)
+        cache = self.result_cache
+        if cache is None:
+            return spec.read(await self.agenerate(request), call)
+        key = self._answer_key(spec, request)
+        kept = _reparsed(spec, await cache.aanswer(key), call)
+        if kept is not None:
+            return kept
+        response = await self.agenerate(request)
+        result = spec.read(response, call)
+        await cache.akeep(key, response)
+        return result
+
+    def cache_key(self, task: Task[Any, Any] | str, images: Any, /, **options: Any) -> str:
+        """The result cache's key for ``client.run(task, images, **options)``.
+
+        A SHA-256 of what decides the answer: the request as the wire carries it
+        (model, prompt, schema, thinking, media resolution...), each image's bytes as
+        sent (their SHA-256; a URI or Files API name as it is), the answering service
+        and the cache's version (``settings.RESULT_CACHE_KEY`` lists every setting's
+        part). ``client.settings.cache.mdelete([client.cache_key(...)])`` forgets one answer.
+        """
+        spec, chosen = self._task_call(task, options)
+        call = TaskCall(self.prepare_for(spec, images), chosen, self.task_context)
+        return self._answer_key(spec, spec.build(call))
+
+    def _answer_key(self, task: Task[Any, Any], request: VisionRequest) -> str:
+        # One API's shape for both: their answers are the same, so is their key.
+        wire = self.wire_request(request, (), api="generate_content")
+        keyed = (n for n, role in RESULT_CACHE_KEY.items() if role == "source")
+        source = {name: getattr(self.settings, name) for name in keyed}
+        source["base_url"] = self.base_url  # as resolved: GOOGLE_GEMINI_BASE_URL counts
+        return cache_key(
+            task.name,
+            {
+                "request": wire.model_dump(mode="json", exclude={"parts", "profile"}),
+                "media_resolution": self._resolution(request),
+                "images": [_identity(image) for image in request.images],
+                "source": source,
+            },
+        )
 
     if not TYPE_CHECKING:  # type checkers keep flagging unknown attributes
 
@@ -864,6 +927,28 @@ def _kept(outcome: Outcome[Any, M]) -> M | GeminiVisionError:
     if isinstance(outcome.error, GeminiVisionError):
         return outcome.error
     return outcome.unwrap()
+
+
+def _reparsed(task: Task[Any, R], response: VisionResponse | None, call: TaskCall[Any]) -> R | None:
+    """The result a cached answer gives today, or ``None`` when it gives none (a miss)."""
+    if response is None:
+        return None
+    try:
+        result = task.read(response, call)
+    except Exception as error:  # an answer this parser cannot read is asked for again
+        logger.warning("result cache: a stored answer no longer parses (%r); calling", error)
+        return None
+    return result if isinstance(result, task.result) else None
+
+
+def _identity(image: PreparedImage) -> str:
+    """What identifies an image's content in a cache key: its bytes' SHA-256, else the
+    URI or Files API name it is sent as."""
+    if image.sha256 is not None:
+        return f"sha256:{image.sha256}"
+    if image.placement == "uri":
+        return f"uri:{image.uri}"
+    return f"file:{image.file_name or image.uri}"
 
 
 def _attempt_timeout(timeout: float | None, left: float | None) -> float | None:

@@ -7,7 +7,14 @@ whose metadata holds what a retriever or an answer may need::
      "width": 640, "height": 480, "model": "gemini-3-flash-preview",
      "usage": {"input_tokens": ..., ...},
      # with detect=True:
-     "labels": ["cat", "sofa"], "objects": [{"label": "cat", "box": [x0, y0, x1, y1]}, ...]}
+     "labels": ["cat", "sofa"], "object_count": 2,
+     "objects": [{"label": "cat", "box": [x0, y0, x1, y1]}, ...],
+     # with read_text=True:
+     "text": "EXIT\nOpen 9-5"}
+
+For a vector store: ``metadata_format="flat"``, ``page_content_template``, ``read_text``
+(see :mod:`._loader_content`). With a result cache (``cache=FileStore("cache/")``), loading
+again after a crash or a kill pays only for the images not answered yet.
 
 Loading streams: at most ``max_concurrency`` images are in flight, each image's
 bytes are dropped once its document is built, and documents come out in input
@@ -55,7 +62,7 @@ import asyncio
 import inspect
 import logging
 import threading
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Sized
 from contextlib import aclosing, closing
 from pathlib import Path, PurePath
 from typing import Any, Literal
@@ -69,10 +76,15 @@ from langchain_gemini_vision._load_failures import (
     failure_document,
     partial_load_error,
 )
+from langchain_gemini_vision._loader_content import (
+    READ_TEXT_QUESTION,
+    DocumentForm,
+    MetadataFormat,
+    VisibleText,
+)
+from langchain_gemini_vision._progress import progress_bar
 from langchain_gemini_vision.client import ConcurrencyScope, GeminiVisionClient
 from langchain_gemini_vision.errors import ConfigurationError, GeminiVisionError, PartialLoadError
-from langchain_gemini_vision.images import PreparedImage
-from langchain_gemini_vision.results import Caption, DetectionResult
 from langchain_gemini_vision.settings import (
     GeminiVisionSettings,
     accepted_names,
@@ -120,6 +132,16 @@ class GeminiImageLoader(BaseLoader):
             24 h) with their resumable manifest in this folder; loading again with
             the same folder resumes without submitting any image twice.
         batch_poll_interval: Seconds between polls of the batch jobs (default 30).
+        metadata_format: ``"nested"`` (default: dicts and lists of dicts, as above) or
+            ``"flat"`` (only ``str``/``int``/``float``/``bool`` and lists of them, what
+            every vector store takes).
+        page_content_template: A ``str.format`` template for ``page_content`` over
+            ``{caption}``, ``{labels}`` (with ``detect``), ``{text}`` (with
+            ``read_text``) and ``{source}``; the caption alone by default.
+        read_text: Also read the text visible in each image (OCR through the ``ask``
+            task with a JSON schema: one more request per image) into
+            ``metadata["text"]``. Not with ``batch_dir``.
+        show_progress: Draw a progress bar on stderr (images done of the total).
         settings_fields: Client settings by name (``model``, ``api``, ``api_key``,
             ``base_url``, ``retry``...), when ``client`` is not given.
 
@@ -147,6 +169,10 @@ class GeminiImageLoader(BaseLoader):
         on_error: OnError = "raise",
         batch_dir: str | PurePath | None = None,
         batch_poll_interval: float | None = None,
+        metadata_format: MetadataFormat = "nested",
+        page_content_template: str | None = None,
+        read_text: bool = False,
+        show_progress: bool = False,
         **settings_fields: Any,
     ) -> None:
         if on_error not in ("raise", "skip", "include"):
@@ -155,6 +181,17 @@ class GeminiImageLoader(BaseLoader):
         if max_concurrency is not None and max_concurrency < 1:
             msg = "max_concurrency must be at least 1"
             raise ValueError(msg)
+        if read_text and batch_dir is not None:
+            msg = "read_text=True is not available with batch_dir: load without batch jobs"
+            raise ConfigurationError(msg)
+        self._form = DocumentForm(
+            metadata_format=metadata_format,
+            template=page_content_template,
+            detect=detect,
+            read_text=read_text,
+        )
+        self.read_text = read_text
+        self.show_progress = show_progress
         self.sources = sources
         self.glob = glob
         self.detect = detect
@@ -261,48 +298,34 @@ class GeminiImageLoader(BaseLoader):
 
     # -- one image -----------------------------------------------------------
 
-    def _document(
-        self,
-        label: str,
-        image: PreparedImage,
-        caption: Caption,
-        detection: DetectionResult | None,
-    ) -> Document:
-        usage = caption.usage + detection.usage if detection is not None else caption.usage
-        metadata: dict[str, Any] = {
-            "source": label,
-            "sha256": image.sha256,
-            "mime_type": image.mime_type,
-            "width": image.original_width or image.width,
-            "height": image.original_height or image.height,
-            "model": caption.model or self.client.model,
-            "usage": usage.model_dump(),
-        }
-        if detection is not None:
-            metadata["labels"] = sorted(set(detection.labels))
-            metadata["objects"] = [
-                {"label": d.label, "box": [round(v, 1) for v in d.box]} for d in detection
-            ]
-        return Document(page_content=caption.text, metadata=metadata)
-
     def _load_one(self, label: str, source: Any) -> Document:
         # Fetched: the loader's metadata carries every image's size.
         image = self.client.prepare(source, fetch=True)
         caption = self.client.caption(image, prompt=self.caption_prompt)
         detection = self.client.detect(image, query=self.detect_query) if self.detect else None
-        return self._document(label, image, caption, detection)
+        reading = (
+            self.client.ask(image, READ_TEXT_QUESTION, schema=VisibleText)
+            if self.read_text
+            else None
+        )
+        return self._form.document(
+            label, image, self.client.model, caption=caption, detection=detection, reading=reading
+        )
 
     async def _aload_one(self, label: str, source: Any) -> Document:
         image = await self.client.aprepare(source, fetch=True)
-        detection: DetectionResult | None = None
-        if self.detect:
-            caption, detection = await asyncio.gather(
-                self.client.acaption(image, prompt=self.caption_prompt),
-                self.client.adetect(image, query=self.detect_query),
-            )
-        else:
-            caption = await self.client.acaption(image, prompt=self.caption_prompt)
-        return self._document(label, image, caption, detection)
+        caption, detection, reading = await asyncio.gather(
+            self.client.acaption(image, prompt=self.caption_prompt),
+            self.client.adetect(image, query=self.detect_query) if self.detect else _nothing(),
+            (
+                self.client.aask(image, READ_TEXT_QUESTION, schema=VisibleText)
+                if self.read_text
+                else _nothing()
+            ),
+        )
+        return self._form.document(
+            label, image, self.client.model, caption=caption, detection=detection, reading=reading
+        )
 
     def _record(self, failure: LoaderFailure) -> None:
         logger.warning("could not load image %s: %s", failure.source, failure.error)
@@ -323,18 +346,19 @@ class GeminiImageLoader(BaseLoader):
         from langchain_gemini_vision.batch import caption_documents
 
         assert self.batch_dir is not None
-        return caption_documents(
+        documents = caption_documents(
             list(self._iter_sources()),
             client=self.client,
             manifest_dir=Path(self.batch_dir),
             prompt=self.caption_prompt,
             detect=self.detect,
             detect_query=self.detect_query,
-            progress=False,
+            progress=self.show_progress,
             poll_interval=self.batch_poll_interval,
             on_error=self.on_error,
             on_failure=self._record,
         )
+        return [self._form.apply(document) for document in documents]
 
     def load(self) -> list[Document]:
         """Every document, in input order.
@@ -369,10 +393,11 @@ class GeminiImageLoader(BaseLoader):
         if self.batch_dir is not None:
             yield from self._batch_documents()
             return
-        window, scope = self._window()
-        with closing(
-            ordered_map(scope.load, self._iter_sources(), limit=window, ahead=window)
-        ) as done:
+        window, scope, sources = self._window()
+        with (
+            scope.bar,
+            closing(ordered_map(scope.load, sources, limit=window, ahead=window)) as done,
+        ):
             for outcome in done:
                 yield from scope.handed_out(outcome)
         self._finish(scope.total)
@@ -384,28 +409,39 @@ class GeminiImageLoader(BaseLoader):
             for batched in await asyncio.to_thread(self._batch_documents):
                 yield batched
             return
-        window, scope = self._window()
-        async with aclosing(
-            aordered_map(scope.aload, self._iter_sources(), limit=window, ahead=window)
-        ) as done:
-            async for outcome in done:
-                for document in scope.handed_out(outcome):
-                    yield document
+        window, scope, sources = self._window()
+        with scope.bar:
+            async with aclosing(
+                aordered_map(scope.aload, sources, limit=window, ahead=window)
+            ) as done:
+                async for outcome in done:
+                    for document in scope.handed_out(outcome):
+                        yield document
         self._finish(scope.total)
 
-    def _window(self) -> tuple[int, _Loading]:
-        """Images in flight (and held) at once, and what each one's loading shares."""
+    def _window(self) -> tuple[int, _Loading, Iterable[tuple[str, Any]]]:
+        """Images in flight (and held) at once, what each one's loading shares, the sources."""
         window = self.max_concurrency
-        return window, _Loading(self, self.client.concurrency(window))
+        sources: Iterable[tuple[str, Any]] = self._iter_sources()
+        total: int | None = None
+        if not isinstance(self.sources, Iterable) or isinstance(self.sources, Sized):
+            # A folder is listed (sorted) anyway, a list knows its length: the bar's total.
+            sources = list(sources)
+            total = len(sources)
+        return window, _Loading(self, self.client.concurrency(window), total), sources
 
 
 class _Loading:
     """One load's per-image calls: each runs inside the load's concurrency scope."""
 
-    def __init__(self, loader: GeminiImageLoader, scope: ConcurrencyScope) -> None:
+    def __init__(
+        self, loader: GeminiImageLoader, scope: ConcurrencyScope, expected: int | None
+    ) -> None:
         self.loader = loader
         self.scope = scope
         self.total = 0
+        self.bar = progress_bar(show=loader.show_progress, transient=False)
+        self._bar_task = self.bar.add_task("loading images", total=expected)
 
     def load(self, labelled: tuple[str, Any]) -> Document:
         with self.scope.active():
@@ -418,6 +454,7 @@ class _Loading:
     def handed_out(self, outcome: Outcome[tuple[str, Any], Document]) -> list[Document]:
         """The document of one image, or its stand-in; a failure is recorded."""
         self.total += 1
+        self.bar.advance(self._bar_task)
         if not isinstance(outcome.error, GeminiVisionError):
             return [outcome.unwrap()]
         document = self.loader._failed(outcome.item[0], outcome.error)
@@ -440,3 +477,7 @@ def _label(source: Any, index: int) -> str:
     if isinstance(source, (bytes, bytearray, memoryview)):
         return f"<bytes #{index}>"
     return f"<{type(source).__name__} #{index}>"
+
+
+async def _nothing() -> None:
+    """An awaitable of ``None``: a call the loader was not asked to make."""

@@ -33,8 +33,9 @@ import os
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, Literal
 
+from langchain_core.stores import BaseStore
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -60,6 +61,8 @@ from langchain_gemini_vision.prompts import Prompts
 
 __all__ = [
     "DEFAULT_MODEL",
+    "RESULT_CACHE_KEY",
+    "CacheRole",
     "GeminiVisionSettings",
     "LocalFilesField",
     "SettingFields",
@@ -246,11 +249,21 @@ class SettingFields(BaseModel):
     max_mask_bytes: int = Field(default=DEFAULT_MAX_MASK_BYTES, ge=1)
     """Bytes of box-local masks decoded from one answer; a mask past it is dropped with a
     warning and its box kept."""
+    cache: BaseStore[str, bytes] | None = Field(default=None, repr=False)
+    """A result cache: any LangChain ``BaseStore[str, bytes]`` (``InMemoryByteStore``, the
+    on-disk :class:`~langchain_gemini_vision.stores.FileStore`, Redis...). A task whose
+    images, request and settings were answered before returns that answer again without
+    a request (its usage zero, ``usage.cached`` true); see :data:`RESULT_CACHE_KEY`."""
 
     @field_serializer("transport")
     def _transport_name(self, value: Any) -> str | None:
         # A transport object is not data: it serialises as its name.
         return value if value is None or isinstance(value, str) else str(value.name)
+
+    @field_serializer("cache")
+    def _cache_name(self, value: Any) -> str | None:
+        # A store is not data either: it serialises as what it is.
+        return None if value is None else repr(value)
 
 
 class LocalFilesField(BaseModel):
@@ -267,6 +280,56 @@ class LocalFilesField(BaseModel):
     @classmethod
     def _one_folder(cls, value: Any) -> Any:
         return (value,) if isinstance(value, (str, os.PathLike)) else value
+
+
+# --------------------------------------------------------------------------- the cache key
+
+CacheRole = Literal["request", "image", "source", "parsing", "none"]
+"""How a setting reaches the result cache's key (see :data:`RESULT_CACHE_KEY`)."""
+
+RESULT_CACHE_KEY: Final[dict[str, CacheRole]] = {
+    # In the key through the request they shape (what is sent is what is keyed):
+    "model": "request",
+    "prompts": "request",
+    "media_resolution": "request",
+    "profile": "request",  # thinking control, mask form, default media resolution
+    # In the key through the SHA-256 of the image bytes sent (exact: an image under
+    # max_side is sent unchanged and keeps its answer):
+    "max_side": "image",
+    "max_pixels": "image",
+    "max_decode_bytes": "image",  # a JPEG over it is sent decoded at reduced size
+    # In the key as they are: which service answered (the emulator's answers never
+    # stand in for Gemini's):
+    "base_url": "source",
+    "vertexai": "source",
+    # Not in the key: applied again to the stored answer on every hit, so a change
+    # takes effect at once without paying again:
+    "mask_threshold": "parsing",
+    "max_detection_items": "parsing",
+    "max_mask_bytes": "parsing",
+    # Not in the key: they change how a request travels, never what is answered.
+    # Both APIs give the same results (the tests run every task through both), so
+    # an answer from one serves the other.
+    "api": "none",
+    "transport": "none",
+    "api_key": "none",
+    "project": "none",
+    "location": "none",
+    "api_version": "none",
+    "timeout": "none",
+    "retry": "none",
+    "max_concurrency": "none",
+    "inline_limit_bytes": "none",  # inline or uploaded, the same image
+    "url_policy": "none",
+    "allowed_dirs": "none",
+    "decode_budget_bytes": "none",  # waits for room, never changes the image
+    "cache": "none",
+}
+"""Every setting, and how it reaches the result cache's key: ``request`` (the request it
+shapes is keyed), ``image`` (the SHA-256 of the image bytes it shapes is keyed),
+``source`` (keyed as it is), ``parsing`` (not keyed: the stored answer is parsed again
+with it on every hit), ``none`` (no effect on the answer). A new setting is added here
+too (a test checks every one is, and that each role holds)."""
 
 
 # --------------------------------------------------------------------------- the object

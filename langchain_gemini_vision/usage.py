@@ -24,6 +24,9 @@ class Usage(BaseModel):
     """What the service reports as the total."""
     image_tokens: int = 0
     """Of the input, the tokens the service attributed to images, when it says."""
+    cached: bool = False
+    """The answer came from the result cache (the ``cache`` setting): no request was
+    made and no token paid, so every count is zero. A sum is cached when all its parts are."""
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -32,6 +35,7 @@ class Usage(BaseModel):
             thought_tokens=self.thought_tokens + other.thought_tokens,
             total_tokens=self.total_tokens + other.total_tokens,
             image_tokens=self.image_tokens + other.image_tokens,
+            cached=self.cached and other.cached,
         )
 
     def to_langchain(self) -> dict[str, int]:

@@ -18,6 +18,7 @@ import typer
 from langchain_gemini_vision.client import GeminiVisionClient
 from langchain_gemini_vision.profiles import known_profiles
 from langchain_gemini_vision.settings import GeminiVisionSettings
+from langchain_gemini_vision.stores import FileStore
 
 __all__ = [
     "NO_KEY_MESSAGE",
@@ -27,6 +28,7 @@ __all__ = [
     "Api",
     "ApiOpt",
     "BaseUrlOpt",
+    "CacheOpt",
     "ClientOptions",
     "ConcurrencyOpt",
     "DebugOpt",
@@ -144,6 +146,17 @@ AllowDirOpt = Annotated[
         dir_okay=True,
     ),
 ]
+CacheOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache",
+        help=(
+            "Keep every answer in this folder and reuse it: a run again over the same "
+            "images, task and options pays for nothing already answered."
+        ),
+        file_okay=False,
+    ),
+]
 RecursiveOpt = Annotated[
     bool, typer.Option("--recursive", "-r", help="Look for images in subfolders of folders.")
 ]
@@ -230,6 +243,8 @@ class ClientOptions:
     allow_dir: list[Path] | None = None
     """``--allow-dir``: the client's ``allowed_dirs``, so interactive runs and batch
     submissions read local images under the same rule."""
+    cache: Path | None = None
+    """``--cache``: the client's ``cache``, a :class:`FileStore` on that folder."""
 
     def settings(self, **fields: Any) -> GeminiVisionSettings:
         """The client settings these options give; ``fields`` are other settings by name."""
@@ -241,6 +256,7 @@ class ClientOptions:
             "media_resolution": resolution.value if resolution is not None else None,
             "base_url": self.base_url,
             "allowed_dirs": tuple(self.allow_dir) if self.allow_dir else None,
+            "cache": FileStore(self.cache) if self.cache is not None else None,
         }
         return GeminiVisionSettings.build(owner="gemini-vision", **{**given, **fields})
 

@@ -22,16 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from langchain_gemini_vision._concurrency import aordered_map
+from langchain_gemini_vision._progress import progress_bar
 from langchain_gemini_vision.client import GeminiVisionClient
 from langchain_gemini_vision.errors import (
     GeminiVisionAPIError,
@@ -274,19 +267,7 @@ async def run_jobs(
     than one job.
     """
     show = progress and len(jobs) > 1
-    bar = Progress(
-        SpinnerColumn(),
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=not show,
-        # JSON Lines belong on stdout: never let the live display capture them.
-        redirect_stdout=False,
-        redirect_stderr=False,
-    )
+    bar = progress_bar(show=show, console=console)
     task_id = bar.add_task(description, total=len(jobs))
 
     async def one(numbered: tuple[int, Job]) -> ReportEntry:

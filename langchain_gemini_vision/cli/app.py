@@ -42,6 +42,7 @@ from langchain_gemini_vision.cli._options import (
     Api,
     ApiOpt,
     BaseUrlOpt,
+    CacheOpt,
     ClientOptions,
     ConcurrencyOpt,
     DebugOpt,
@@ -111,6 +112,7 @@ class Common(ClientOptions):
     media_resolution: MediaResolutionOpt = None
     base_url: BaseUrlOpt = None
     allow_dir: AllowDirOpt = None
+    cache: CacheOpt = None
     out: OutOpt = None
     report: ReportOpt = None
     recursive: RecursiveOpt = False

@@ -277,6 +277,8 @@ class _Filler:
             value = dominant.obj.position if dominant else "none"
         elif words & {"caption", "alt"} and facts.task != "question":
             value = facts.caption
+        elif facts.transcribed is not None and words & {"text", "transcription", "lines"}:
+            value = facts.transcribed
         else:
             value = facts.text
         max_length = schema.get("maxLength")

@@ -40,7 +40,7 @@ Task = Literal["detect", "segment", "point", "compare", "caption", "question"]
 SPATIAL_TASKS: Final[frozenset[str]] = frozenset({"detect", "segment", "point"})
 """The tasks that answer a list of objects with coordinates."""
 MaskForm = Literal["png", "polygon", "none"]
-QuestionKind = Literal["count", "color", "shape", "presence", "position", "open"]
+QuestionKind = Literal["count", "color", "shape", "presence", "position", "text", "open"]
 
 _COMPARE_NAMES: Final = frozenset(
     {"added", "removed", "moved", "recolored", "recoloured", "differences", "changes",
@@ -126,6 +126,8 @@ class Query:
 
 
 def _question_kind(text: str) -> QuestionKind:
+    if re.search(r"\btranscribe\b|\b(visible|written) text\b|\btext (visible|written)\b", text):
+        return "text"
     if "how many" in text or re.search(r"\bcount\b|\bnumber of\b", text):
         return "count"
     if re.search(r"\b(what|which)\s+colou?r", text):
@@ -198,6 +200,10 @@ def _noun(query: Query, count: int, *, use_colors: bool = True) -> str:
 
 
 def _answer_question(query: Query, found: list[Found], caption_text: str) -> tuple[str, int, bool]:
+    if query.kind == "text":
+        # The pixel analysis finds flat shapes, never glyphs: no text is visible to it
+        # (a schema's text field is left empty, as the question asks: see _schema_fill).
+        return "No text is visible in the image.", 0, False
     if query.kind == "color":
         matched = _select(query, found, use_colors=False) if query.shapes else _select(query, found)
         noun = _noun(query, len(matched), use_colors=False)
@@ -268,6 +274,9 @@ class Facts:
     mask_form: MaskForm
     png_mask_size: int | None
     scalars: dict[str, Any] = field(default_factory=dict)
+    transcribed: str | None = None
+    """For a question asking to transcribe the visible text: what was read (always
+    empty: the scenes hold shapes, not glyphs)."""
 
     def object_record(self, found: Found, *, with_mask: bool) -> dict[str, Any]:
         obj, analysis = found.obj, found.analysis
@@ -376,6 +385,7 @@ def build_answer(
         comparison=comparison,
         mask_form=mask_form if task == "segment" else "none",
         png_mask_size=png_mask_size,
+        transcribed="" if task == "question" and query.kind == "text" else None,
     )
     value: Any
     if task in SPATIAL_TASKS:

@@ -61,7 +61,7 @@ def test_every_figure_reports_rows_with_the_right_fields(results: dict) -> None:
     rows = results["results"]
     figures = {row["figure"].split(" ", 1)[0] for row in rows}
     # Figure 9 (Batch API jobs, 2,000 items) only runs at full size.
-    assert figures == {str(n) for n in range(1, 12)} - {"9"}
+    assert figures == {str(n) for n in range(1, 13)} - {"9"}
     for row in rows:
         assert set(row) >= FIELDS, row["figure"]
         assert isinstance(row["figure"], str)
@@ -89,6 +89,9 @@ def test_correctness_checks_hold_even_at_tiny_sizes(results: dict) -> None:
     assert uploads
     assert all(row["value"] == 1 for row in uploads)
     masks = [row for name, row in rows.items() if name.startswith("7 ")]
+    resumed = [row for name, row in rows.items() if name.startswith("12 ") and "Ctrl-C" in name]
+    assert resumed
+    assert all(row["value"] == row["reference_value"] for row in resumed)  # none paid twice
     assert all("identical to the reference: True" in row["notes"] for row in masks)
     failed = [
         name for name, row in rows.items() if re.search(r"\b[1-9][0-9]* failed", row["notes"])
