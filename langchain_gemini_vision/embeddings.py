@@ -63,7 +63,10 @@ class GeminiEmbeddings(LocalFilesField, ClientOwner, Embeddings):
         document_task_type: Task type sent with documents and images.
         query_task_type: Task type sent with queries.
         batch_size: Inputs per request (1-100).
-        cache: A store of vectors already paid for (see the field).
+        cache: The client setting ``cache`` (any ``BaseStore[str, bytes]``) keeps the
+            vectors already paid for too, keyed on the text or the image's SHA-256, the
+            model, the task type and ``output_dimensionality``: an input embedded before is
+            never paid again (on a client given with ``client=``, that client's cache).
     """
 
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
@@ -71,11 +74,6 @@ class GeminiEmbeddings(LocalFilesField, ClientOwner, Embeddings):
     document_task_type: EmbeddingTaskType | None = "RETRIEVAL_DOCUMENT"
     query_task_type: EmbeddingTaskType | None = "RETRIEVAL_QUERY"
     batch_size: int = Field(default=_MAX_BATCH, ge=1, le=_MAX_BATCH)
-    cache: BaseStore[str, bytes] | None = Field(default=None, repr=False, exclude=True)
-    """Vectors already paid for (any ``BaseStore[str, bytes]``: ``InMemoryByteStore``,
-    ``LocalFileStore``), keyed on the text or the image's SHA-256, the model, the task
-    type and ``output_dimensionality``: an input embedded before is never paid again."""
-
     _generation_only: ClassVar[frozenset[str]] = frozenset(
         {"model", "api", "media_resolution", "mask_threshold", "prompts"}
         | {"max_detection_items", "max_mask_bytes"}
@@ -183,11 +181,12 @@ class GeminiEmbeddings(LocalFilesField, ClientOwner, Embeddings):
         """The vectors of ``identities``: the cached ones read, the others paid (``pay``
         gets their indices) and cached."""
         keys = self._keys(identities, task)
-        found = self._hits(keys, self.cache.mget(keys) if self.cache is not None else None)
+        store = self._store()
+        found = self._hits(keys, store.mget(keys) if store is not None else None)
         missing = [i for i, vector in enumerate(found) if vector is None]
         paid = self._fill(keys, found, missing, pay(missing) if missing else [])
-        if self.cache is not None and paid:
-            self.cache.mset(paid)
+        if store is not None and paid:
+            store.mset(paid)
         return cast("list[list[float]]", found)
 
     async def _athrough_cache(
@@ -198,12 +197,17 @@ class GeminiEmbeddings(LocalFilesField, ClientOwner, Embeddings):
     ) -> list[list[float]]:
         """Async :meth:`_through_cache`."""
         keys = self._keys(identities, task)
-        found = self._hits(keys, await self.cache.amget(keys) if self.cache is not None else None)
+        store = self._store()
+        found = self._hits(keys, await store.amget(keys) if store is not None else None)
         missing = [i for i, vector in enumerate(found) if vector is None]
         paid = self._fill(keys, found, missing, await pay(missing) if missing else [])
-        if self.cache is not None and paid:
-            await self.cache.amset(paid)
+        if store is not None and paid:
+            await store.amset(paid)
         return cast("list[list[float]]", found)
+
+    def _store(self) -> BaseStore[str, bytes] | None:
+        # The client's result cache holds vectors beside answers: their keys never meet.
+        return self.get_client().settings.cache
 
     def _keys(self, identities: list[str], task: str | None) -> list[str]:
         """What a vector depends on: the input, the model, the task type and the length."""

@@ -39,6 +39,7 @@ TOOLS = {
     "gemini_detect_objects",
     "gemini_segment_objects",
     "gemini_ask_about_images",
+    "gemini_point_objects",
 }
 SECRET = "AIza" + "SyMCP-SERVER-SECRET-KEY-0123456789"
 

@@ -229,6 +229,30 @@ def test_the_cache_pays_each_input_once_and_keys_on_what_changes_the_vector(
     assert emu.stats.requests["embed"] == paid + 3
 
 
+def test_a_clients_cache_keeps_its_vectors_beside_its_answers(
+    settings: dict[str, str], emu: GeminiEmulator, scenes: list[Scene]
+) -> None:
+    from langchain_core.stores import InMemoryByteStore
+
+    from langchain_gemini_vision import GeminiVisionClient
+
+    store = InMemoryByteStore()
+    with GeminiVisionClient(**settings, cache=store) as client:
+        embeddings = GeminiEmbeddings(client=client, output_dimensionality=128)
+        vector = embeddings.embed_images([scenes[0].data])
+        client.caption(scenes[0].data)
+        paid = emu.stats.requests["embed"]
+        assert (
+            GeminiEmbeddings(client=client, output_dimensionality=128).embed_images(
+                [scenes[0].data]
+            )
+            == vector
+        )
+        assert emu.stats.requests["embed"] == paid  # read from the client's cache
+    kinds = {key.split(":", 1)[0].split("/", 1)[0] for key in store.yield_keys()}
+    assert kinds == {"embedding", "gemini-vision"}  # vectors and answers, apart
+
+
 async def test_a_damaged_or_foreign_cache_entry_is_a_miss(
     settings: dict[str, str], emu: GeminiEmulator
 ) -> None:
