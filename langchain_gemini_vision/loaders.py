@@ -71,7 +71,7 @@ from langchain_gemini_vision._load_failures import (
 )
 from langchain_gemini_vision.client import ConcurrencyScope, GeminiVisionClient
 from langchain_gemini_vision.errors import ConfigurationError, GeminiVisionError, PartialLoadError
-from langchain_gemini_vision.images import PreparedImage
+from langchain_gemini_vision.images import PreparedImage, classify_reference
 from langchain_gemini_vision.results import Caption, DetectionResult
 from langchain_gemini_vision.settings import (
     GeminiVisionSettings,
@@ -432,11 +432,14 @@ _PARAMETERS = frozenset(inspect.signature(GeminiImageLoader.__init__).parameters
 
 
 def _label(source: Any, index: int) -> str:
-    if isinstance(source, (str, PurePath)):
-        text = str(source)
-        if text.lower().startswith("data:") or len(text) > 500:
+    if isinstance(source, PurePath):
+        return str(source)
+    if isinstance(source, str):
+        # Image data (base64, however short, or a data: URI) is never its own label.
+        kind = classify_reference(source).kind
+        if kind in ("data_uri", "image_data") or len(source) > 500:
             return f"<data #{index}>"
-        return text
+        return source
     if isinstance(source, (bytes, bytearray, memoryview)):
         return f"<bytes #{index}>"
     return f"<{type(source).__name__} #{index}>"

@@ -69,6 +69,7 @@ from langchain_gemini_vision._model_runs import (
     trace_prompt,
     usage_metadata,
 )
+from langchain_gemini_vision._trace_images import describe_input
 from langchain_gemini_vision.client import ConcurrencyScope
 from langchain_gemini_vision.errors import ImageInputError
 from langchain_gemini_vision.results import (
@@ -213,7 +214,9 @@ class GeminiVisionRunnable(
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> OutputT:
         """Run the task on one input; see the module docstring for accepted inputs."""
-        return self._call_with_config(self._invoke, input, config, **kwargs)
+        # Callbacks get the input with its images described; the call gets the input.
+        traced = describe_input(input, several=not self.task.single)
+        return self._call_with_config(self._invoke, traced, config, value=input, **kwargs)
 
     async def ainvoke(
         self,
@@ -222,9 +225,12 @@ class GeminiVisionRunnable(
         **kwargs: Any,
     ) -> OutputT:
         """Async :meth:`invoke`, on the client's native async path."""
-        return await self._acall_with_config(self._ainvoke, input, config, **kwargs)
+        traced = describe_input(input, several=not self.task.single)
+        return await self._acall_with_config(self._ainvoke, traced, config, value=input, **kwargs)
 
-    def _invoke(self, value: Any, run_manager: CallbackManagerForChainRun) -> OutputT:
+    def _invoke(
+        self, _traced: Any, run_manager: CallbackManagerForChainRun, *, value: Any
+    ) -> OutputT:
         images, options = self._request(value)
         client = self.get_client()
         prompt = trace_prompt(self.task, images, options)
@@ -239,7 +245,9 @@ class GeminiVisionRunnable(
             llm_run.on_llm_end(model_result(self.task, result, client.model))
         return result
 
-    async def _ainvoke(self, value: Any, run_manager: AsyncCallbackManagerForChainRun) -> OutputT:
+    async def _ainvoke(
+        self, _traced: Any, run_manager: AsyncCallbackManagerForChainRun, *, value: Any
+    ) -> OutputT:
         images, options = self._request(value)
         client = self.get_client()
         prompt = trace_prompt(self.task, images, options)

@@ -33,6 +33,7 @@ LAYERS: dict[str, int] = {
     "decode_budget": 2,
     "_url_policy": 2,
     "_url_safety": 2,
+    "_trace_images": 2,
     "images": 2,
     "masks": 2,
     "results": 3,
