@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import Any, ClassVar, Generic, TypeVar, cast
+from typing import Annotated, Any, ClassVar, Generic, TypeVar, cast
 
 from langchain_core.callbacks import (
     AsyncCallbackManagerForChainRun,
@@ -57,7 +57,7 @@ from langchain_core.callbacks import (
 )
 from langchain_core.runnables import RunnableConfig, RunnableSerializable
 from langchain_core.runnables.config import get_config_list
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 from pydantic.fields import FieldInfo
 
 from langchain_gemini_vision._client_owner import ClientOwner
@@ -90,6 +90,7 @@ __all__ = [
     "GeminiSegmentRunnable",
     "GeminiVisionRunnable",
     "GeminiVisionSettings",
+    "input_type",
     "usage_metadata",
 ]
 
@@ -184,8 +185,9 @@ class GeminiVisionRunnable(
 
     @property
     def InputType(self) -> Any:  # noqa: N802
-        """Any image (a list for a task that takes several), or a dict of the images and options."""
-        return Any
+        """An image reference (a list for a task that takes several), or the request dict
+        of the images and the task's options (:func:`input_type`)."""
+        return input_type(self.task)
 
     @property
     def OutputType(self) -> type[OutputT]:  # noqa: N802
@@ -216,7 +218,8 @@ class GeminiVisionRunnable(
         """Run the task on one input; see the module docstring for accepted inputs."""
         # Callbacks get the input with its images described; the call gets the input.
         traced = describe_input(input, several=not self.task.single)
-        return self._call_with_config(self._invoke, traced, config, value=input, **kwargs)
+        call = functools.partial(self._invoke, value=input)
+        return self._call_with_config(call, traced, config, **kwargs)
 
     async def ainvoke(
         self,
@@ -226,7 +229,8 @@ class GeminiVisionRunnable(
     ) -> OutputT:
         """Async :meth:`invoke`, on the client's native async path."""
         traced = describe_input(input, several=not self.task.single)
-        return await self._acall_with_config(self._ainvoke, traced, config, value=input, **kwargs)
+        call = functools.partial(self._ainvoke, value=input)
+        return await self._acall_with_config(call, traced, config, **kwargs)
 
     def _invoke(
         self, _traced: Any, run_manager: CallbackManagerForChainRun, *, value: Any
@@ -314,6 +318,42 @@ class GeminiVisionRunnable(
             return await super().abatch(
                 inputs, configs, return_exceptions=return_exceptions, **kwargs
             )
+
+
+_REFERENCE_HELP = (
+    "An image: a path, an http(s):// or gs:// URL, a Files API name ('files/abc123'), "
+    "base64 or a data: URI (in Python also bytes, a PIL image, a numpy array, a content "
+    "block or a PreparedImage)."
+)
+
+
+@functools.cache
+def input_type(task: Task[Any, Any]) -> Any:
+    """What a task's Runnable takes, as a type (its ``get_input_schema()``): an image
+    reference, a list of them for a task that takes several, or the request dict of its
+    image(s) and its options (names, types, bounds and descriptions from the task's
+    options model)."""
+    reference = Annotated[str, Field(description=_REFERENCE_HELP)]
+    title = "".join(part.title() for part in task.name.split("_"))
+    fields: dict[str, Any] = {}
+    if task.single:
+        fields["image"] = (reference, ...)
+    else:
+        count = Field(min_length=task.min_images, max_length=task.max_images)
+        fields["images"] = (list[reference], count)
+    for name, info in task.options.model_fields.items():
+        fields[name] = (info.annotation, info)
+    request = create_model(
+        f"{title}Request",
+        __config__=ConfigDict(extra="forbid", populate_by_name=True),
+        __doc__=f"A {task.name} request: its image(s) and options by name.",
+        __module__=__name__,
+        **fields,
+    )
+    if task.single:
+        return reference | request
+    several = Annotated[list[reference], count]
+    return (reference | several | request) if task.min_images <= 1 else (several | request)
 
 
 def _required(task: Task[Any, Any], name: str) -> bool:
