@@ -20,6 +20,7 @@ from .errors import Secret, reraise_mapped
 from .payloads import (
     StreamReader,
     generate_content_mime_type,
+    generate_content_safety,
     interactions_content,
     interactions_options,
     read_response,
@@ -75,6 +76,16 @@ def _gc_config(request: WireRequest) -> types.GenerateContentConfig:
         response_mime_type="application/json" if request.response_schema is not None else None,
         response_json_schema=request.response_schema,
         thinking_config=thinking,
+        safety_settings=[
+            types.SafetySetting(
+                category=types.HarmCategory(setting["category"]),
+                threshold=types.HarmBlockThreshold(setting["threshold"]),
+            )
+            for setting in generate_content_safety(request.safety_settings)
+        ]
+        if request.safety_settings is not None
+        else None,
+        labels=request.labels,
     )
 
 
