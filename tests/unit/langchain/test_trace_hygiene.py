@@ -30,6 +30,7 @@ from langchain_gemini_vision import (
     GeminiCompareRunnable,
     GeminiDetectRunnable,
     GeminiImageLoader,
+    GeminiSegmentRunnable,
     GeminiVisionToolkit,
     ImageStore,
 )
@@ -313,3 +314,37 @@ def test_the_loaders_documents_name_their_images_without_carrying_them(
     RunnableLambda(len).invoke(documents, {"callbacks": [recorder]})
     for name, _, _, payload in recorder.events:
         assert not leaks(payload, [scene.data, small]), name
+
+
+# --------------------------------------------------------------------------- answers with images
+
+
+def test_masks_the_model_answers_as_pngs_stay_out_of_traces(
+    client: GeminiVisionClient, scene: Scene
+) -> None:
+    """Gemini 2.5 answers masks as base64 PNGs inside its text: the chat-model run's
+    output, the chain's output and the tool's artifact describe them instead."""
+    png_masks = GeminiVisionClient(client.settings, model="gemini-2.5-flash")
+    recorder = Recorder()
+    config: Any = {"callbacks": [recorder]}
+    result = GeminiSegmentRunnable(client=png_masks).invoke(scene.data, config)
+    assert "data:image/png;base64," in result.raw_text  # the caller keeps the answer whole
+    assert result.detections and all(d.mask is not None for d in result.detections)
+    store = ImageStore()
+    (tool,) = GeminiVisionToolkit(
+        client=png_masks, image_store=store, include=["segment"]
+    ).get_tools()
+    call = {
+        "type": "tool_call",
+        "name": tool.name,
+        "args": {"image": store.add(scene.data)},
+        "id": "call_1",
+    }
+    message = tool.invoke(call, config)
+    assert isinstance(message, ToolMessage) and message.artifact["detections"]
+    names = {n for n, *_ in recorder.events}
+    assert {"on_llm_end", "on_chain_end", "on_tool_end"} <= names
+    for name, _, _, payload in recorder.events:
+        assert not leaks(payload, [scene.data]), (name, leaks(payload, [scene.data]))
+    ends = [p for n, _, _, p in recorder.events if n == "on_chain_end"]
+    assert "image/png" in str(ends[0]) and "sha256:" in str(ends[0])
