@@ -17,7 +17,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, LLMResult
 
-from langchain_gemini_vision._trace_images import describe_image
+from langchain_gemini_vision._trace_images import describe_image, describe_text
 from langchain_gemini_vision.usage import Usage
 
 if TYPE_CHECKING:
@@ -108,8 +108,8 @@ def _result_text(task: Task[Any, Any], result: BaseModel) -> str:
     for name in ("raw_text", "text"):
         text = getattr(result, name, None)
         if isinstance(text, str) and text:
-            return text
-    return task.tool_text(result)
+            return describe_text(text)  # masks come back as PNGs in the text
+    return describe_text(task.tool_text(result))
 
 
 def _start_args(

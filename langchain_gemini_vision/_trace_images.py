@@ -5,24 +5,36 @@ A Runnable's traced input, its chat-model run's prompt and a loader document's
 (``"bytes (image/png, 320x240, 1306 bytes, sha256:1a2b3c4d5e6f)"``), so a LangSmith
 trace or a logging handler never holds image data: raw bytes, base64 in either
 alphabet, ``data:`` URIs and content blocks are all described instead. A reference
-(a path, a URL, a Files API name, an image id) is shown as it is, cut short.
+(a path, a URL, a Files API name, an image id) is shown as it is, cut short. A
+result's texts (a model's raw answer holds PNG masks as ``data:`` URIs) have their
+images described too.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
 
+from pydantic import BaseModel
+
 from langchain_gemini_vision._text import short_label
 from langchain_gemini_vision._url_policy import url_label
 from langchain_gemini_vision.image_formats import sniff_mime_type
-from langchain_gemini_vision.images.references import classify_reference, decode_base64
+from langchain_gemini_vision.images.references import (
+    classify_reference,
+    decode_base64,
+    is_image_data,
+)
 
-__all__ = ["describe_image", "describe_input"]
+__all__ = ["describe_image", "describe_input", "describe_result", "describe_text"]
 
 _IMAGE_KEYS = ("image", "images")
+_DATA_URI = re.compile(r"data:[\w.+/-]*;base64,[A-Za-z0-9+/_-]+={0,2}", re.IGNORECASE)
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{24,}={0,2}")
+"""Long enough to hold an image's signature; whether it is one, the bytes say."""
 _BLOCK_DATA_KEYS = ("base64", "data")
 
 
@@ -63,6 +75,32 @@ def describe_input(value: Any, *, several: bool) -> Any:
     if several and isinstance(value, (list, tuple)):
         return [describe_image(image) for image in value]
     return describe_image(value)
+
+
+def describe_text(text: str) -> str:
+    """``text`` with every image inside it (a ``data:`` URI, base64 of an image, as a
+    model's answer holds PNG masks) replaced by its description."""
+    text = _DATA_URI.sub(lambda m: f"<{_describe_text(m.group(0))}>", text)
+    return _BASE64_RUN.sub(
+        lambda m: f"<{_describe_text(m.group(0))}>" if is_image_data(m.group(0)) else m.group(0),
+        text,
+    )
+
+
+def describe_result(result: BaseModel) -> dict[str, Any]:
+    """A task's result as JSON for traces and tool artifacts: every field, the images
+    its texts hold (a model's raw answer with PNG masks) described."""
+    return _clean(result.model_dump(mode="json", warnings=False))  # type: ignore[no-any-return]
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return describe_text(value)
+    if isinstance(value, dict):
+        return {key: _clean(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_clean(item) for item in value]
+    return value
 
 
 def _describe_images(value: Any) -> Any:

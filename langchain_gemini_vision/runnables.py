@@ -69,7 +69,7 @@ from langchain_gemini_vision._model_runs import (
     trace_prompt,
     usage_metadata,
 )
-from langchain_gemini_vision._trace_images import describe_input
+from langchain_gemini_vision._trace_images import describe_input, describe_result
 from langchain_gemini_vision.client import ConcurrencyScope
 from langchain_gemini_vision.errors import ImageInputError
 from langchain_gemini_vision.results import (
@@ -216,10 +216,13 @@ class GeminiVisionRunnable(
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> OutputT:
         """Run the task on one input; see the module docstring for accepted inputs."""
-        # Callbacks get the input with its images described; the call gets the input.
+        # Callbacks see the input and the result with their images described
+        # (describe_input, describe_result); the call gets the input, the caller the result.
         traced = describe_input(input, several=not self.task.single)
-        call = functools.partial(self._invoke, value=input)
-        return self._call_with_config(call, traced, config, **kwargs)
+        results: list[OutputT] = []
+        call: Any = functools.partial(self._invoke, value=input, results=results)
+        self._call_with_config(call, traced, config, **kwargs)
+        return results[0]
 
     async def ainvoke(
         self,
@@ -229,12 +232,19 @@ class GeminiVisionRunnable(
     ) -> OutputT:
         """Async :meth:`invoke`, on the client's native async path."""
         traced = describe_input(input, several=not self.task.single)
-        call = functools.partial(self._ainvoke, value=input)
-        return await self._acall_with_config(call, traced, config, **kwargs)
+        results: list[OutputT] = []
+        call: Any = functools.partial(self._ainvoke, value=input, results=results)
+        await self._acall_with_config(call, traced, config, **kwargs)
+        return results[0]
 
     def _invoke(
-        self, _traced: Any, run_manager: CallbackManagerForChainRun, *, value: Any
-    ) -> OutputT:
+        self,
+        _traced: Any,
+        run_manager: CallbackManagerForChainRun,
+        *,
+        value: Any,
+        results: list[OutputT],
+    ) -> dict[str, Any]:
         images, options = self._request(value)
         client = self.get_client()
         prompt = trace_prompt(self.task, images, options)
@@ -247,11 +257,17 @@ class GeminiVisionRunnable(
             raise
         for llm_run in llm_runs:
             llm_run.on_llm_end(model_result(self.task, result, client.model))
-        return result
+        results.append(result)
+        return describe_result(result)
 
     async def _ainvoke(
-        self, _traced: Any, run_manager: AsyncCallbackManagerForChainRun, *, value: Any
-    ) -> OutputT:
+        self,
+        _traced: Any,
+        run_manager: AsyncCallbackManagerForChainRun,
+        *,
+        value: Any,
+        results: list[OutputT],
+    ) -> dict[str, Any]:
         images, options = self._request(value)
         client = self.get_client()
         prompt = trace_prompt(self.task, images, options)
@@ -264,7 +280,8 @@ class GeminiVisionRunnable(
             raise
         for llm_run in llm_runs:
             await llm_run.on_llm_end(model_result(self.task, result, client.model))
-        return result
+        results.append(result)
+        return describe_result(result)
 
     def _batch_configs(
         self, config: RunnableConfig | list[RunnableConfig] | None, n: int

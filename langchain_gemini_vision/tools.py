@@ -71,6 +71,7 @@ from pydantic.fields import FieldInfo
 from langchain_gemini_vision._client_owner import ClientOwner
 from langchain_gemini_vision._lazy import renamed_names
 from langchain_gemini_vision._tool_references import LATEST, ReferenceDirs, read_reference
+from langchain_gemini_vision._trace_images import describe_result
 from langchain_gemini_vision.client import GeminiVisionClient
 from langchain_gemini_vision.errors import (
     GeminiVisionAPIError,
@@ -333,7 +334,7 @@ def _references(arguments: dict[str, Any]) -> list[str]:
 
 
 def _artifact(result: BaseModel) -> dict[str, Any]:
-    return result.model_dump(mode="json")
+    return describe_result(result)  # traced with the tool's run: no mask PNGs
 
 
 def _annotated_block(result: BaseModel, image: PreparedImage) -> dict[str, Any] | None:
