@@ -42,6 +42,7 @@ from langchain_gemini_vision.cli._options import (
     ClientOptions,
     ConcurrencyOpt,
     DebugOpt,
+    MaxOutputTokensOpt,
     MediaResolutionOpt,
     ModelOpt,
     OutOpt,
@@ -51,6 +52,8 @@ from langchain_gemini_vision.cli._options import (
     RecursiveOpt,
     ReportOpt,
     SourcesArg,
+    TemperatureOpt,
+    ThinkingLevelOpt,
     has_api_key,
 )
 from langchain_gemini_vision.cli._output import (
@@ -102,6 +105,9 @@ class Common(ClientOptions):
     media_resolution: MediaResolutionOpt = None
     base_url: BaseUrlOpt = None
     allow_dir: AllowDirOpt = None
+    max_output_tokens: MaxOutputTokensOpt = None
+    thinking_level: ThinkingLevelOpt = None
+    temperature: TemperatureOpt = None
     out: OutOpt = None
     report: ReportOpt = None
     recursive: RecursiveOpt = False
