@@ -48,8 +48,7 @@ with a ``DeprecationWarning``.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
-from typing import Annotated, Any, ClassVar, Generic, TypeVar, cast
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from langchain_core.callbacks import (
     AsyncCallbackManagerForChainRun,
@@ -57,7 +56,7 @@ from langchain_core.callbacks import (
 )
 from langchain_core.runnables import RunnableConfig, RunnableSerializable
 from langchain_core.runnables.config import get_config_list
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.fields import FieldInfo
 
 from langchain_gemini_vision._client_owner import ClientOwner
@@ -69,16 +68,16 @@ from langchain_gemini_vision._model_runs import (
     trace_prompt,
     usage_metadata,
 )
+from langchain_gemini_vision._runnable_inputs import input_type, one_image, split_input
 from langchain_gemini_vision._trace_images import describe_input, describe_result
 from langchain_gemini_vision.client import ConcurrencyScope
-from langchain_gemini_vision.errors import ImageInputError
 from langchain_gemini_vision.results import (
     Caption,
     DetectionResult,
     ImageComparison,
     VisualAnswer,
 )
-from langchain_gemini_vision.settings import GeminiVisionSettings, LocalFilesField, accepted_names
+from langchain_gemini_vision.settings import GeminiVisionSettings, LocalFilesField
 from langchain_gemini_vision.tasks import ASK, CAPTION, COMPARE, DETECT, SEGMENT, Task, get_task
 from langchain_gemini_vision.tasks.ask import Schema
 
@@ -95,61 +94,6 @@ __all__ = [
 ]
 
 OutputT = TypeVar("OutputT", bound=BaseModel)
-
-_TEXT_KEYS = ("prompt", "query", "question")
-"""Input keys that name a task's text option, whatever the task calls it."""
-_IMAGE_KEYS = frozenset({"image", "images"})
-
-
-# --------------------------------------------------------------------------- requests
-
-
-def _is_request_dict(value: Any) -> bool:
-    return isinstance(value, Mapping) and not _IMAGE_KEYS.isdisjoint(value)
-
-
-def _split_input(task: Task[Any, Any], value: Any) -> tuple[list[Any], dict[str, Any]]:
-    """A Runnable input as its images and the options it gives (``None``: not given)."""
-    if not _is_request_dict(value):
-        if not task.single and isinstance(value, (list, tuple)):
-            return list(value), {}
-        return [value], {}
-    mapping: Mapping[str, Any] = value
-    text_keys = set(_TEXT_KEYS) if task.text_option else set()
-    option_keys = accepted_names(task.options)
-    unknown = sorted(set(mapping) - _IMAGE_KEYS - text_keys - option_keys)
-    if unknown:
-        named = ", ".join(repr(k) for k in sorted(option_keys | text_keys))
-        msg = f"unknown input key(s) {unknown}; expected 'image' or 'images' and {named}"
-        raise ValueError(msg)
-    if "image" in mapping and "images" in mapping:
-        msg = "give either 'image' or 'images', not both"
-        raise ValueError(msg)
-    if "images" in mapping:
-        images = mapping["images"]
-        image_list = list(images) if isinstance(images, (list, tuple)) else [images]
-    else:
-        image_list = [mapping["image"]]
-    options = {k: v for k, v in mapping.items() if k in option_keys and k not in text_keys}
-    spelled = sorted(text_keys | ({task.text_option} if task.text_option else set()))
-    texts = [mapping[k] for k in spelled if mapping.get(k) is not None]
-    if len(texts) > 1:
-        msg = f"give one of {', '.join(repr(k) for k in spelled)}, not several"
-        raise ValueError(msg)
-    if texts and task.text_option:
-        options[task.text_option] = texts[0]
-    return image_list, options
-
-
-def _one_image(task: Task[Any, Any], images: list[Any]) -> list[Any]:
-    if task.single and len(images) != 1:
-        raise ImageInputError(
-            f"{len(images)} images",
-            "too_many_images" if images else "invalid_reference",
-            f"{task.name} takes exactly one image; use batch() for several",
-        )
-    return images
-
 
 # --------------------------------------------------------------------------- base
 
@@ -199,7 +143,7 @@ class GeminiVisionRunnable(
     def _request(self, value: Any) -> tuple[list[Any], dict[str, Any]]:
         """The images and options of one input, the Runnable's fields as defaults."""
         task = self.task
-        images, options = _split_input(task, value)
+        images, options = split_input(task, value)
         for name in task.options.model_fields.keys() & type(self).model_fields.keys():
             if options.get(name) is None:
                 options[name] = getattr(self, name)
@@ -207,7 +151,7 @@ class GeminiVisionRunnable(
         if text is not None and options.get(text) is None and _required(task, text):
             msg = f"no {text}: pass {{'image': ..., '{text}': ...}} or set {text}= on the Runnable"
             raise ValueError(msg)
-        return _one_image(task, images), options
+        return one_image(task, images), options
 
     def _sources(self, images: list[Any]) -> Any:
         return images[0] if self.task.single else images
@@ -335,42 +279,6 @@ class GeminiVisionRunnable(
             return await super().abatch(
                 inputs, configs, return_exceptions=return_exceptions, **kwargs
             )
-
-
-_REFERENCE_HELP = (
-    "An image: a path, an http(s):// or gs:// URL, a Files API name ('files/abc123'), "
-    "base64 or a data: URI (in Python also bytes, a PIL image, a numpy array, a content "
-    "block or a PreparedImage)."
-)
-
-
-@functools.cache
-def input_type(task: Task[Any, Any]) -> Any:
-    """What a task's Runnable takes, as a type (its ``get_input_schema()``): an image
-    reference, a list of them for a task that takes several, or the request dict of its
-    image(s) and its options (names, types, bounds and descriptions from the task's
-    options model)."""
-    reference = Annotated[str, Field(description=_REFERENCE_HELP)]
-    title = "".join(part.title() for part in task.name.split("_"))
-    fields: dict[str, Any] = {}
-    if task.single:
-        fields["image"] = (reference, ...)
-    else:
-        count = Field(min_length=task.min_images, max_length=task.max_images)
-        fields["images"] = (list[reference], count)
-    for name, info in task.options.model_fields.items():
-        fields[name] = (info.annotation, info)
-    request = create_model(
-        f"{title}Request",
-        __config__=ConfigDict(extra="forbid", populate_by_name=True),
-        __doc__=f"A {task.name} request: its image(s) and options by name.",
-        __module__=__name__,
-        **fields,
-    )
-    if task.single:
-        return reference | request
-    several = Annotated[list[reference], count]
-    return (reference | several | request) if task.min_images <= 1 else (several | request)
 
 
 def _required(task: Task[Any, Any], name: str) -> bool:

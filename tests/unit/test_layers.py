@@ -47,6 +47,7 @@ LAYERS: dict[str, int] = {
     "_client_owner": 6,
     "_tool_references": 6,
     "_model_runs": 6,
+    "_runnable_inputs": 6,
     "_load_failures": 6,
     "runnables": 6,
     "tools": 6,
