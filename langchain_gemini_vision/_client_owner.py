@@ -72,7 +72,9 @@ class ClientOwner(SettingFields):
                 data[new] = data.pop(old)
         check_arguments(cls.__name__, data, accepted_names(cls) | set(cls._renamed), cls._renamed)
         super().__init__(**data)
-        if self.client is not None:
+        if self.client is None:
+            self.client_settings()  # settings that cannot go together are refused now
+        else:
             beside = self._settings_beside_client(set(data))
             if beside:
                 msg = (

@@ -11,13 +11,13 @@ describes the images without their payloads.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, LLMResult
 
+from langchain_gemini_vision._trace_images import describe_image, describe_text
 from langchain_gemini_vision.usage import Usage
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def usage_metadata(usage: Usage) -> UsageMetadata:
 
 def trace_prompt(task: Task[Any, Any], images: list[Any], options: Mapping[str, Any]) -> str:
     """The prompt a trace shows: the task, its text, and each image described."""
-    described = ", ".join(_describe_image(image) for image in images)
+    described = ", ".join(describe_image(image) for image in images)
     text = options.get(task.text_option or "")
     head = f"{task.name}: {text}" if text else task.name
     return f"{head}\n[images: {described}]"
@@ -108,8 +108,8 @@ def _result_text(task: Task[Any, Any], result: BaseModel) -> str:
     for name in ("raw_text", "text"):
         text = getattr(result, name, None)
         if isinstance(text, str) and text:
-            return text
-    return task.tool_text(result)
+            return describe_text(text)  # masks come back as PNGs in the text
+    return describe_text(task.tool_text(result))
 
 
 def _start_args(
@@ -134,25 +134,3 @@ def _start_args(
 
 def _ls_metadata(client: GeminiVisionClient) -> dict[str, Any]:
     return {"ls_provider": _PROVIDER, "ls_model_name": client.model, "ls_model_type": "chat"}
-
-
-def _describe_image(image: Any) -> str:
-    """A short, payload-free description of an image input for traces."""
-    if isinstance(image, str):
-        text = image.strip()
-        if text.lower().startswith("data:") or len(text) > 300:
-            return f"<image data, {len(text)} chars>"
-        return text
-    if isinstance(image, Path):
-        return str(image)
-    if isinstance(image, (bytes, bytearray, memoryview)):
-        return f"<{type(image).__name__}, {len(image)} bytes>"
-    label = getattr(image, "source_label", None)
-    if isinstance(label, str):
-        return label
-    if isinstance(image, Mapping):
-        url = image.get("url")
-        if isinstance(url, str) and not url.startswith("data:") and len(url) < 300:
-            return url
-        return f"<content block type={image.get('type')!r}>"
-    return f"<{type(image).__name__}>"

@@ -30,8 +30,8 @@ import asyncio
 import contextlib
 import functools
 import logging
-import os
 import threading
+import warnings
 import weakref
 from collections.abc import (
     AsyncIterator,
@@ -218,7 +218,7 @@ class GeminiVisionClient:
     ) -> None:
         settings = GeminiVisionSettings.build(settings, owner=type(self).__name__, **fields)
         self.settings = settings
-        self.model = settings.model or os.environ.get("GEMINI_VISION_MODEL") or DEFAULT_MODEL
+        self.model = settings.model_name()
         self.api: ApiName = settings.api
         self.timeout = settings.timeout
         self.retry = settings.retry or RetryPolicy()
@@ -232,6 +232,12 @@ class GeminiVisionClient:
         self.max_pixels = settings.max_pixels
         self.mask_threshold = settings.mask_threshold
         self.prompts = settings.prompts
+        if settings.temperature is not None and self.profile.sampling == "ignored":
+            warnings.warn(
+                f"{self.model} ignores temperature (top_p and top_k too): it is not sent",
+                UserWarning,
+                stacklevel=2,
+            )
         use_vertex = bool(settings.vertexai)
         project, location = settings.project, settings.location
         # As google-genai: an explicit base_url, else GOOGLE_GEMINI_BASE_URL (the SDK
@@ -514,12 +520,15 @@ class GeminiVisionClient:
         The profile turns the thinking intent into what the API takes; the Batch API
         (generateContent bodies) builds its requests here too.
         """
-        profile = self.profile
+        profile, settings = self.profile, self.settings
         thinking_level = thinking_budget = None
-        if request.thinking == "low":
+        if settings.thinking_level is not None:  # the client's override wins over the task's
+            thinking_level = settings.thinking_level
+        elif request.thinking == "low":
             thinking_level = profile.low_thinking_level
             if (api or self.api) == "generate_content":
                 thinking_budget = profile.low_thinking_budget
+        temperature = _first(request.temperature, settings.temperature)
         return WireRequest(
             model=self.model,
             prompt=request.prompt,
@@ -528,8 +537,10 @@ class GeminiVisionClient:
             system_instruction=request.system_instruction,
             thinking_level=thinking_level,
             thinking_budget=thinking_budget,
-            max_output_tokens=request.max_output_tokens,
-            temperature=request.temperature,
+            max_output_tokens=_first(request.max_output_tokens, settings.max_output_tokens),
+            temperature=temperature if profile.sampling == "honoured" else None,
+            safety_settings=settings.safety_settings,
+            labels=settings.labels,
             profile=profile,
         )
 
@@ -801,7 +812,8 @@ class GeminiVisionClient:
         return cache_key(
             task.name,
             {
-                "request": wire.model_dump(mode="json", exclude={"parts", "profile"}),
+                # Labels travel with the request but bill it, never change its answer.
+                "request": wire.model_dump(mode="json", exclude={"parts", "profile", "labels"}),
                 "media_resolution": self._resolution(request),
                 "images": [_identity(image) for image in request.images],
                 "source": source,
@@ -957,6 +969,11 @@ def _attempt_timeout(timeout: float | None, left: float | None) -> float | None:
     if timeout is None:
         return max(0.001, left)
     return max(0.001, min(timeout, left))
+
+
+def _first(value: T | None, default: T | None) -> T | None:
+    """``value``, else ``default`` (a request's own setting wins over the client's)."""
+    return value if value is not None else default
 
 
 def _needs_upload(image: PreparedImage) -> bool:

@@ -85,6 +85,7 @@ from langchain_gemini_vision._loader_content import (
 from langchain_gemini_vision._progress import progress_bar
 from langchain_gemini_vision.client import ConcurrencyScope, GeminiVisionClient
 from langchain_gemini_vision.errors import ConfigurationError, GeminiVisionError, PartialLoadError
+from langchain_gemini_vision.images import classify_reference
 from langchain_gemini_vision.settings import (
     GeminiVisionSettings,
     accepted_names,
@@ -469,11 +470,14 @@ _PARAMETERS = frozenset(inspect.signature(GeminiImageLoader.__init__).parameters
 
 
 def _label(source: Any, index: int) -> str:
-    if isinstance(source, (str, PurePath)):
-        text = str(source)
-        if text.lower().startswith("data:") or len(text) > 500:
+    if isinstance(source, PurePath):
+        return str(source)
+    if isinstance(source, str):
+        # Image data (base64, however short, or a data: URI) is never its own label.
+        kind = classify_reference(source).kind
+        if kind in ("data_uri", "image_data") or len(source) > 500:
             return f"<data #{index}>"
-        return text
+        return source
     if isinstance(source, (bytes, bytearray, memoryview)):
         return f"<bytes #{index}>"
     return f"<{type(source).__name__} #{index}>"

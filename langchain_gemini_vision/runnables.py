@@ -48,7 +48,6 @@ with a ``DeprecationWarning``.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from langchain_core.callbacks import (
@@ -69,15 +68,16 @@ from langchain_gemini_vision._model_runs import (
     trace_prompt,
     usage_metadata,
 )
+from langchain_gemini_vision._runnable_inputs import input_type, one_image, split_input
+from langchain_gemini_vision._trace_images import describe_input, describe_result
 from langchain_gemini_vision.client import ConcurrencyScope
-from langchain_gemini_vision.errors import ImageInputError
 from langchain_gemini_vision.results import (
     Caption,
     DetectionResult,
     ImageComparison,
     VisualAnswer,
 )
-from langchain_gemini_vision.settings import GeminiVisionSettings, LocalFilesField, accepted_names
+from langchain_gemini_vision.settings import GeminiVisionSettings, LocalFilesField
 from langchain_gemini_vision.tasks import ASK, CAPTION, COMPARE, DETECT, SEGMENT, Task, get_task
 from langchain_gemini_vision.tasks.ask import Schema
 
@@ -90,65 +90,11 @@ __all__ = [
     "GeminiSegmentRunnable",
     "GeminiVisionRunnable",
     "GeminiVisionSettings",
+    "input_type",
     "usage_metadata",
 ]
 
 OutputT = TypeVar("OutputT", bound=BaseModel)
-
-_TEXT_KEYS = ("prompt", "query", "question")
-"""Input keys that name a task's text option, whatever the task calls it."""
-_IMAGE_KEYS = frozenset({"image", "images"})
-
-
-# --------------------------------------------------------------------------- requests
-
-
-def _is_request_dict(value: Any) -> bool:
-    return isinstance(value, Mapping) and not _IMAGE_KEYS.isdisjoint(value)
-
-
-def _split_input(task: Task[Any, Any], value: Any) -> tuple[list[Any], dict[str, Any]]:
-    """A Runnable input as its images and the options it gives (``None``: not given)."""
-    if not _is_request_dict(value):
-        if not task.single and isinstance(value, (list, tuple)):
-            return list(value), {}
-        return [value], {}
-    mapping: Mapping[str, Any] = value
-    text_keys = set(_TEXT_KEYS) if task.text_option else set()
-    option_keys = accepted_names(task.options)
-    unknown = sorted(set(mapping) - _IMAGE_KEYS - text_keys - option_keys)
-    if unknown:
-        named = ", ".join(repr(k) for k in sorted(option_keys | text_keys))
-        msg = f"unknown input key(s) {unknown}; expected 'image' or 'images' and {named}"
-        raise ValueError(msg)
-    if "image" in mapping and "images" in mapping:
-        msg = "give either 'image' or 'images', not both"
-        raise ValueError(msg)
-    if "images" in mapping:
-        images = mapping["images"]
-        image_list = list(images) if isinstance(images, (list, tuple)) else [images]
-    else:
-        image_list = [mapping["image"]]
-    options = {k: v for k, v in mapping.items() if k in option_keys and k not in text_keys}
-    spelled = sorted(text_keys | ({task.text_option} if task.text_option else set()))
-    texts = [mapping[k] for k in spelled if mapping.get(k) is not None]
-    if len(texts) > 1:
-        msg = f"give one of {', '.join(repr(k) for k in spelled)}, not several"
-        raise ValueError(msg)
-    if texts and task.text_option:
-        options[task.text_option] = texts[0]
-    return image_list, options
-
-
-def _one_image(task: Task[Any, Any], images: list[Any]) -> list[Any]:
-    if task.single and len(images) != 1:
-        raise ImageInputError(
-            f"{len(images)} images",
-            "too_many_images" if images else "invalid_reference",
-            f"{task.name} takes exactly one image; use batch() for several",
-        )
-    return images
-
 
 # --------------------------------------------------------------------------- base
 
@@ -184,8 +130,9 @@ class GeminiVisionRunnable(
 
     @property
     def InputType(self) -> Any:  # noqa: N802
-        """Any image (a list for a task that takes several), or a dict of the images and options."""
-        return Any
+        """An image reference (a list for a task that takes several), or the request dict
+        of the images and the task's options (:func:`input_type`)."""
+        return input_type(self.task)
 
     @property
     def OutputType(self) -> type[OutputT]:  # noqa: N802
@@ -197,7 +144,7 @@ class GeminiVisionRunnable(
     def _request(self, value: Any) -> tuple[list[Any], dict[str, Any]]:
         """The images and options of one input, the Runnable's fields as defaults."""
         task = self.task
-        images, options = _split_input(task, value)
+        images, options = split_input(task, value)
         for name in task.options.model_fields.keys() & type(self).model_fields.keys():
             if options.get(name) is None:
                 options[name] = getattr(self, name)
@@ -205,7 +152,7 @@ class GeminiVisionRunnable(
         if text is not None and options.get(text) is None and _required(task, text):
             msg = f"no {text}: pass {{'image': ..., '{text}': ...}} or set {text}= on the Runnable"
             raise ValueError(msg)
-        return _one_image(task, images), options
+        return one_image(task, images), options
 
     def _sources(self, images: list[Any]) -> Any:
         return images[0] if self.task.single else images
@@ -214,7 +161,13 @@ class GeminiVisionRunnable(
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> OutputT:
         """Run the task on one input; see the module docstring for accepted inputs."""
-        return self._call_with_config(self._invoke, input, config, **kwargs)
+        # Callbacks see the input and the result with their images described
+        # (describe_input, describe_result); the call gets the input, the caller the result.
+        traced = describe_input(input, several=not self.task.single)
+        results: list[OutputT] = []
+        call: Any = functools.partial(self._invoke, value=input, results=results)
+        self._call_with_config(call, traced, config, **kwargs)
+        return results[0]
 
     async def ainvoke(
         self,
@@ -223,9 +176,20 @@ class GeminiVisionRunnable(
         **kwargs: Any,
     ) -> OutputT:
         """Async :meth:`invoke`, on the client's native async path."""
-        return await self._acall_with_config(self._ainvoke, input, config, **kwargs)
+        traced = describe_input(input, several=not self.task.single)
+        results: list[OutputT] = []
+        call: Any = functools.partial(self._ainvoke, value=input, results=results)
+        await self._acall_with_config(call, traced, config, **kwargs)
+        return results[0]
 
-    def _invoke(self, value: Any, run_manager: CallbackManagerForChainRun) -> OutputT:
+    def _invoke(
+        self,
+        _traced: Any,
+        run_manager: CallbackManagerForChainRun,
+        *,
+        value: Any,
+        results: list[OutputT],
+    ) -> dict[str, Any]:
         images, options = self._request(value)
         client = self.get_client()
         prompt = trace_prompt(self.task, images, options)
@@ -238,9 +202,17 @@ class GeminiVisionRunnable(
             raise
         for llm_run in llm_runs:
             llm_run.on_llm_end(model_result(self.task, result, client.model))
-        return result
+        results.append(result)
+        return describe_result(result)
 
-    async def _ainvoke(self, value: Any, run_manager: AsyncCallbackManagerForChainRun) -> OutputT:
+    async def _ainvoke(
+        self,
+        _traced: Any,
+        run_manager: AsyncCallbackManagerForChainRun,
+        *,
+        value: Any,
+        results: list[OutputT],
+    ) -> dict[str, Any]:
         images, options = self._request(value)
         client = self.get_client()
         prompt = trace_prompt(self.task, images, options)
@@ -253,7 +225,8 @@ class GeminiVisionRunnable(
             raise
         for llm_run in llm_runs:
             await llm_run.on_llm_end(model_result(self.task, result, client.model))
-        return result
+        results.append(result)
+        return describe_result(result)
 
     def _batch_configs(
         self, config: RunnableConfig | list[RunnableConfig] | None, n: int

@@ -44,6 +44,7 @@ from pydantic import (
     ValidationError,
     field_serializer,
     field_validator,
+    model_validator,
 )
 
 from langchain_gemini_vision._transport.base import ApiName, Transport, TransportName
@@ -56,7 +57,12 @@ from langchain_gemini_vision.decode_budget import (
 from langchain_gemini_vision.errors import ConfigurationError, UnknownArgumentError
 from langchain_gemini_vision.masks import DEFAULT_MAX_MASK_BYTES
 from langchain_gemini_vision.parsing import DEFAULT_MAX_ITEMS
-from langchain_gemini_vision.profiles import MediaResolution, ModelProfile
+from langchain_gemini_vision.profiles import (
+    MediaResolution,
+    ModelProfile,
+    ThinkingLevel,
+    profile_for,
+)
 from langchain_gemini_vision.prompts import Prompts
 
 __all__ = [
@@ -158,6 +164,86 @@ def describe_invalid(error: ValidationError) -> str:
     return f"invalid setting: {problems}"
 
 
+# --------------------------------------------------------------------------- generation
+
+HARM_CATEGORIES = frozenset(
+    {
+        "harassment",
+        "hate_speech",
+        "sexually_explicit",
+        "dangerous_content",
+        "civic_integrity",
+        "jailbreak",
+        "image_hate",
+        "image_dangerous_content",
+        "image_harassment",
+        "image_sexually_explicit",
+    }
+)
+"""The harm categories both APIs take (google-genai's ``HarmCategory``; Interactions
+spells them in lower case without the ``HARM_CATEGORY_`` prefix)."""
+BLOCK_THRESHOLDS = frozenset(
+    {"block_low_and_above", "block_medium_and_above", "block_only_high", "block_none", "off"}
+)
+"""google-genai's ``HarmBlockThreshold`` values (lower case, as Interactions writes them)."""
+_LABEL_LIMIT = 63
+
+
+def normalise_safety_settings(value: Any) -> dict[str, str]:
+    """Safety settings as ``{category: threshold}`` in lower case, short names.
+
+    Takes that mapping in any spelling, or a list of google-genai ``SafetySetting``
+    objects or ``{"category": ..., "threshold": ...}`` dicts.
+    """
+    if isinstance(value, Mapping):
+        pairs = list(value.items())
+    elif isinstance(value, (list, tuple)):
+        pairs = [_safety_pair(item) for item in value]
+    else:
+        msg = "safety_settings: give {category: threshold} or a list of SafetySetting"
+        raise ValueError(msg)
+    settings: dict[str, str] = {}
+    for raw_category, raw_threshold in pairs:
+        category = _enum_text(raw_category).removeprefix("harm_category_")
+        threshold = _enum_text(raw_threshold)
+        if category not in HARM_CATEGORIES:
+            msg = f"unknown harm category {raw_category!r}; one of {sorted(HARM_CATEGORIES)}"
+            raise ValueError(msg)
+        if threshold not in BLOCK_THRESHOLDS:
+            msg = f"unknown block threshold {raw_threshold!r}; one of {sorted(BLOCK_THRESHOLDS)}"
+            raise ValueError(msg)
+        settings[category] = threshold
+    return settings
+
+
+def _safety_pair(item: Any) -> tuple[Any, Any]:
+    if isinstance(item, Mapping):
+        return item.get("category"), item.get("threshold")
+    return getattr(item, "category", None), getattr(item, "threshold", None)
+
+
+def _enum_text(value: Any) -> str:
+    """An enum member's value, or a string, in lower case."""
+    return str(getattr(value, "value", value)).lower()
+
+
+def check_label(key: str, value: str) -> None:
+    """Raise ``ValueError`` unless ``key: value`` is a label Gemini takes."""
+    if not key or not (key[0].isalpha() and not key[0].isupper()):
+        msg = f"label key {key!r} must start with a lowercase letter"
+        raise ValueError(msg)
+    for what, text in (("key", key), ("value", value)):
+        if len(text) > _LABEL_LIMIT:
+            msg = f"label {what} of {key!r} is over {_LABEL_LIMIT} characters"
+            raise ValueError(msg)
+        if any(c.isupper() or not (c.isalnum() or c in "_-") for c in text):
+            msg = (
+                f"label {what} {text!r}: only lowercase letters, digits, '_' and '-' "
+                "(international letters too)"
+            )
+            raise ValueError(msg)
+
+
 # --------------------------------------------------------------------------- pickling
 
 
@@ -254,6 +340,38 @@ class SettingFields(BaseModel):
     on-disk :class:`~langchain_gemini_vision.stores.FileStore`, Redis...). A task whose
     images, request and settings were answered before returns that answer again without
     a request (its usage zero, ``usage.cached`` true); see :data:`RESULT_CACHE_KEY`."""
+    max_output_tokens: int | None = Field(default=None, ge=1)
+    """Output budget of every call (thinking excluded); an answer cut there is truncated
+    (``finish_reason`` ``MAX_TOKENS``; detections keep what parsed). ``None``: the model's."""
+    thinking_level: ThinkingLevel | None = None
+    """``minimal``, ``low``, ``medium`` or ``high`` for every call, over the tasks' own
+    (detection and segmentation turn thinking down); refused at construction when the
+    model's profile does not take it (2.5 models take none, 3.1 Pro and 3.7/3.8 Flash no
+    ``minimal``). ``None``: each task's choice."""
+    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    """Sampling temperature (0-2). Not sent to a model whose profile ignores sampling
+    (Gemini 3.7/3.8 Flash: a warning when the client is built); refused at construction
+    for one that rejects it. ``None``: the model's default."""
+    safety_settings: dict[str, str] | None = None
+    """Block thresholds by harm category, ``{"hate_speech": "block_only_high"}`` (the
+    ``HARM_CATEGORY_``/upper-case spellings and a list of google-genai ``SafetySetting``
+    are accepted and normalised to this); sent on both APIs."""
+    labels: dict[str, str] | None = None
+    """Request labels (billing and usage reports), ``{"team": "vision"}``: keys start
+    with a lowercase letter; keys and values hold lowercase letters, digits, ``_`` and
+    ``-``, at most 63 characters. Sent on both APIs."""
+
+    @field_validator("safety_settings", mode="before")
+    @classmethod
+    def _safety_settings(cls, value: Any) -> Any:
+        return None if value is None else normalise_safety_settings(value)
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        for key, text in (value or {}).items():
+            check_label(key, text)
+        return value
 
     @field_serializer("transport")
     def _transport_name(self, value: Any) -> str | None:
@@ -293,6 +411,10 @@ RESULT_CACHE_KEY: Final[dict[str, CacheRole]] = {
     "prompts": "request",
     "media_resolution": "request",
     "profile": "request",  # thinking control, mask form, default media resolution
+    "max_output_tokens": "request",  # a shorter budget cuts the answer
+    "thinking_level": "request",
+    "temperature": "request",
+    "safety_settings": "request",  # a stricter threshold may block the answer
     # In the key through the SHA-256 of the image bytes sent (exact: an image under
     # max_side is sent unchanged and keeps its answer):
     "max_side": "image",
@@ -324,6 +446,7 @@ RESULT_CACHE_KEY: Final[dict[str, CacheRole]] = {
     "allowed_dirs": "none",
     "decode_budget_bytes": "none",  # waits for room, never changes the image
     "cache": "none",
+    "labels": "none",  # billing labels: the answer is the same
 }
 """Every setting, and how it reaches the result cache's key: ``request`` (the request it
 shapes is keyed), ``image`` (the SHA-256 of the image bytes it shapes is keyed),
@@ -351,6 +474,34 @@ class GeminiVisionSettings(LocalFilesField, SettingFields):
     def __init__(self, **data: Any) -> None:
         check_arguments(type(self).__name__, data, accepted_names(type(self)))
         super().__init__(**data)
+
+    def model_name(self) -> str:
+        """The model: ``model``, else ``GEMINI_VISION_MODEL``, else the default."""
+        return self.model or os.environ.get("GEMINI_VISION_MODEL") or DEFAULT_MODEL
+
+    def model_profile(self) -> ModelProfile:
+        """The model's profile: ``profile`` when given, else the table's."""
+        return self.profile or profile_for(self.model_name())
+
+    @model_validator(mode="after")
+    def _fits_the_model(self) -> GeminiVisionSettings:
+        # Refused before any call: a setting the model would answer with a 400.
+        profile, model = self.model_profile(), self.model_name()
+        levels = profile.thinking_levels
+        if self.thinking_level is not None and levels is not None:
+            if not levels:
+                msg = f"thinking_level: {model} takes no thinking level (its thinking is a budget)"
+                raise ValueError(msg)
+            if self.thinking_level not in levels:
+                msg = (
+                    f"thinking_level {self.thinking_level!r} is not one {model} takes: "
+                    f"{', '.join(levels)}"
+                )
+                raise ValueError(msg)
+        if self.temperature is not None and profile.sampling == "rejected":
+            msg = f"temperature: {model} rejects sampling settings; leave temperature unset"
+            raise ValueError(msg)
+        return self
 
     @classmethod
     def build(

@@ -74,6 +74,7 @@ from langchain_gemini_vision._client_owner import ClientOwner
 from langchain_gemini_vision._lazy import renamed_names
 from langchain_gemini_vision._tool_references import LATEST, ReferenceDirs, read_reference
 from langchain_gemini_vision._tool_references import take_references as _references
+from langchain_gemini_vision._trace_images import describe_result
 from langchain_gemini_vision.client import GeminiVisionClient
 from langchain_gemini_vision.errors import (
     GeminiVisionAPIError,
@@ -330,7 +331,7 @@ def _child(run_manager: _SyncRun | _AsyncRun) -> RunnableConfig:
 
 
 def _artifact(result: BaseModel) -> dict[str, Any]:
-    return result.model_dump(mode="json")
+    return describe_result(result)  # traced with the tool's run: no mask PNGs
 
 
 def _annotated_block(result: BaseModel, image: PreparedImage) -> dict[str, Any] | None:

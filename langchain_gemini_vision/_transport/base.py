@@ -68,6 +68,9 @@ class WireRequest(_Asked):
     """The images as they go on the wire, each with its media resolution."""
     thinking_level: str | None = None
     thinking_budget: int | None = None
+    safety_settings: dict[str, str] | None = None
+    """Block thresholds by harm category, lower case (``{"hate_speech": "block_none"}``)."""
+    labels: dict[str, str] | None = None
     profile: ModelProfile = Field(exclude=True)
 
 

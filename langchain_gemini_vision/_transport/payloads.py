@@ -91,6 +91,13 @@ def interactions_options(request: WireRequest) -> dict[str, Any]:
         }
     if request.system_instruction is not None:
         options["system_instruction"] = request.system_instruction
+    if request.safety_settings is not None:
+        options["safety_settings"] = [
+            {"threshold": threshold, "type": category}
+            for category, threshold in request.safety_settings.items()
+        ]
+    if request.labels is not None:
+        options["labels"] = dict(request.labels)
     return options
 
 
@@ -101,8 +108,12 @@ def interactions_body(request: WireRequest, *, stream: bool = False) -> dict[str
     if "generation_config" in options:
         body["generation_config"] = options["generation_config"]
     body["input"] = [{"content": interactions_content(request), "type": "user_input"}]
+    if "labels" in options:
+        body["labels"] = options["labels"]
     if "response_format" in options:
         body["response_format"] = options["response_format"]
+    if "safety_settings" in options:
+        body["safety_settings"] = options["safety_settings"]
     if stream:
         body["stream"] = True
     if "system_instruction" in options:
@@ -255,6 +266,10 @@ def generate_content_body(request: WireRequest) -> dict[str, Any]:
             "role": "user",
         }
     # Key order follows the SDK's own converter (models._GenerateContentConfig_to_mldev).
+    if request.safety_settings is not None:
+        body["safetySettings"] = generate_content_safety(request.safety_settings)
+    if request.labels is not None:
+        body["labels"] = dict(request.labels)
     config = _given(temperature=request.temperature, maxOutputTokens=request.max_output_tokens)
     if request.response_schema is not None:
         config["responseMimeType"] = "application/json"
@@ -266,6 +281,14 @@ def generate_content_body(request: WireRequest) -> dict[str, Any]:
     # The SDK always sends a config object, empty or not; so do we.
     body["generationConfig"] = config
     return body
+
+
+def generate_content_safety(settings: Mapping[str, str]) -> list[dict[str, str]]:
+    """Safety settings as generateContent names them (``HARM_CATEGORY_HATE_SPEECH``)."""
+    return [
+        {"category": f"HARM_CATEGORY_{category.upper()}", "threshold": threshold.upper()}
+        for category, threshold in settings.items()
+    ]
 
 
 def _given(**values: Any) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from .payloads import (
     StreamReader,
     decode_body,
     generate_content_mime_type,
+    generate_content_safety,
     interactions_content,
     interactions_options,
     read_response,
@@ -80,6 +81,16 @@ def _gc_config(request: WireRequest, *, stream: bool) -> types.GenerateContentCo
         response_mime_type="application/json" if request.response_schema is not None else None,
         response_json_schema=request.response_schema,
         thinking_config=thinking,
+        safety_settings=[
+            types.SafetySetting(
+                category=types.HarmCategory(setting["category"]),
+                threshold=types.HarmBlockThreshold(setting["threshold"]),
+            )
+            for setting in generate_content_safety(request.safety_settings)
+        ]
+        if request.safety_settings is not None
+        else None,
+        labels=request.labels,
         # The body as it came: google-genai would decode it, and the answer in it, with
         # recursive decoders before the package has measured either (see _json_depth).
         # (Its streaming calls refuse this; their events are read one by one.)

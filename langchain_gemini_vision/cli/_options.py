@@ -34,6 +34,7 @@ __all__ = [
     "DebugOpt",
     "HostOpt",
     "ImportOpt",
+    "MaxOutputTokensOpt",
     "McpAllowDirOpt",
     "McpTransport",
     "McpTransportOpt",
@@ -48,6 +49,9 @@ __all__ = [
     "RecursiveOpt",
     "ReportOpt",
     "SourcesArg",
+    "TemperatureOpt",
+    "ThinkingLevelChoice",
+    "ThinkingLevelOpt",
     "has_api_key",
 ]
 
@@ -79,6 +83,15 @@ class MediaResolutionChoice(str, Enum):
     medium = "medium"
     high = "high"
     ultra_high = "ultra_high"
+
+
+class ThinkingLevelChoice(str, Enum):
+    """A thinking level for every call (the model's profile must take it)."""
+
+    minimal = "minimal"
+    low = "low"
+    medium = "medium"
+    high = "high"
 
 
 # --------------------------------------------------------------------------- flags
@@ -127,6 +140,25 @@ MediaResolutionOpt = Annotated[
         "--media-resolution",
         help="Per-image resolution sent to Gemini 3 models.",
         case_sensitive=False,
+    ),
+]
+MaxOutputTokensOpt = Annotated[
+    int | None,
+    typer.Option("--max-output-tokens", min=1, help="Output budget of every call."),
+]
+ThinkingLevelOpt = Annotated[
+    ThinkingLevelChoice | None,
+    typer.Option(
+        "--thinking-level",
+        help="Thinking level of every call, over the task's own (refused for a model "
+        "that does not take it).",
+        case_sensitive=False,
+    ),
+]
+TemperatureOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--temperature", min=0.0, max=2.0, help="Sampling temperature (0-2), where honoured."
     ),
 ]
 BaseUrlOpt = Annotated[
@@ -245,6 +277,9 @@ class ClientOptions:
     submissions read local images under the same rule."""
     cache: Path | None = None
     """``--cache``: the client's ``cache``, a :class:`FileStore` on that folder."""
+    max_output_tokens: int | None = None
+    thinking_level: ThinkingLevelChoice | None = None
+    temperature: float | None = None
 
     def settings(self, **fields: Any) -> GeminiVisionSettings:
         """The client settings these options give; ``fields`` are other settings by name."""
@@ -257,6 +292,9 @@ class ClientOptions:
             "base_url": self.base_url,
             "allowed_dirs": tuple(self.allow_dir) if self.allow_dir else None,
             "cache": FileStore(self.cache) if self.cache is not None else None,
+            "max_output_tokens": self.max_output_tokens,
+            "thinking_level": self.thinking_level.value if self.thinking_level else None,
+            "temperature": self.temperature,
         }
         return GeminiVisionSettings.build(owner="gemini-vision", **{**given, **fields})
 

@@ -48,6 +48,7 @@ from langchain_gemini_vision.cli._options import (
     DebugOpt,
     HostOpt,
     ImportOpt,
+    MaxOutputTokensOpt,
     McpAllowDirOpt,
     McpTransport,
     McpTransportOpt,
@@ -61,6 +62,8 @@ from langchain_gemini_vision.cli._options import (
     RecursiveOpt,
     ReportOpt,
     SourcesArg,
+    TemperatureOpt,
+    ThinkingLevelOpt,
     has_api_key,
 )
 from langchain_gemini_vision.cli._output import (
@@ -113,6 +116,9 @@ class Common(ClientOptions):
     base_url: BaseUrlOpt = None
     allow_dir: AllowDirOpt = None
     cache: CacheOpt = None
+    max_output_tokens: MaxOutputTokensOpt = None
+    thinking_level: ThinkingLevelOpt = None
+    temperature: TemperatureOpt = None
     out: OutOpt = None
     report: ReportOpt = None
     recursive: RecursiveOpt = False

@@ -246,6 +246,32 @@ def _response_format(value: Any) -> tuple[Any, bool]:
     return None, False
 
 
+# The emulator's own copy of the label rule (google-genai documents it on
+# CreateModelInteraction.labels): the client checks labels too, this checks what arrives.
+_LABEL_KEY = re.compile(r"[^\W\d_A-Z](?:[^\WA-Z]|-){0,62}")
+_LABEL_VALUE = re.compile(r"(?:[^\WA-Z]|-){0,63}")
+
+
+def check_labels(body: dict[str, Any]) -> None:
+    """Refuse labels Gemini refuses: keys start with a lowercase letter; keys and values
+    hold lowercase letters, digits, ``_`` and ``-`` (international letters too), 63 at most.
+
+    Raises:
+        ApiError: 400 naming the first bad label.
+    """
+    for key, value in (get_key(body, "labels") or {}).items():
+        if not _LABEL_KEY.fullmatch(key) or any(c.isupper() for c in key):
+            raise bad_request(
+                f"Invalid label key {key!r}: a label key starts with a lowercase letter and "
+                "holds at most 63 lowercase letters, digits, underscores and dashes."
+            )
+        if not _LABEL_VALUE.fullmatch(value) or any(c.isupper() for c in value):
+            raise bad_request(
+                f"Invalid value for label {key!r}: at most 63 lowercase letters, digits, "
+                "underscores and dashes."
+            )
+
+
 def parse_interaction(body: Any, resolve_file: FileResolver) -> ModelCall:
     """Read a ``POST /{v}/interactions`` body.
 
@@ -257,6 +283,7 @@ def parse_interaction(body: Any, resolve_file: FileResolver) -> ModelCall:
     if body.get("agent") and not body.get("model"):
         raise bad_request("Agents are not emulated; pass a model")
     check_schema("interactions", body)
+    check_labels(body)
     model = _model_name(body.get("model"))
     raw_input = body.get("input")
     if raw_input is None:
@@ -354,6 +381,7 @@ def parse_generate_content(
         ApiError: 400 for anything malformed or unsupported.
     """
     _check_body("generate_content", body, api_version)
+    check_labels(body)
     contents = body.get("contents")
     if contents is None:
         raise bad_request("contents is not specified")

@@ -423,10 +423,7 @@ class GeminiEmulator(GenerationApi):
         if fault is not None:
             request[FAULT] = fault
         try:
-            if (
-                route in ("interactions", "generate_content", "embed")
-                and request.method == "POST"
-            ):
+            if route in ("interactions", "generate_content", "embed") and request.method == "POST":
                 size = request.content_length
                 if size is not None and size > self.inline_limit_bytes:
                     self.stats.bytes_received[route] += size

@@ -15,7 +15,9 @@ The knowledge is Google's, never this package's: it is derived from the installe
   envelope whose top-level fields are those ``models._GenerateContentConfig_to_mldev``
   writes; keys in either spelling (proto JSON takes camelCase and snake_case).
   ``types.GenerationConfig`` also names a few Vertex-only fields (``routing_config``,
-  ``audio_timestamp``...), which this check therefore lets through;
+  ``audio_timestamp``...), which this check therefore lets through; a field the SDK's
+  own Gemini API converter (``models._<Type>_to_mldev``) refuses, such as
+  ``SafetySetting.method``, is unknown here too;
 * Batch API: the envelope ``batches._CreateBatchJobParameters_to_mldev`` writes, each
   inline request a generateContent request;
 * embeddings: the ``batchEmbedContents`` envelope ``models._EmbedContentParametersPrivate_to_mldev``
@@ -291,6 +293,32 @@ def _open_fields() -> dict[tuple[type[BaseModel], str], Any]:
     return {(CreateModelInteraction, "model"): str}
 
 
+_REFUSING_CONVERTER = re.compile(
+    r"if getv\(from_object, \['(\w+)'\]\) is not None:\s+raise ValueError"
+)
+
+
+@functools.cache
+def _refused_on_gemini_api() -> dict[type[BaseModel], frozenset[str]]:
+    """Fields of google-genai's types that the Gemini API refuses (Vertex AI's only, such
+    as ``SafetySetting.method``): read from the SDK's own ``models._<Type>_to_mldev``
+    converters, which raise ``ValueError`` when such a field is set."""
+    import inspect
+
+    from google.genai import models
+    from google.genai import types as gtypes
+
+    refused: dict[type[BaseModel], frozenset[str]] = {}
+    for name, converter in vars(models).items():
+        match = re.fullmatch(r"_(\w+)_to_mldev", name)
+        model = getattr(gtypes, match.group(1), None) if match else None
+        if _is_model(model):
+            fields = _REFUSING_CONVERTER.findall(inspect.getsource(converter))
+            if fields:
+                refused[model] = frozenset(fields)
+    return refused
+
+
 # --------------------------------------------------------------------------- the walk
 
 
@@ -329,8 +357,11 @@ def _fields(model: type[BaseModel]) -> dict[str, _Field]:
     with contextlib.suppress(Exception):  # one that cannot rebuild keeps its annotations
         model.model_rebuild()
     open_fields = _open_fields()
+    refused = _refused_on_gemini_api().get(model, frozenset())
     keys: dict[str, _Field] = {}
     for name, info in model.model_fields.items():
+        if name in refused:
+            continue
         escaped = name.endswith("_")
         segment = info.alias if escaped and info.alias else name
         spec = _Field(

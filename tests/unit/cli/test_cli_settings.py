@@ -69,3 +69,21 @@ def test_every_option_reaches_the_request(emulator: GeminiEmulator, scenes: Scen
     assert "gemini-3-pro-preview:generateContent" in sent.path
     image = sent.json["contents"][0]["parts"][1]
     assert image["mediaResolution"] == {"level": "MEDIA_RESOLUTION_LOW"}
+
+
+def test_the_generation_settings_have_flags(emulator: GeminiEmulator, scenes: Scenes) -> None:
+    """``--max-output-tokens``, ``--thinking-level`` and ``--temperature`` (issue 19 item 6)."""
+    emulator.clear_requests()
+    args = ["detect", str(scenes.wide), "--quiet", "--max-output-tokens", "900"]
+    args += ["--thinking-level", "high", "--temperature", "0.2", *emu_args(emulator)]
+    result = invoke(args)
+    assert result.exit_code == 0, result.output
+    (sent,) = [r for r in emulator.requests if r.route == "interactions"]
+    assert sent.json["generation_config"] == {
+        "max_output_tokens": 900,
+        "temperature": 0.2,
+        "thinking_level": "high",
+    }
+    refused = invoke([*args[:2], "--model", "gemini-2.5-flash", "--thinking-level", "low"])
+    assert refused.exit_code != 0
+    assert "thinking_level" in plain(refused.stderr + refused.stdout)

@@ -103,7 +103,7 @@ def test_item12_sdk_transport_and_lean_transport_reach_the_same_env_base_url(
 
 @pytest.mark.parametrize(
     ("name", "suggestion"),
-    [("alowed_dirs", "allowed_dirs"), ("model_name", "model"), ("temperature", None)],
+    [("alowed_dirs", "allowed_dirs"), ("model_name", "model"), ("top_k", None)],
 )
 def test_item8_client_unknown_keyword_raises_with_valid_names_and_closest_match(
     name: str, suggestion: str | None

@@ -302,7 +302,7 @@ def test_item7_loader_settings_take_effect(
 @pytest.mark.parametrize("owner", OWNERS, ids=_name)
 @pytest.mark.parametrize(
     ("name", "suggestion"),
-    [("alowed_dirs", "allowed_dirs"), ("model_name", "model"), ("temperature", None)],
+    [("alowed_dirs", "allowed_dirs"), ("model_name", "model"), ("top_k", None)],
 )
 def test_item8_unknown_keyword_raises_with_valid_names_and_closest_match(
     owner: type[Any], name: str, suggestion: str | None

@@ -227,6 +227,11 @@ CHANGES: dict[str, tuple[Any, str, dict[str, Any]]] = {
     "allowed_dirs": ((Path(),), "caption", {}),
     "decode_budget_bytes": (50_000_000, "caption", {}),
     "cache": (InMemoryByteStore(), "caption", {}),
+    "max_output_tokens": (64, "caption", {}),
+    "thinking_level": ("high", "caption", {}),
+    "temperature": (0.5, "caption", {}),
+    "safety_settings": ({"hate_speech": "block_only_high"}, "caption", {}),
+    "labels": ({"team": "vision"}, "caption", {}),
 }
 
 

@@ -73,6 +73,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
             "max_output_tokens": 256,
             "temperature": 0.2,
             "system_instruction": "Be precise.",
+            "safety_settings": {"hate_speech": "block_only_high", "harassment": "off"},
+            "labels": {"team": "vision", "run-id": "r_7"},
         },
     ),
     (
@@ -209,6 +211,8 @@ GC_CASES: list[tuple[str, list[Img], dict[str, Any]]] = [
             "thinking_level": "minimal",
             "max_output_tokens": 256,
             "temperature": 0.2,
+            "safety_settings": {"dangerous_content": "block_none", "hate_speech": "off"},
+            "labels": {"team": "vision"},
         },
     ),
     ("files-api-uri", [Img(uri=FILES_URI, mime="image/png", resolution="low")], {}),
@@ -249,6 +253,15 @@ def _sdk_generate_content_request(prompt: str, images: list[Img], fields: dict[s
         response_mime_type="application/json" if schema is not None else None,
         response_json_schema=schema,
         thinking_config=thinking,
+        safety_settings=[
+            types.SafetySetting(
+                category=types.HarmCategory(f"HARM_CATEGORY_{category.upper()}"),
+                threshold=types.HarmBlockThreshold(threshold.upper()),
+            )
+            for category, threshold in (fields.get("safety_settings") or {}).items()
+        ]
+        or None,
+        labels=fields.get("labels"),
     )
     parts = [types.Part.from_text(text=prompt), *(image.sdk_part() for image in images)]
     capture = Capture()

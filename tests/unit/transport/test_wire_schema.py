@@ -126,6 +126,23 @@ def _send_every_shape(emulator: GeminiEmulator, api: str, model: str) -> None:
     # Over the inline budget: the client uploads the image itself and sends its URI.
     with _client(emulator, api, model, inline_limit_bytes=16, media_resolution="high") as client:
         _every_task(client, SCENE.data)
+    # The generation settings, each where the model takes it.
+    with _client(emulator, api, model, **_generation_settings(model)) as client:
+        _every_task(client, SCENE.data)
+
+
+def _generation_settings(model: str) -> dict[str, Any]:
+    profile = profile_for(model)
+    settings: dict[str, Any] = {
+        "max_output_tokens": 400,
+        "safety_settings": {"hate_speech": "block_only_high", "image_harassment": "off"},
+        "labels": {"team": "vision", "run-id": "r_7"},
+    }
+    if profile.thinking_levels is None or "high" in profile.thinking_levels:
+        settings["thinking_level"] = "high"
+    if profile.sampling == "honoured":
+        settings["temperature"] = 0.3
+    return settings
 
 
 def _bodies(emulator: GeminiEmulator, api: str, model: str) -> list[tuple[str, dict[str, Any]]]:
@@ -169,6 +186,10 @@ def _features(api: str, path: str, body: dict[str, Any]) -> set[str]:
             found.add(name.replace("maxOutputTokens", "max_output_tokens"))
     if '"resolution"' in text or '"mediaResolution"' in text:
         found.add("resolution")
+    if "safety_settings" in body or "safetySettings" in body:
+        found.add("safety_settings")
+    if "labels" in body:
+        found.add("labels")
     return found
 
 
@@ -184,11 +205,16 @@ def _expected_features(api: str, model: str) -> set[str]:
         "no-schema",
         "system_instruction",
         "max_output_tokens",
-        "temperature",
+        "safety_settings",
+        "labels",
     }
+    if (
+        profile.sampling == "honoured"
+    ):  # else never sent (tests/unit/client/test_generation_settings)
+        expected.add("temperature")
     if profile.supports_media_resolution:
         expected.add("resolution")
-    if profile.low_thinking_level is not None:
+    if profile.low_thinking_level is not None or profile.thinking_levels is None:
         expected.add("thinking_level")
     if api == "generate_content" and profile.low_thinking_budget is not None:
         expected.add("thinking_budget")
