@@ -216,3 +216,19 @@ def test_a_supervision_dataset_in_memory_scores_as_on_disk(emulator: GeminiEmula
     report = evaluate(labelled, grid([MODEL]), api_key="k", base_url=emulator.base_url)
     assert report.results[0].scores.map_50 == pytest.approx(1.0)
     assert report.results[0].scores.recall == 1.0
+
+
+def test_a_rerun_through_the_result_cache_pays_nothing(
+    emulator: GeminiEmulator, dataset_dir: Path
+) -> None:
+    from langchain_core.stores import InMemoryByteStore
+
+    store = InMemoryByteStore()
+    emulator.stats.reset()
+    first = _run(emulator, dataset_dir, cache=store)
+    paid = emulator.stats.requests["interactions"]
+    assert paid == len(SCENES)
+    again = _run(emulator, dataset_dir, cache=store)
+    assert emulator.stats.requests["interactions"] == paid  # every answer from the cache
+    assert again.results[0].scores == first.results[0].scores
+    assert again.results[0].tokens_per_image == 0  # a cached answer costs nothing
