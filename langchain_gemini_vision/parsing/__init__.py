@@ -9,15 +9,18 @@ Pure functions, no I/O, one module per kind of answer:
   :class:`~langchain_gemini_vision.results.Detection` objects, repairing what can be
   repaired (with a warning); what differs between model generations lives in its tables;
 * :mod:`.answers`: :func:`parse_json_answer` validates captions, comparisons and free
-  answers against a pydantic model or a JSON schema.
+  answers against a pydantic model or a JSON schema;
+* :mod:`.incremental`: the same answers read as their text arrives (each complete item
+  of a detection list, a string as it grows), ending in what the whole text gives.
 """
 
 from __future__ import annotations
 
-from langchain_gemini_vision.parsing import answers, detections, json_text
+from langchain_gemini_vision.parsing import answers, detections, incremental, json_text
 from langchain_gemini_vision.parsing.answers import *  # noqa: F403 - the package's face
 from langchain_gemini_vision.parsing.answers import ModelT as ModelT
 from langchain_gemini_vision.parsing.detections import *  # noqa: F403
+from langchain_gemini_vision.parsing.incremental import *  # noqa: F403
 from langchain_gemini_vision.parsing.json_text import *  # noqa: F403
 
-__all__ = json_text.__all__ + detections.__all__ + answers.__all__
+__all__ = json_text.__all__ + detections.__all__ + answers.__all__ + incremental.__all__

@@ -71,7 +71,7 @@ INNER_LAYERS: dict[str, dict[str, int]] = {
         "load": 4,  # the loaders
     },
     "masks": {"limits": 0, "contours": 0, "rle": 1, "mask": 2, "decode": 3},
-    "parsing": {"json_text": 0, "detections": 1, "answers": 1},
+    "parsing": {"json_text": 0, "detections": 1, "answers": 1, "incremental": 2},
     "_transport": {
         "base": 0,
         "errors": 0,
