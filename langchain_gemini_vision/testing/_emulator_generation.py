@@ -80,17 +80,18 @@ class Generation:
         return self.input_tokens + self.output_tokens + self.thought_tokens
 
 
-def _split_text(text: str, pieces: int = 3) -> list[str]:
-    if len(text) <= 1:
-        return [text]
-    size = max(1, math.ceil(len(text) / pieces))
-    return [text[i : i + size] for i in range(0, len(text), size)]
+def _split_text(text: str, chunk_tokens: int) -> list[str]:
+    """The streamed pieces: ``chunk_tokens`` tokens (four characters) each."""
+    size = 4 * chunk_tokens
+    return [text[i : i + size] for i in range(0, len(text), size)] or [text]
 
 
 class GenerationApi(FilesApi):
     """The generation routes of the emulator (its requests may use uploaded files)."""
 
     max_images: int
+    stream_tokens_per_second: float | None
+    stream_chunk_tokens: int
     _interactions: OrderedDict[str, dict[str, Any]]
 
     def _mount_generation(self, app: web.Application, v: str) -> None:
@@ -264,7 +265,7 @@ class GenerationApi(FilesApi):
         )
         events += [
             {"event_type": "step.delta", "index": index, "delta": {"type": "text", "text": piece}}
-            for piece in _split_text(generation.text)
+            for piece in _split_text(generation.text, self.stream_chunk_tokens)
         ]
         events.append({"event_type": "step.stop", "index": index})
         completed = {**brief, "status": status, "updated": interaction["updated"], "usage": usage}
@@ -282,12 +283,20 @@ class GenerationApi(FilesApi):
         self.stats.responses[200] += 1
         await response.prepare(request)
         cut = len(chunks) // 2 if fault is not None and fault.kind == "truncate" else None
+        # Paced from the first write on: event n leaves n events' worth of tokens later.
+        pace = self.stream_tokens_per_second
+        interval = self.stream_chunk_tokens / pace if pace else 0.0
+        start = asyncio.get_running_loop().time()
         for number, chunk in enumerate(chunks):
             if cut is not None and number == cut:
                 transport = request.transport
                 if transport is not None:
                     transport.abort()
                 raise asyncio.CancelledError
+            if interval and number:
+                delay = start + number * interval - asyncio.get_running_loop().time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
             await response.write(chunk)
         await response.write_eof()
         return response
@@ -333,7 +342,7 @@ class GenerationApi(FilesApi):
 
         if method == "generateContent":
             return json_response(chunk(generation.text, last=True))
-        pieces = _split_text(generation.text)
+        pieces = _split_text(generation.text, self.stream_chunk_tokens)
         chunks = [
             b"data: " + dumps(chunk(p, last=i == len(pieces) - 1)) + b"\r\n\r\n"
             for i, p in enumerate(pieces)
