@@ -480,3 +480,5 @@ class VisualAnswer(BaseModel):
     """The model that answered."""
     usage: Usage = Field(default_factory=Usage)
     """Tokens the call consumed."""
+    truncated: bool = False
+    """The model stopped at its output limit: the text may end mid-sentence."""

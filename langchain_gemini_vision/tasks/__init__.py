@@ -28,6 +28,7 @@ from .caption import CAPTION
 from .compare import COMPARE
 from .detect import DETECT
 from .segment import SEGMENT
+from .streams import DetectionChunk, StreamChunk, TaskStream, TextChunk
 from .task import Task, TaskCall, TaskContext, TaskOptions
 
 __all__ = [
@@ -37,11 +38,15 @@ __all__ = [
     "DETECT",
     "SEGMENT",
     "TASKS",
+    "DetectionChunk",
+    "StreamChunk",
     "Task",
     "TaskCall",
     "TaskContext",
     "TaskName",
     "TaskOptions",
+    "TaskStream",
+    "TextChunk",
     "ask",
     "caption",
     "compare",

@@ -8,11 +8,12 @@ from langchain_gemini_vision._transport.base import VisionRequest, VisionRespons
 from langchain_gemini_vision.errors import ImageInputError
 from langchain_gemini_vision.images import PreparedImage
 from langchain_gemini_vision.masks import DEFAULT_MAX_MASK_BYTES
-from langchain_gemini_vision.parsing import DEFAULT_MAX_ITEMS, parse_detections
+from langchain_gemini_vision.parsing import DEFAULT_MAX_ITEMS, DetectionReader, parse_detections
 from langchain_gemini_vision.prompts import DEFAULT_PROMPTS, Prompts, detection_schema
 from langchain_gemini_vision.results import DetectionResult
 
-from .task import Task, TaskCall, TaskOptions
+from .streams import DetectionStream
+from .task import Task, TaskCall, TaskContext, TaskOptions
 
 __all__ = [
     "DETECT",
@@ -118,6 +119,19 @@ def parse_response(
     )
 
 
+def detection_streamer(
+    image: PreparedImage, context: TaskContext, *, max_objects: int | None = None
+) -> DetectionStream[DetectionResult]:
+    """Each detection as its object closes, read with the bounds :func:`parse_response` has."""
+    reader = DetectionReader(
+        image_size(image),
+        mask_threshold=context.mask_threshold,
+        max_items=context.max_detection_items,
+        max_mask_bytes=context.max_mask_bytes,
+    )
+    return DetectionStream(reader, max_objects=max_objects)
+
+
 def detection_text(result: DetectionResult) -> str:
     """What a tool tells the model: the image's size, each object, any warning."""
     text = f"Image {result.image_width}x{result.image_height} px. {result.summary()}"
@@ -168,6 +182,11 @@ class _Detect(Task[DetectOptions, DetectionResult], name="detect", tool="gemini_
             max_objects=call.options.max_objects,
             max_items=context.max_detection_items,
             max_mask_bytes=context.max_mask_bytes,
+        )
+
+    def streamer(self, call: TaskCall[DetectOptions]) -> DetectionStream[DetectionResult]:
+        return detection_streamer(
+            call.images[0], call.context, max_objects=call.options.max_objects
         )
 
     def tool_text(self, result: DetectionResult) -> str:

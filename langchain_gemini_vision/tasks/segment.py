@@ -13,6 +13,7 @@ from langchain_gemini_vision.prompts import DEFAULT_PROMPTS, Prompts, segmentati
 from langchain_gemini_vision.results import DetectionResult
 
 from . import detect
+from .streams import DetectionStream
 from .task import Task, TaskCall, TaskContext, TaskOptions
 
 __all__ = ["NO_MASKS_WARNING", "SEGMENT", "SegmentOptions", "build_request", "parse_response"]
@@ -91,6 +92,9 @@ class _Segment(
 
     def parse(self, response: VisionResponse, call: TaskCall[SegmentOptions]) -> DetectionResult:
         return parse_response(response, call.images[0], **_bounds(call.context))
+
+    def streamer(self, call: TaskCall[SegmentOptions]) -> DetectionStream[DetectionResult]:
+        return detect.detection_streamer(call.images[0], call.context)
 
     def tool_text(self, result: DetectionResult) -> str:
         return detect.detection_text(result)

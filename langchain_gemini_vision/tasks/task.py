@@ -7,7 +7,8 @@ batch items and the command line all dispatch through the task objects the regis
 prepared images and validated options into a
 :class:`~langchain_gemini_vision._transport.base.VisionRequest`, and ``parse`` turns
 Gemini's :class:`~langchain_gemini_vision._transport.base.VisionResponse` into the
-task's result, with what the client lends it (:class:`TaskContext`).
+task's result, with what the client lends it (:class:`TaskContext`); ``streamer``
+says how a call's answer streams (:mod:`.streams`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from langchain_gemini_vision.parsing import DEFAULT_MAX_ITEMS
 from langchain_gemini_vision.profiles import ModelProfile
 from langchain_gemini_vision.prompts import Prompts
 from langchain_gemini_vision.settings import accepted_names, check_arguments
+
+from .streams import TaskStream
 
 __all__ = ["OptionsT", "ResultT", "Task", "TaskCall", "TaskContext", "TaskOptions"]
 
@@ -129,6 +132,10 @@ class Task(Generic[OptionsT, ResultT]):
     def parse(self, response: VisionResponse, call: TaskCall[OptionsT]) -> ResultT:
         """The result in Gemini's answer; ``OutputParsingError`` when it holds none."""
         raise NotImplementedError
+
+    def streamer(self, call: TaskCall[OptionsT]) -> TaskStream[ResultT] | None:
+        """How this call's answer streams (:mod:`.streams`); ``None``: the result alone."""
+        return None
 
     def tool_text(self, result: ResultT) -> str:
         """The text its tool gives back to the model (the typed result is the artifact)."""

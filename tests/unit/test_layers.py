@@ -82,6 +82,7 @@ INNER_LAYERS: dict[str, dict[str, int]] = {
         "sdk": 2,
     },
     "tasks": {
+        "streams": 0,  # what a task streams
         "task": 0,  # what a task is
         "ask": 1,
         "caption": 1,
