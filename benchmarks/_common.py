@@ -34,6 +34,7 @@ FIGURES: dict[str, str] = {
     "9": "fig9_batch_jobs",
     "10": "fig10_emulator_concurrency",
     "11": "fig11_input_bombs",
+    "12": "fig12_streaming",
 }
 
 __all__ = [
@@ -266,8 +267,18 @@ class EmulatorProcess:
     from a busy server.
     """
 
-    def __init__(self, latency: float = 0.0) -> None:
+    def __init__(
+        self,
+        latency: float = 0.0,
+        *,
+        stream_tokens_per_second: float | None = None,
+        stream_chunk_tokens: int = 8,
+    ) -> None:
         self.latency = latency
+        # How streamed answers leave (the emulator's settings of the same names).
+        self.stream_args = ["--stream-chunk-tokens", str(stream_chunk_tokens)]
+        if stream_tokens_per_second is not None:
+            self.stream_args += ["--stream-tokens-per-second", str(stream_tokens_per_second)]
         self._proc: subprocess.Popen[str] | None = None
         self.base_url = ""
 
@@ -280,6 +291,7 @@ class EmulatorProcess:
             "0",
             "--latency",
             str(self.latency),
+            *self.stream_args,
         ]
         self._proc = subprocess.Popen(
             cmd,

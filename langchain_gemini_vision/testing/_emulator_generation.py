@@ -244,6 +244,7 @@ class GenerationApi(FilesApi):
         while len(self._interactions) > _MAX_INTERACTIONS:
             self._interactions.popitem(last=False)
         if not call.stream:
+            await self._whole_answer_time(generation)
             return json_response(interaction)
         brief = {k: interaction[k] for k in ("id", "model", "object", "created")}
         events: list[dict[str, Any]] = [
@@ -274,6 +275,11 @@ class GenerationApi(FilesApi):
             event["event_id"] = f"{interaction_id}:{number}"
         payloads = [f"event: {e['event_type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events]
         return await self._stream(request, [*payloads, b"data: [DONE]\n\n"])
+
+    async def _whole_answer_time(self, generation: Generation) -> None:
+        """At a set token rate, a whole answer is sent once its last token is written."""
+        if self.stream_tokens_per_second:
+            await asyncio.sleep(generation.output_tokens / self.stream_tokens_per_second)
 
     async def _stream(self, request: web.Request, chunks: list[bytes]) -> web.StreamResponse:
         response = web.StreamResponse(
@@ -341,6 +347,7 @@ class GenerationApi(FilesApi):
             return generate_content_reply(call, generation, response_id, text, last=last)
 
         if method == "generateContent":
+            await self._whole_answer_time(generation)
             return json_response(chunk(generation.text, last=True))
         pieces = _split_text(generation.text, self.stream_chunk_tokens)
         chunks = [

@@ -141,8 +141,9 @@ class GeminiEmulator(GenerationApi):
         record_requests: Keep every request in :attr:`requests`.
         max_recorded_requests: Bound on :attr:`requests` (oldest dropped).
         analysis_cache_size: Image analyses kept, by SHA-256 (LRU).
-        stream_tokens_per_second: The rate a streamed answer's text leaves at (``None``:
-            as fast as it is written), what a time-to-first-result measurement needs.
+        stream_tokens_per_second: The rate answers are written at (``None``: at once):
+            a streamed answer's events leave at it, and a whole answer is sent when its
+            last token would be; what a time-to-first-result measurement needs.
         stream_chunk_tokens: Tokens (four characters each) in one streamed event.
         host: Interface to bind (loopback only for tests).
         port: Port, ``0`` for a free one.
