@@ -330,54 +330,48 @@ def test_a_stream_cut_mid_answer_raises_after_what_it_handed_over(
 # ----------------------------------------------------------------------------- the client
 
 
-@pytest.mark.parametrize("transport", TRANSPORTS)
-@pytest.mark.parametrize("api", APIS)
-async def test_the_client_streams_a_task_and_counts_its_usage(
-    emu: GeminiEmulator, api: str, transport: str
-) -> None:
+@pytest.fixture(params=[(a, t) for a in APIS for t in TRANSPORTS], ids="-".join)
+def client(emu: GeminiEmulator, request: pytest.FixtureRequest) -> Iterator[GeminiVisionClient]:
+    """A client on the emulator, for each API and transport."""
+    api, transport = request.param
     with GeminiVisionClient(
-        api_key="k",
-        base_url=emu.base_url,
-        api=api,
-        transport=transport,  # type: ignore[arg-type]
-    ) as client:
-        seen: list[str] = []
-        outputs = list(client.run_stream("detect", SCENE.data, on_text=seen.append))
-        result = outputs[-1]
-        assert isinstance(result, DetectionResult)
-        assert "".join(seen) == result.raw_text
-        assert client.usage == result.usage
-        aoutputs = [o async for o in client.arun_stream("detect", SCENE.data)]
-        assert _comparable(aoutputs[-1]) == _comparable(result)
-        assert client.usage.total_tokens == 2 * result.usage.total_tokens
+        api_key="k", base_url=emu.base_url, api=api, transport=transport
+    ) as made:
+        yield made
 
 
-@pytest.mark.parametrize("transport", TRANSPORTS)
-@pytest.mark.parametrize("api", APIS)
+async def test_the_client_streams_a_task_and_counts_its_usage(
+    client: GeminiVisionClient,
+) -> None:
+    seen: list[str] = []
+    outputs = list(client.run_stream("detect", SCENE.data, on_text=seen.append))
+    result = outputs[-1]
+    assert isinstance(result, DetectionResult)
+    assert "".join(seen) == result.raw_text
+    assert client.usage == result.usage
+    aoutputs = [o async for o in client.arun_stream("detect", SCENE.data)]
+    assert _comparable(aoutputs[-1]) == _comparable(result)
+    assert client.usage.total_tokens == 2 * result.usage.total_tokens
+
+
 async def test_a_streamed_answer_ends_with_the_whole_response(
-    emu: GeminiEmulator, api: str, transport: str
+    client: GeminiVisionClient,
 ) -> None:
     """What ``generate`` returns, a stream ends with: text, usage, finish reason, truncation."""
-    with GeminiVisionClient(
-        api_key="k",
-        base_url=emu.base_url,
-        api=api,
-        transport=transport,  # type: ignore[arg-type]
-    ) as client:
-        image = client.prepare(SCENE.data)
-        for limit in (None, 20):
-            request = VisionRequest(
-                prompt="Caption this image.", images=(image,), max_output_tokens=limit
-            )
-            whole = client.generate(request)
-            *pieces, final = list(client.stream_response(request))
-            *apieces, afinal = [p async for p in client.astream_response(request)]
-            for got, text in ((final, "".join(pieces)), (afinal, "".join(apieces))):
-                assert got.text == text == whole.text
-                assert got.usage == whole.usage
-                assert got.truncated == whole.truncated == (limit is not None)
-                assert got.finish_reason == whole.finish_reason
-                assert got.model == whole.model
+    image = client.prepare(SCENE.data)
+    for limit in (None, 20):
+        request = VisionRequest(
+            prompt="Caption this image.", images=(image,), max_output_tokens=limit
+        )
+        whole = client.generate(request)
+        *pieces, final = list(client.stream_response(request))
+        *apieces, afinal = [p async for p in client.astream_response(request)]
+        for got, text in ((final, "".join(pieces)), (afinal, "".join(apieces))):
+            assert got.text == text == whole.text
+            assert got.usage == whole.usage
+            assert got.truncated == whole.truncated == (limit is not None)
+            assert got.finish_reason == whole.finish_reason
+            assert got.model == whole.model
 
 
 def test_chunks_add_up_and_end_in_the_result(emu: GeminiEmulator) -> None:
