@@ -274,14 +274,19 @@ class GenerationApi(FilesApi):
         for number, event in enumerate(events):
             event["event_id"] = f"{interaction_id}:{number}"
         payloads = [f"event: {e['event_type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events]
-        return await self._stream(request, [*payloads, b"data: [DONE]\n\n"])
+        texts = [e["event_type"] == "step.delta" for e in events]
+        return await self._stream(request, [*payloads, b"data: [DONE]\n\n"], [*texts, False])
 
     async def _whole_answer_time(self, generation: Generation) -> None:
         """At a set token rate, a whole answer is sent once its last token is written."""
         if self.stream_tokens_per_second:
             await asyncio.sleep(generation.output_tokens / self.stream_tokens_per_second)
 
-    async def _stream(self, request: web.Request, chunks: list[bytes]) -> web.StreamResponse:
+    async def _stream(
+        self, request: web.Request, chunks: list[bytes], texts: list[bool] | None = None
+    ) -> web.StreamResponse:
+        """Write ``chunks`` as server-sent events; those carrying text (``texts``, all by
+        default) are paced at the emulator's token rate, the others go as they come."""
         response = web.StreamResponse(
             status=200, headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
         )
@@ -289,19 +294,21 @@ class GenerationApi(FilesApi):
         self.stats.responses[200] += 1
         await response.prepare(request)
         cut = len(chunks) // 2 if fault is not None and fault.kind == "truncate" else None
-        # Paced from the first write on: event n leaves n events' worth of tokens later.
+        # Paced from the first write on: text event n leaves n events' worth of tokens later.
         pace = self.stream_tokens_per_second
         interval = self.stream_chunk_tokens / pace if pace else 0.0
         start = asyncio.get_running_loop().time()
+        written = 0  # text events so far
         for number, chunk in enumerate(chunks):
             if cut is not None and number == cut:
                 transport = request.transport
                 if transport is not None:
                     transport.abort()
                 raise asyncio.CancelledError
-            if interval and number:
-                delay = start + number * interval - asyncio.get_running_loop().time()
-                if delay > 0:
+            if texts is None or texts[number]:
+                delay = start + written * interval - asyncio.get_running_loop().time()
+                written += 1
+                if interval and delay > 0:
                     await asyncio.sleep(delay)
             await response.write(chunk)
         await response.write_eof()
