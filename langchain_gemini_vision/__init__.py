@@ -56,6 +56,7 @@ if TYPE_CHECKING:
         GeminiVisionRunnable,
     )
     from langchain_gemini_vision.settings import GeminiVisionSettings
+    from langchain_gemini_vision.tasks import DetectionChunk, TextChunk
     from langchain_gemini_vision.tokens import estimate_image_tokens
     from langchain_gemini_vision.toolkit import GeminiVisionToolkit
     from langchain_gemini_vision.tools import (
@@ -77,6 +78,7 @@ _EXPORTS: dict[str, str] = {
     "Caption": "langchain_gemini_vision.results",
     "ConfigurationError": "langchain_gemini_vision.errors",
     "Detection": "langchain_gemini_vision.results",
+    "DetectionChunk": "langchain_gemini_vision.tasks",
     "DetectionResult": "langchain_gemini_vision.results",
     "EmptyResponseError": "langchain_gemini_vision.errors",
     "GeminiAskRunnable": "langchain_gemini_vision.runnables",
@@ -117,6 +119,7 @@ _EXPORTS: dict[str, str] = {
     "ResponseBlockedError": "langchain_gemini_vision.errors",
     "ResponseError": "langchain_gemini_vision.errors",
     "RetryPolicy": "langchain_gemini_vision._transport.retry",
+    "TextChunk": "langchain_gemini_vision.tasks",
     "Usage": "langchain_gemini_vision.usage",
     "VisualAnswer": "langchain_gemini_vision.results",
     "estimate_image_tokens": "langchain_gemini_vision.tokens",
@@ -132,6 +135,7 @@ __all__ = [
     "Caption",
     "ConfigurationError",
     "Detection",
+    "DetectionChunk",
     "DetectionResult",
     "EmptyResponseError",
     "GeminiAskRunnable",
@@ -172,6 +176,7 @@ __all__ = [
     "ResponseBlockedError",
     "ResponseError",
     "RetryPolicy",
+    "TextChunk",
     "Usage",
     "VisualAnswer",
     "__version__",
