@@ -416,3 +416,14 @@ async def test_a_free_answer_cut_at_the_output_limit_says_so(api: str) -> None:
     assert streamed == answer
     assert "".join(c.text_delta for c in chunks) == answer.text
     assert (await client.aask(SCENE.data, "What colours?")).truncated
+
+
+@pytest.mark.parametrize("task", ["detect", "segment"])
+def test_each_streamed_item_is_read_once(emu: GeminiEmulator, task: str) -> None:
+    """The result is read through the stream's reader: the detections it handed over
+    (masks decoded) are the very objects of the result, not a second parse."""
+    runnable = GeminiVisionRunnable.for_task(task)(api_key="k", base_url=emu.base_url)
+    *chunks, result = list(runnable.stream(SCENE.data))
+    streamed = [d for chunk in chunks for d in chunk.detections]
+    assert len(streamed) == len(result) == len(SCENE.objects)
+    assert all(a is b for a, b in zip(streamed, result.detections, strict=True))
