@@ -99,6 +99,7 @@ from langchain_gemini_vision.tasks import (
     Task,
     TaskCall,
     TaskContext,
+    TaskStream,
     find_task,
     get_task,
     reserve_names,
@@ -702,7 +703,7 @@ class GeminiVisionClient:
             if streamer is not None:
                 yield from streamer.feed(piece)
         assert response is not None  # the stream ends with its response
-        result = spec.parse(response, call)
+        result = _streamed_result(spec, call, streamer, response)
         if streamer is not None:
             yield from streamer.finish(result)
         yield result
@@ -733,7 +734,7 @@ class GeminiVisionClient:
                 for chunk in streamer.feed(piece):
                     yield chunk
         assert response is not None  # the stream ends with its response
-        result = spec.parse(response, call)
+        result = _streamed_result(spec, call, streamer, response)
         if streamer is not None:
             for chunk in streamer.finish(result):
                 yield chunk
@@ -920,6 +921,17 @@ class GeminiVisionClient:
 
 
 reserve_names(dir(GeminiVisionClient), "GeminiVisionClient")
+
+
+def _streamed_result(
+    task: Task[Any, Any],
+    call: TaskCall[Any],
+    streamer: TaskStream[Any] | None,
+    response: VisionResponse,
+) -> Any:
+    """The result of a streamed call: from what its stream read, else the task's parse."""
+    result = streamer.result(response) if streamer is not None else None
+    return task.parse(response, call) if result is None else result
 
 
 class _StreamEnd:

@@ -7,7 +7,7 @@ from typing import Any
 from langchain_gemini_vision._transport.base import VisionRequest, VisionResponse
 from langchain_gemini_vision.images import PreparedImage
 from langchain_gemini_vision.masks import DEFAULT_MAX_MASK_BYTES
-from langchain_gemini_vision.parsing import DEFAULT_MAX_ITEMS
+from langchain_gemini_vision.parsing import DEFAULT_MAX_ITEMS, DetectionReader
 from langchain_gemini_vision.profiles import ModelProfile
 from langchain_gemini_vision.prompts import DEFAULT_PROMPTS, Prompts, segmentation_schema
 from langchain_gemini_vision.results import DetectionResult
@@ -49,8 +49,12 @@ def parse_response(
     mask_threshold: int = 127,
     max_items: int = DEFAULT_MAX_ITEMS,
     max_mask_bytes: int = DEFAULT_MAX_MASK_BYTES,
+    reader: DetectionReader | None = None,
 ) -> DetectionResult:
-    """Read boxes and decode masks; a model without masks gives boxes and a warning."""
+    """Read boxes and decode masks; a model without masks gives boxes and a warning.
+
+    ``reader``: the one a stream read the items with (see :func:`.detect.parse_response`).
+    """
     result = detect.parse_response(
         response,
         image,
@@ -58,6 +62,7 @@ def parse_response(
         expect_masks=True,
         max_items=max_items,
         max_mask_bytes=max_mask_bytes,
+        reader=reader,
     )
     if result.detections and all(d.mask is None for d in result.detections):
         reason = NO_MASKS_WARNING if profile.mask_form == "none" else "the model returned no masks"
@@ -90,11 +95,21 @@ class _Segment(
             call.images[0], query=query, profile=context.profile, prompts=context.prompts
         )
 
-    def parse(self, response: VisionResponse, call: TaskCall[SegmentOptions]) -> DetectionResult:
-        return parse_response(response, call.images[0], **_bounds(call.context))
+    def parse(
+        self,
+        response: VisionResponse,
+        call: TaskCall[SegmentOptions],
+        reader: DetectionReader | None = None,
+    ) -> DetectionResult:
+        return parse_response(response, call.images[0], reader=reader, **_bounds(call.context))
 
     def streamer(self, call: TaskCall[SegmentOptions]) -> DetectionStream[DetectionResult]:
-        return detect.detection_streamer(call.images[0], call.context)
+        return detect.detection_streamer(
+            call.images[0],
+            call.context,
+            lambda response, reader: self.parse(response, call, reader),
+            expect_masks=True,
+        )
 
     def tool_text(self, result: DetectionResult) -> str:
         return detect.detection_text(result)

@@ -17,10 +17,12 @@ streamed Runnable receives the result.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from langchain_gemini_vision._transport.base import VisionResponse
 from langchain_gemini_vision.parsing import DetectionReader, JsonScanner
 from langchain_gemini_vision.parsing import DetectionStream as _DetectionScan
 from langchain_gemini_vision.results import Detection
@@ -85,6 +87,10 @@ class TaskStream(Generic[ResultT]):
         """The chunks this piece of the answer's text completes."""
         raise NotImplementedError
 
+    def result(self, response: VisionResponse) -> ResultT | None:
+        """The result, from what the stream has read (``None``: the task's ``parse``)."""
+        return None
+
     def finish(self, result: ResultT) -> list[StreamChunk]:
         """The chunks still owed once the whole answer is read into ``result``."""
         return []
@@ -132,12 +138,23 @@ class DetectionStream(TaskStream[ResultT]):
 
     Args:
         reader: Reads the items, with the call's bounds (item cap, mask bytes).
+        parse: The task's parse of the whole response through ``reader``, which keeps
+            the items it has read (a mask is decoded once).
         max_objects: The most detections handed over (the call's option).
     """
 
-    def __init__(self, reader: DetectionReader, max_objects: int | None = None) -> None:
+    def __init__(
+        self,
+        reader: DetectionReader,
+        parse: Callable[[VisionResponse, DetectionReader], ResultT],
+        max_objects: int | None = None,
+    ) -> None:
         self._scan = _DetectionScan(reader)
+        self._parse = parse
         self._left = max_objects
+
+    def result(self, response: VisionResponse) -> ResultT:
+        return self._parse(response, self._scan.reader)
 
     def feed(self, text: str) -> list[StreamChunk]:
         found = self._scan.feed(text)
