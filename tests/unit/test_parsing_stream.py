@@ -31,7 +31,11 @@ ITEMS = [
     {"box_2d": [100, 600, 200, 700], "label": "cup"},
 ]
 POLYGONS = [
-    {"box_2d": [100, 100, 400, 400], "label": "square", "mask": [[100, 100], [400, 100], [400, 400]]},
+    {
+        "box_2d": [100, 100, 400, 400],
+        "label": "square",
+        "mask": [[100, 100], [400, 100], [400, 400]],
+    },
     {"box_2d": [500, 500, 800, 800], "label": "tri", "mask": [[500, 500], [800, 500], [650, 800]]},
 ]
 LINES = ",\n".join("  " + json.dumps(item) for item in ITEMS)
@@ -94,7 +98,9 @@ def test_each_item_is_read_as_soon_as_its_object_closes() -> None:
 
 
 def test_item_caps_apply_while_streaming() -> None:
-    text = json.dumps({"boxes": [{"box_2d": [1, 1, 5 + i % 900, 9], "label": f"o{i}"} for i in range(20_000)]})
+    text = json.dumps(
+        {"boxes": [{"box_2d": [1, 1, 5 + i % 900, 9], "label": f"o{i}"} for i in range(20_000)]}
+    )
     streamed, finished = _stream(text, 4096, max_items=5)
     assert len(streamed) == 5
     assert finished == parse_detections(text, resolution_wh=WH, max_items=5)
