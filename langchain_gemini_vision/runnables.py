@@ -43,6 +43,10 @@ flight, even above the client's ``max_concurrency`` (which is the default).
 The names before 0.2 (``GeminiImageCaptioner``, ``GeminiImageComparer``,
 ``GeminiObjectDetector``, ``GeminiImageSegmenter``, ``GeminiImageQA``) still work,
 with a ``DeprecationWarning``.
+
+Why one module: :class:`GeminiVisionRunnable` is one class whose ``invoke``, ``stream``
+and ``batch`` paths share its input reading and its chat-model run reporting; the
+per-task classes below are a few lines each on top of it.
 """
 
 from __future__ import annotations

@@ -7,6 +7,11 @@ empty list -- when nothing usable is there. ``[]`` is a valid "no objects".
 
 What differs between model generations (wrapper keys, key aliases, mask forms) lives
 in the tables below, not in branches.
+
+Why one module: an answer's items are read by one reader (:class:`DetectionReader`,
+for a whole answer and for a stream alike) through one item parser and the tables it
+consults; apart, the reader, the parser and the tables would each import the others'
+private repairs.
 """
 
 from __future__ import annotations
