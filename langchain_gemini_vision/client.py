@@ -99,7 +99,6 @@ from langchain_gemini_vision.tasks import (
     Task,
     TaskCall,
     TaskContext,
-    TaskStream,
     find_task,
     get_task,
     reserve_names,
@@ -703,7 +702,7 @@ class GeminiVisionClient:
             if streamer is not None:
                 yield from streamer.feed(piece)
         assert response is not None  # the stream ends with its response
-        result = _streamed_result(spec, call, streamer, response)
+        result = spec.read(response, call, streamer)
         if streamer is not None:
             yield from streamer.finish(result)
         yield result
@@ -734,7 +733,7 @@ class GeminiVisionClient:
                 for chunk in streamer.feed(piece):
                     yield chunk
         assert response is not None  # the stream ends with its response
-        result = _streamed_result(spec, call, streamer, response)
+        result = spec.read(response, call, streamer)
         if streamer is not None:
             for chunk in streamer.finish(result):
                 yield chunk
@@ -779,6 +778,7 @@ class GeminiVisionClient:
         """What the tasks read from this client: prompts, profile, parsing bounds."""
         return TaskContext(
             profile=self.profile,
+            model=self.model,
             prompts=self.prompts,
             mask_threshold=self.mask_threshold,
             max_detection_items=self.settings.max_detection_items,
@@ -808,7 +808,7 @@ class GeminiVisionClient:
         """
         spec, chosen = self._task_call(task, options)
         call = TaskCall(self.prepare_for(spec, images), chosen, self.task_context)
-        return spec.parse(self.generate(spec.build(call)), call)
+        return spec.read(self.generate(spec.build(call)), call)
 
     @overload
     async def arun(self, task: Task[Any, R], images: Any, /, **options: Any) -> R: ...
@@ -818,7 +818,7 @@ class GeminiVisionClient:
         """Async :meth:`run`."""
         spec, chosen = self._task_call(task, options)
         call = TaskCall(await self.aprepare_for(spec, images), chosen, self.task_context)
-        return spec.parse(await self.agenerate(spec.build(call)), call)
+        return spec.read(await self.agenerate(spec.build(call)), call)
 
     if not TYPE_CHECKING:  # type checkers keep flagging unknown attributes
 
@@ -921,17 +921,6 @@ class GeminiVisionClient:
 
 
 reserve_names(dir(GeminiVisionClient), "GeminiVisionClient")
-
-
-def _streamed_result(
-    task: Task[Any, Any],
-    call: TaskCall[Any],
-    streamer: TaskStream[Any] | None,
-    response: VisionResponse,
-) -> Any:
-    """The result of a streamed call: from what its stream read, else the task's parse."""
-    result = streamer.result(response) if streamer is not None else None
-    return task.parse(response, call) if result is None else result
 
 
 class _StreamEnd:

@@ -436,6 +436,8 @@ class Caption(BaseModel):
     """The model that answered."""
     usage: Usage = Field(default_factory=Usage)
     """Tokens the call consumed."""
+    warnings: list[str] = Field(default_factory=list)
+    """What is worth knowing about the answer (another model answered than the one asked)."""
 
 
 class ImageComparison(BaseModel):
@@ -459,6 +461,8 @@ class ImageComparison(BaseModel):
     """The model that answered."""
     usage: Usage = Field(default_factory=Usage)
     """Tokens the call consumed."""
+    warnings: list[str] = Field(default_factory=list)
+    """What is worth knowing about the answer (another model answered than the one asked)."""
 
 
 class VisualAnswer(BaseModel):
@@ -482,3 +486,5 @@ class VisualAnswer(BaseModel):
     """Tokens the call consumed."""
     truncated: bool = False
     """The model stopped at its output limit: the text may end mid-sentence."""
+    warnings: list[str] = Field(default_factory=list)
+    """What is worth knowing about the answer (another model answered than the one asked)."""

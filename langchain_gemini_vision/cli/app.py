@@ -31,10 +31,13 @@ from langchain_gemini_vision.cli._batch import (
     open_batch,
     print_status,
 )
+from langchain_gemini_vision.cli._eval import eval_command
 from langchain_gemini_vision.cli._inputs import expand_sources
+from langchain_gemini_vision.cli._models import models_command
 from langchain_gemini_vision.cli._options import (
     NO_KEY_MESSAGE,
     AllowDirOpt,
+    AnnotatedImagesOpt,
     AnnotateDirOpt,
     Api,
     ApiOpt,
@@ -42,9 +45,15 @@ from langchain_gemini_vision.cli._options import (
     ClientOptions,
     ConcurrencyOpt,
     DebugOpt,
+    HostOpt,
+    ImportOpt,
+    McpAllowDirOpt,
+    McpTransport,
+    McpTransportOpt,
     MediaResolutionOpt,
     ModelOpt,
     OutOpt,
+    PortOpt,
     PromptOpt,
     QueryOpt,
     QuietOpt,
@@ -384,6 +393,51 @@ def demo(
         offline = offline or not has_api_key()
         code = run_demo(out_dir=out_dir, offline=offline, options=options, debug=debug, quiet=quiet)
         raise typer.Exit(code)
+
+
+app.command("models")(models_command)
+app.command("eval")(eval_command)
+
+
+@app.command()
+def mcp(
+    *,
+    allow_dir: McpAllowDirOpt = None,
+    transport: McpTransportOpt = McpTransport.stdio,
+    host: HostOpt = "127.0.0.1",
+    port: PortOpt = 8000,
+    annotated_images: AnnotatedImagesOpt = False,
+    imports: ImportOpt = None,
+    api: ApiOpt = Api.interactions,
+    model: ModelOpt = None,
+    concurrency: ConcurrencyOpt = 8,
+    media_resolution: MediaResolutionOpt = None,
+    base_url: BaseUrlOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Serve the vision tools to MCP clients (Claude Desktop, IDEs, agents).
+
+    Images are passed by reference: a local path inside an --allow-dir folder (no local
+    file is read without one), an http(s):// or gs:// URL, or a Files API name. The key
+    comes from GEMINI_API_KEY (or GOOGLE_API_KEY).
+    """
+    with guard(debug):
+        setup_logging(debug)
+        if not has_api_key():
+            raise UsageProblemError(NO_KEY_MESSAGE)
+        try:
+            from langchain_gemini_vision.cli._mcp import run_mcp
+        except ImportError as error:  # the mcp extra is not installed
+            raise UsageProblemError(str(error)) from error
+        options = ClientOptions(api, model, concurrency, media_resolution, base_url, allow_dir)
+        run_mcp(
+            options,
+            transport=transport,
+            host=host,
+            port=port,
+            annotated_images=annotated_images,
+            imports=list(imports or ()),
+        )
 
 
 # --------------------------------------------------------------------------- batch jobs

@@ -50,8 +50,32 @@ def parse_args(argv: list[str] | None) -> dict[str, Any]:
     parser.add_argument(
         "--stream-chunk-tokens", type=int, default=8, help="tokens per streamed event"
     )
+    parser.add_argument(
+        "--reroute",
+        action="append",
+        default=[],
+        metavar="ASKED=ANSWERING",
+        help="answer requests for ASKED as ANSWERING (repeatable), as Gemini reroutes",
+    )
+    spoil = parser.add_argument_group("spoiled spatial answers (see testing.degrade)")
+    spoil.add_argument("--drop-every", type=int, default=None, help="leave out every k-th object")
+    spoil.add_argument("--shift", type=float, default=0.0, help="move boxes by this share of width")
+    spoil.add_argument("--swap-label-every", type=int, default=None, help="misname every k-th")
     args = parser.parse_args(argv)
+    reroutes = {}
+    for route in args.reroute:
+        asked, sep, answering = route.partition("=")
+        if not sep or not asked or not answering:
+            parser.error(f"--reroute takes ASKED=ANSWERING, got {route!r}")
+        reroutes[asked] = answering
+    degrade = {
+        "drop_every": args.drop_every,
+        "shift": args.shift,
+        "swap_label_every": args.swap_label_every,
+    }
     return {
+        "reroutes": reroutes,
+        "degrade": {k: v for k, v in degrade.items() if v},
         "host": args.host,
         "port": args.port,
         "latency": args.latency,
