@@ -7,6 +7,10 @@ bodies equal what google-genai builds through its own typed path, and that every
 body fits the SDK's typed request models. Responses from either
 transport (wire JSON, or an SDK object dumped to a dict) are read by the same
 functions, which accept camelCase and snake_case keys alike.
+
+Why one module: the bodies, the whole answers and the streamed events are one set of
+wire shapes; the stream reader ends in the same reader a whole answer goes through,
+so apart each half would import the other's private field pickers.
 """
 
 from __future__ import annotations
