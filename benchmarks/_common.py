@@ -36,6 +36,7 @@ FIGURES: dict[str, str] = {
     "10": "fig10_emulator_concurrency",
     "11": "fig11_input_bombs",
     "12": "fig12_resumable_loader",
+    "14": "fig14_streaming",
 }
 
 __all__ = [
@@ -275,9 +276,20 @@ class EmulatorProcess:
     from a busy server.
     """
 
-    def __init__(self, latency: float = 0.0, paid_log: str | None = None) -> None:
+    def __init__(
+        self,
+        latency: float = 0.0,
+        paid_log: str | None = None,
+        *,
+        stream_tokens_per_second: float | None = None,
+        stream_chunk_tokens: int = 8,
+    ) -> None:
         self.latency = latency
         self.paid_log = paid_log
+        # How streamed answers leave (the emulator's settings of the same names).
+        self.stream_args = ["--stream-chunk-tokens", str(stream_chunk_tokens)]
+        if stream_tokens_per_second is not None:
+            self.stream_args += ["--stream-tokens-per-second", str(stream_tokens_per_second)]
         self._proc: subprocess.Popen[str] | None = None
         self.base_url = ""
 
@@ -291,6 +303,7 @@ class EmulatorProcess:
             "--latency",
             str(self.latency),
             *(["--paid-log", self.paid_log] if self.paid_log else []),
+            *self.stream_args,
         ]
         self._proc = subprocess.Popen(
             cmd,

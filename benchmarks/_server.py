@@ -61,12 +61,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--analysis-cache", type=int, default=4096)
     parser.add_argument("--paid-log", default=None)
+    parser.add_argument("--stream-tokens-per-second", type=float, default=None)
+    parser.add_argument("--stream-chunk-tokens", type=int, default=8)
     args = parser.parse_args(argv)
     settings = {
         "port": args.port,
         "latency": args.latency,
         "record_requests": False,
         "analysis_cache_size": args.analysis_cache,
+        "stream_tokens_per_second": args.stream_tokens_per_second,
+        "stream_chunk_tokens": args.stream_chunk_tokens,
     }
     if args.paid_log is None:
         serve_until_interrupted(GeminiEmulator(**settings), "benchmarks")

@@ -66,6 +66,7 @@ if TYPE_CHECKING:
     )
     from langchain_gemini_vision.settings import GeminiVisionSettings
     from langchain_gemini_vision.spatial import Box3D, Point, PointResult
+    from langchain_gemini_vision.tasks import DetectionChunk, TextChunk
     from langchain_gemini_vision.tokens import estimate_image_tokens
     from langchain_gemini_vision.toolkit import GeminiVisionToolkit
     from langchain_gemini_vision.tools import (
@@ -88,6 +89,7 @@ _EXPORTS: dict[str, str] = {
     "Caption": "langchain_gemini_vision.results",
     "ConfigurationError": "langchain_gemini_vision.errors",
     "Detection": "langchain_gemini_vision.results",
+    "DetectionChunk": "langchain_gemini_vision.tasks",
     "DetectionResult": "langchain_gemini_vision.results",
     "EmptyResponseError": "langchain_gemini_vision.errors",
     "GeminiAskRunnable": "langchain_gemini_vision.runnables",
@@ -137,6 +139,7 @@ _EXPORTS: dict[str, str] = {
     "Point": "langchain_gemini_vision.spatial",
     "PointResult": "langchain_gemini_vision.spatial",
     "RetryPolicy": "langchain_gemini_vision._transport.retry",
+    "TextChunk": "langchain_gemini_vision.tasks",
     "Usage": "langchain_gemini_vision.usage",
     "VisualAnswer": "langchain_gemini_vision.results",
     "estimate_image_tokens": "langchain_gemini_vision.tokens",
@@ -155,6 +158,7 @@ __all__ = [
     "Caption",
     "ConfigurationError",
     "Detection",
+    "DetectionChunk",
     "DetectionResult",
     "EmptyResponseError",
     "GeminiAskRunnable",
@@ -203,6 +207,7 @@ __all__ = [
     "ResponseError",
     "RetryPolicy",
     "SpatialFormError",
+    "TextChunk",
     "Usage",
     "VisualAnswer",
     "__version__",

@@ -4,7 +4,8 @@ Each Runnable call opens a child chat-model run of its chain run (``on_chat_mode
 with the model, API and task) and ends it with an ``AIMessage`` carrying
 ``usage_metadata`` and ``response_metadata["model_name"]``: the shape every consumer
 of token usage reads (LangSmith's token and cost columns,
-``get_usage_metadata_callback()``, any handler's ``on_llm_end``). The prompt shown
+``get_usage_metadata_callback()``, any handler's ``on_llm_end``). A streamed call
+hands each piece of the model's text to ``on_llm_new_token`` first. The prompt shown
 describes the images without their payloads.
 """
 
@@ -13,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
 from langchain_core.messages.ai import UsageMetadata
-from langchain_core.outputs import ChatGeneration, LLMResult
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, LLMResult
 
 from langchain_gemini_vision._trace_images import describe_image, describe_text
 from langchain_gemini_vision.usage import Usage
@@ -36,6 +37,7 @@ __all__ = [
     "astart_model_runs",
     "model_result",
     "start_model_runs",
+    "token_chunk",
     "trace_prompt",
     "usage_metadata",
 ]
@@ -101,6 +103,11 @@ def model_result(task: Task[Any, Any], result: BaseModel, model: str) -> LLMResu
         generations=[[ChatGeneration(message=message)]],
         llm_output={"model_name": name, "token_usage": usage.model_dump()},
     )
+
+
+def token_chunk(text: str) -> ChatGenerationChunk:
+    """A piece of the model's streamed text, as a chat model's ``on_llm_new_token`` gives it."""
+    return ChatGenerationChunk(message=AIMessageChunk(content=text))
 
 
 def _result_text(task: Task[Any, Any], result: BaseModel) -> str:

@@ -29,6 +29,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import inspect
+import itertools
 import logging
 import threading
 import warnings
@@ -635,17 +637,130 @@ class GeminiVisionClient:
         return ConcurrencyScope(self, limit)
 
     def stream(self, request: VisionRequest) -> Iterator[str]:
-        """Yield the answer's text as it arrives (no retries once text has started)."""
-        wire = self.resolve_request(request)
-        with self._slots().threads:
-            yield from self.transport.stream_text(wire, self.api, timeout=self.timeout)
+        """Yield the answer's text as it arrives (retried until its first piece, never after)."""
+        for piece in self.stream_response(request):
+            if isinstance(piece, str):
+                yield piece
 
     async def astream(self, request: VisionRequest) -> AsyncIterator[str]:
         """Async twin of :meth:`stream`."""
+        async for piece in self.astream_response(request):
+            if isinstance(piece, str):
+                yield piece
+
+    def stream_response(self, request: VisionRequest) -> Iterator[str | VisionResponse]:
+        """Yield the answer's text as it arrives, then the whole :class:`VisionResponse`
+        (what :meth:`generate` returns: usage, finish reason, truncation), counted.
+
+        A failure before the first piece is retried as :meth:`generate`'s are; once text
+        has arrived the caller may have used it, so a later failure raises.
+        """
+        wire = self.resolve_request(request)
+        stream = self.transport.stream_text
+
+        def start(left: float | None) -> tuple[Any, Iterator[str | VisionResponse]]:
+            pieces = iter(stream(wire, self.api, timeout=_attempt_timeout(self.timeout, left)))
+            return next(pieces, None), pieces
+
+        with self._slots().threads:
+            first, pieces = call_with_retries(start, self.retry)
+            ending = _StreamEnd(self)
+            try:
+                for piece in itertools.chain([first], pieces):
+                    yield from ending.read(piece)
+            finally:
+                getattr(pieces, "close", lambda: None)()
+            yield ending.response()
+
+    async def astream_response(self, request: VisionRequest) -> AsyncIterator[str | VisionResponse]:
+        """Async twin of :meth:`stream_response`."""
         wire = await self.aresolve_request(request)
+        stream = self.transport.astream_text
+
+        async def start(left: float | None) -> tuple[Any, AsyncIterator[str | VisionResponse]]:
+            pieces = aiter(stream(wire, self.api, timeout=_attempt_timeout(self.timeout, left)))
+            return await anext(pieces, None), pieces
+
         async with self._slots().for_loop():
-            async for delta in self.transport.astream_text(wire, self.api, timeout=self.timeout):
-                yield delta
+            first, pieces = await acall_with_retries(start, self.retry)
+            ending = _StreamEnd(self)
+            try:
+                for text in ending.read(first):
+                    yield text
+                async for piece in pieces:
+                    for text in ending.read(piece):
+                        yield text
+            finally:
+                close = getattr(pieces, "aclose", None)
+                if close is not None:
+                    await close()
+            yield ending.response()
+
+    def run_stream(
+        self,
+        task: Task[Any, Any] | str,
+        images: Any,
+        /,
+        *,
+        on_text: Callable[[str], object] | None = None,
+        **options: Any,
+    ) -> Iterator[Any]:
+        """Run a task with streaming: its chunks as the answer arrives, then its result.
+
+        The chunks are the task's (:mod:`~langchain_gemini_vision.tasks.streams`: a
+        caption's text as it grows, each detection as its object closes); the last item
+        is the result :meth:`run` returns for the same call, usage and truncation
+        included. ``on_text`` sees the model's raw text pieces as they arrive.
+        """
+        spec, chosen = self._task_call(task, options)
+        call = TaskCall(self.prepare_for(spec, images), chosen, self.task_context)
+        streamer = spec.streamer(call)
+        response: VisionResponse | None = None
+        for piece in self.stream_response(spec.build(call)):
+            if isinstance(piece, VisionResponse):
+                response = piece
+                continue
+            if on_text is not None:
+                on_text(piece)
+            if streamer is not None:
+                yield from streamer.feed(piece)
+        assert response is not None  # the stream ends with its response
+        result = spec.read(response, call, streamer)
+        if streamer is not None:
+            yield from streamer.finish(result)
+        yield result
+
+    async def arun_stream(
+        self,
+        task: Task[Any, Any] | str,
+        images: Any,
+        /,
+        *,
+        on_text: Callable[[str], object] | None = None,
+        **options: Any,
+    ) -> AsyncIterator[Any]:
+        """Async twin of :meth:`run_stream` (``on_text`` may be a coroutine function)."""
+        spec, chosen = self._task_call(task, options)
+        call = TaskCall(await self.aprepare_for(spec, images), chosen, self.task_context)
+        streamer = spec.streamer(call)
+        response: VisionResponse | None = None
+        async for piece in self.astream_response(spec.build(call)):
+            if isinstance(piece, VisionResponse):
+                response = piece
+                continue
+            if on_text is not None:
+                seen = on_text(piece)
+                if inspect.isawaitable(seen):
+                    await seen
+            if streamer is not None:
+                for chunk in streamer.feed(piece):
+                    yield chunk
+        assert response is not None  # the stream ends with its response
+        result = spec.read(response, call, streamer)
+        if streamer is not None:
+            for chunk in streamer.finish(result):
+                yield chunk
+        yield result
 
     # ------------------------------------------------------------------ embeddings
 
@@ -932,6 +1047,31 @@ def _embedder(transport: Transport) -> Any:
         )
         raise ConfigurationError(msg)
     return transport
+
+
+class _StreamEnd:
+    """What a stream ends with: the transport's whole response, or one made of its text
+    (a transport that streams text alone), counted in the client's usage."""
+
+    def __init__(self, client: GeminiVisionClient) -> None:
+        self._client = client
+        self._texts: list[str] = []
+        self._response: VisionResponse | None = None
+
+    def read(self, piece: str | VisionResponse | None) -> Iterator[str]:
+        """The text ``piece`` adds (the response is kept for the end)."""
+        if isinstance(piece, VisionResponse):
+            self._response = piece
+        elif piece:
+            self._texts.append(piece)
+            yield piece
+
+    def response(self) -> VisionResponse:
+        client = self._client
+        got = self._response or VisionResponse(
+            text="".join(self._texts), api=client.api, model=client.model
+        )
+        return client._counted(got)
 
 
 def _kept(outcome: Outcome[Any, M]) -> M | GeminiVisionError:

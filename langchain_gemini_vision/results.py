@@ -484,5 +484,7 @@ class VisualAnswer(BaseModel):
     """The model that answered."""
     usage: Usage = Field(default_factory=Usage)
     """Tokens the call consumed."""
+    truncated: bool = False
+    """The model stopped at its output limit: the text may end mid-sentence."""
     warnings: list[str] = Field(default_factory=list)
     """What is worth knowing about the answer (another model answered than the one asked)."""

@@ -43,11 +43,16 @@ flight, even above the client's ``max_concurrency`` (which is the default).
 The names before 0.2 (``GeminiImageCaptioner``, ``GeminiImageComparer``,
 ``GeminiObjectDetector``, ``GeminiImageSegmenter``, ``GeminiImageQA``) still work,
 with a ``DeprecationWarning``.
+
+Why one module: :class:`GeminiVisionRunnable` is one class whose ``invoke``, ``stream``
+and ``batch`` paths share its input reading and its chat-model run reporting; the
+per-task classes below are a few lines each on top of it.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from langchain_core.callbacks import (
@@ -65,6 +70,7 @@ from langchain_gemini_vision._model_runs import (
     astart_model_runs,
     model_result,
     start_model_runs,
+    token_chunk,
     trace_prompt,
     usage_metadata,
 )
@@ -228,6 +234,100 @@ class GeminiVisionRunnable(
         results.append(result)
         return describe_result(result)
 
+    # -- streaming -------------------------------------------------------
+
+    def stream(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any | None
+    ) -> Iterator[Any]:
+        """The task's chunks as the answer arrives (text as it grows, each detection as
+        its object closes), then its result: the one :meth:`invoke` returns.
+
+        A task without a streaming form yields its result alone. The chat-model run
+        the callbacks see gets each piece of the model's text (``on_llm_new_token``).
+        """
+        yield from self.transform(iter([input]), config, **kwargs)
+
+    async def astream(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any | None
+    ) -> AsyncIterator[Any]:
+        """Async :meth:`stream`."""
+
+        async def one() -> AsyncIterator[Any]:
+            yield input
+
+        async for output in self.atransform(one(), config, **kwargs):
+            yield output
+
+    def transform(
+        self, input: Iterator[Any], config: RunnableConfig | None = None, **kwargs: Any | None
+    ) -> Iterator[Any]:
+        """Stream the task on the input its upstream streams (its pieces joined first)."""
+        yield from self._transform_stream_with_config(input, self._stream, config, **kwargs)
+
+    async def atransform(
+        self,
+        input: AsyncIterator[Any],
+        config: RunnableConfig | None = None,
+        **kwargs: Any | None,
+    ) -> AsyncIterator[Any]:
+        """Async :meth:`transform`."""
+        async for output in self._atransform_stream_with_config(
+            input, self._astream, config, **kwargs
+        ):
+            yield output
+
+    def _stream(
+        self, inputs: Iterator[Any], run_manager: CallbackManagerForChainRun
+    ) -> Iterator[Any]:
+        value = _joined(inputs)
+        images, options = self._request(value)
+        client = self.get_client()
+        prompt = trace_prompt(self.task, images, options)
+        llm_runs = start_model_runs(run_manager, client, self.task.name, prompt)
+
+        def on_text(text: str) -> None:
+            for llm_run in llm_runs:
+                llm_run.on_llm_new_token(text, chunk=token_chunk(text))
+
+        try:
+            for output in client.run_stream(
+                self.task, self._sources(images), on_text=on_text, **options
+            ):
+                if isinstance(output, self.task.result):
+                    for llm_run in llm_runs:
+                        llm_run.on_llm_end(model_result(self.task, output, client.model))
+                yield output
+        except BaseException as error:
+            for llm_run in llm_runs:
+                llm_run.on_llm_error(error)
+            raise
+
+    async def _astream(
+        self, inputs: AsyncIterator[Any], run_manager: AsyncCallbackManagerForChainRun
+    ) -> AsyncIterator[Any]:
+        value = _joined([item async for item in inputs])
+        images, options = self._request(value)
+        client = self.get_client()
+        prompt = trace_prompt(self.task, images, options)
+        llm_runs = await astart_model_runs(run_manager, client, self.task.name, prompt)
+
+        async def on_text(text: str) -> None:
+            for llm_run in llm_runs:
+                await llm_run.on_llm_new_token(text, chunk=token_chunk(text))
+
+        try:
+            async for output in client.arun_stream(
+                self.task, self._sources(images), on_text=on_text, **options
+            ):
+                if isinstance(output, self.task.result):
+                    for llm_run in llm_runs:
+                        await llm_run.on_llm_end(model_result(self.task, output, client.model))
+                yield output
+        except BaseException as error:
+            for llm_run in llm_runs:
+                await llm_run.on_llm_error(error)
+            raise
+
     def _batch_configs(
         self, config: RunnableConfig | list[RunnableConfig] | None, n: int
     ) -> tuple[list[RunnableConfig], ConcurrencyScope]:
@@ -280,6 +380,17 @@ class GeminiVisionRunnable(
             return await super().abatch(
                 inputs, configs, return_exceptions=return_exceptions, **kwargs
             )
+
+
+def _joined(inputs: Iterable[Any]) -> Any:
+    """One input from the pieces an upstream streamed, joined as LangChain joins them."""
+    joined: Any = None
+    for index, piece in enumerate(inputs):
+        try:
+            joined = piece if index == 0 else joined + piece
+        except TypeError:
+            joined = piece  # pieces that do not add up: the last one is the input
+    return joined
 
 
 def _required(task: Task[Any, Any], name: str) -> bool:

@@ -23,6 +23,11 @@ The key follows google-genai: ``api_key`` (``google_api_key`` is accepted
 everywhere), else ``GOOGLE_API_KEY``, else ``GEMINI_API_KEY``. It is a
 ``SecretStr``, never in a ``repr``, a dump, LangChain's serialisation or a pickle:
 an unpickled object reads it from the environment again.
+
+Why one module: a setting is one idea wherever it appears, its field, its validation,
+its documentation and its part in the result cache's key (:data:`RESULT_CACHE_KEY`);
+split across modules, a new setting could miss one of them, which the tests of this
+module's table catch only when the four stand together.
 """
 
 from __future__ import annotations

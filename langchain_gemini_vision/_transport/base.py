@@ -123,13 +123,17 @@ class Transport(Protocol):
 
     def stream_text(
         self, request: WireRequest, api: ApiName, *, timeout: float | None = None
-    ) -> Iterator[str]:
-        """Send with streaming on, and yield the answer's text as it arrives."""
+    ) -> Iterator[str | VisionResponse]:
+        """Send with streaming on, and yield the answer's text as it arrives, then the
+        whole :class:`VisionResponse` (its usage, finish reason, truncation) last.
+
+        A transport that ends without the whole response is read as text alone.
+        """
         ...
 
     def astream_text(
         self, request: WireRequest, api: ApiName, *, timeout: float | None = None
-    ) -> AsyncIterator[str]:
+    ) -> AsyncIterator[str | VisionResponse]:
         """Async :meth:`stream_text`."""
         ...
 

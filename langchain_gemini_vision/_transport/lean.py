@@ -315,7 +315,7 @@ class LeanTransport:
 
     def stream_text(
         self, request: WireRequest, api: ApiName, *, timeout: float | None = None
-    ) -> Iterator[str]:
+    ) -> Iterator[str | VisionResponse]:
         """Yield the answer's text as it arrives (server-sent events)."""
         url, content, headers = self._prepare(request, api, stream=True)
         reader = StreamReader(api, secret=self._api_key)
@@ -337,7 +337,7 @@ class LeanTransport:
                         secret=self._api_key,
                     )
                 yield from _deltas(response.iter_lines(), reader)
-            reader.finish()
+            yield reader.finish(want_json=request.response_schema is not None)
         except GeminiVisionError:
             raise
         except Exception as exc:
@@ -345,7 +345,7 @@ class LeanTransport:
 
     async def astream_text(
         self, request: WireRequest, api: ApiName, *, timeout: float | None = None
-    ) -> AsyncIterator[str]:
+    ) -> AsyncIterator[str | VisionResponse]:
         """Async twin of :meth:`stream_text`."""
         url, content, headers = self._prepare(request, api, stream=True)
         reader = StreamReader(api, secret=self._api_key)
@@ -371,7 +371,7 @@ class LeanTransport:
                     buffered = []
                 for delta in _deltas(buffered, reader):
                     yield delta
-            reader.finish()
+            yield reader.finish(want_json=request.response_schema is not None)
         except GeminiVisionError:
             raise
         except Exception as exc:

@@ -7,12 +7,17 @@ bodies equal what google-genai builds through its own typed path, and that every
 body fits the SDK's typed request models. Responses from either
 transport (wire JSON, or an SDK object dumped to a dict) are read by the same
 functions, which accept camelCase and snake_case keys alike.
+
+Why one module: the bodies, the whole answers and the streamed events are one set of
+wire shapes; the stream reader ends in the same reader a whole answer goes through,
+so apart each half would import the other's private field pickers.
 """
 
 from __future__ import annotations
 
 import json
 import mimetypes
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -465,6 +470,10 @@ class StreamReader:
         self._secret = secret
         self._pieces: list[str] = []
         self._truncated = False
+        self._started = time.perf_counter()
+        # What the whole answer says besides its text: the last chunk (generateContent)
+        # or the interaction the stream ends with (status, usage, model, id).
+        self._envelope: dict[str, Any] = {}
 
     def feed(self, event: Mapping[str, Any]) -> str:
         """The text ``event`` adds to the answer (empty for bookkeeping events)."""
@@ -473,6 +482,7 @@ class StreamReader:
         delta = text_delta(event, self._api)
         if delta:
             self._pieces.append(delta)
+        self._keep_envelope(event)
         finish = _stream_finish(event, self._api)
         if finish in BLOCKING_FINISH_REASONS or finish in FAILED_INTERACTION_STATUSES:
             raise ResponseBlockedError(finish or "", raw_text="".join(self._pieces))
@@ -480,11 +490,43 @@ class StreamReader:
             self._truncated = True
         return delta
 
-    def finish(self) -> None:
-        """Call when the stream ended: no text at all is an empty answer."""
+    def _keep_envelope(self, event: Mapping[str, Any]) -> None:
+        if self._api == "generate_content":
+            if event.get("candidates") or _pick(event, "usageMetadata", "usage_metadata"):
+                self._envelope = dict(event)
+            return
+        kind = event.get("event_type")
+        interaction = event.get("interaction")
+        if kind in ("interaction.created", "interaction.completed") and isinstance(
+            interaction, Mapping
+        ):
+            self._envelope = {**self._envelope, **interaction}
+        elif kind == "interaction.status_update" and event.get("status"):
+            self._envelope = {**self._envelope, "status": event["status"]}
+
+    def finish(self, *, want_json: bool = False) -> VisionResponse:
+        """Call when the stream ended: the whole answer, as :func:`read_response` reads it.
+
+        Raises:
+            EmptyResponseError: The stream ended without any text (and was not cut at
+                the output limit).
+        """
         if not self._pieces and not self._truncated:
             msg = "Gemini's stream ended without any text."
             raise EmptyResponseError(msg, raw_text="")
+        text = "".join(self._pieces)
+        envelope = self._envelope
+        if self._api == "interactions":
+            output = {"type": "model_output", "content": [{"type": "text", "text": text}]}
+            data: dict[str, Any] = {**envelope, "steps": [output]}
+            if self._truncated and data.get("status") not in TRUNCATED_INTERACTION_STATUSES:
+                data["status"] = "incomplete"
+        else:
+            candidates = envelope.get("candidates") or [{}]
+            candidate = {**candidates[0], "content": {"parts": [{"text": text}], "role": "model"}}
+            data = {**envelope, "candidates": [candidate]}
+        elapsed = time.perf_counter() - self._started
+        return read_response(data, self._api, want_json=want_json, elapsed_s=elapsed)
 
 
 def wire_json(body: Mapping[str, Any], api: ApiName) -> bytes:

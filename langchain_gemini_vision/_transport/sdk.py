@@ -175,37 +175,37 @@ class SdkTransport:
 
     def stream_text(
         self, request: WireRequest, api: ApiName, *, timeout: float | None = None
-    ) -> Iterator[str]:
+    ) -> Iterator[str | VisionResponse]:
         """Yield text deltas through the SDK's streaming calls."""
         reader = StreamReader(api, secret=self._secret)
         method, arguments = self._method(request, api, timeout, aio=False, stream=True)
         try:
             stream = method(**arguments)
             if not hasattr(stream, "__iter__"):  # a JSON answer to a stream request
-                yield from _whole_text(stream, api)
+                yield from _whole_text(stream, request, api)
                 return
             for event in stream:
                 yield from _delta(reader, event)
-            reader.finish()
+            yield reader.finish(want_json=request.response_schema is not None)
         except Exception as exc:
             reraise_mapped(exc, secret=self._secret)
 
     async def astream_text(
         self, request: WireRequest, api: ApiName, *, timeout: float | None = None
-    ) -> AsyncIterator[str]:
+    ) -> AsyncIterator[str | VisionResponse]:
         """Async twin of :meth:`stream_text`."""
         reader = StreamReader(api, secret=self._secret)
         method, arguments = self._method(request, api, timeout, aio=True, stream=True)
         try:
             stream = await method(**arguments)
             if not hasattr(stream, "__aiter__"):
-                for text in _whole_text(stream, api):
+                for text in _whole_text(stream, request, api):
                     yield text
                 return
             async for event in stream:
                 for delta in _delta(reader, event):
                     yield delta
-            reader.finish()
+            yield reader.finish(want_json=request.response_schema is not None)
         except Exception as exc:
             reraise_mapped(exc, secret=self._secret)
 
@@ -268,10 +268,12 @@ def _delta(reader: StreamReader, event: Any) -> Iterator[str]:
         yield delta
 
 
-def _whole_text(result: Any, api: ApiName) -> Iterator[str]:
-    response = read_response(_dump(result), api, want_json=False)
+def _whole_text(result: Any, request: WireRequest, api: ApiName) -> Iterator[str | VisionResponse]:
+    """A whole answer to a stream request: its text as one piece, then itself."""
+    response = _answer(result, request, api, time.perf_counter())
     if response.text:
         yield response.text
+    yield response
 
 
 def _timeout_kwargs(timeout: float | None) -> dict[str, Any]:

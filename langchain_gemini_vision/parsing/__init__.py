@@ -11,16 +11,21 @@ Pure functions, no I/O, one module per kind of answer:
 * :mod:`.spatial`: :func:`parse_points` reads point answers (``[y, x]`` on 0-1000), and
   the readers that tell a detection answer made of points or 3D boxes from "no box";
 * :mod:`.answers`: :func:`parse_json_answer` validates captions, comparisons and free
-  answers against a pydantic model or a JSON schema.
+  answers against a pydantic model or a JSON schema;
+* :mod:`.incremental`: the same answers read as their text arrives (each complete item
+  of a detection list, a string as it grows), ending in what the whole text gives.
 """
 
 from __future__ import annotations
 
-from langchain_gemini_vision.parsing import answers, detections, json_text, spatial
+from langchain_gemini_vision.parsing import answers, detections, incremental, json_text, spatial
 from langchain_gemini_vision.parsing.answers import *  # noqa: F403 - the package's face
 from langchain_gemini_vision.parsing.answers import ModelT as ModelT
 from langchain_gemini_vision.parsing.detections import *  # noqa: F403
+from langchain_gemini_vision.parsing.incremental import *  # noqa: F403
 from langchain_gemini_vision.parsing.json_text import *  # noqa: F403
 from langchain_gemini_vision.parsing.spatial import *  # noqa: F403
 
-__all__ = json_text.__all__ + detections.__all__ + answers.__all__ + spatial.__all__
+__all__ = (
+    json_text.__all__ + detections.__all__ + answers.__all__ + spatial.__all__ + incremental.__all__
+)

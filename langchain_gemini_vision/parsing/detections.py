@@ -7,6 +7,11 @@ empty list -- when nothing usable is there. ``[]`` is a valid "no objects".
 
 What differs between model generations (wrapper keys, key aliases, mask forms) lives
 in the tables below, not in branches.
+
+Why one module: an answer's items are read by one reader (:class:`DetectionReader`,
+for a whole answer and for a stream alike) through one item parser and the tables it
+consults; apart, the reader, the parser and the tables would each import the others'
+private repairs.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ __all__ = [
     "MASK_KEYS",
     "SCORE_KEYS",
     "WRAPPER_KEYS",
+    "DetectionReader",
     "MaskForm",
     "ParsedDetections",
     "parse_detections",
@@ -353,6 +359,150 @@ def _parse_item(
     return Detection(label=label, box_2d=box_2d, box=box, score=score, mask=mask, extra=extra)
 
 
+class DetectionReader:
+    """Turns a detection answer's items into detections, one item at a time.
+
+    The one place items are read: each is repaired or dropped (with a warning), exact
+    duplicates are dropped, and the answer's bounds hold (``max_items`` items read,
+    ``max_mask_bytes`` of masks decoded). :func:`parse_detections` feeds it a whole
+    answer's items; a stream (:mod:`.incremental`) feeds it each item as its object
+    closes, then :meth:`finish` reads the whole text for what only the end can say
+    (truncation, wrappers) and reads any item the stream could not hand over.
+
+    Args:
+        resolution_wh: ``(width, height)`` of the original upright image.
+        mask_threshold: PNG probability maps are foreground above this value.
+        expect_masks: Warn about detections that came without a usable mask.
+        max_items: Items read; the rest are counted and dropped with a warning.
+        max_mask_bytes: Box-local mask bytes decoded for the whole answer.
+    """
+
+    def __init__(
+        self,
+        resolution_wh: tuple[int, int],
+        *,
+        mask_threshold: int = DEFAULT_MASK_THRESHOLD,
+        expect_masks: bool = False,
+        max_items: int = DEFAULT_MAX_ITEMS,
+        max_mask_bytes: int = DEFAULT_MAX_MASK_BYTES,
+    ) -> None:
+        width, height = resolution_wh
+        if width <= 0 or height <= 0:
+            raise ValueError(
+                f"resolution_wh must be positive (width, height), got {resolution_wh!r}"
+            )
+        self.resolution_wh = (width, height)
+        self.mask_threshold = mask_threshold
+        self.expect_masks = expect_masks
+        self.max_items = max_items
+        self.max_mask_bytes = max_mask_bytes
+        self._restart()
+
+    def _restart(self) -> None:
+        self.detections: list[Detection] = []
+        """Valid detections so far, in the model's order."""
+        self.items_seen = 0
+        """Items offered, the dropped and the uncounted ones included."""
+        self._read: list[Any] = []
+        self._warnings: list[str] = []
+        self._dropped: list[str] = []
+        self._seen: set[tuple[str, tuple[float, float, float, float]]] = set()
+        self._mask_budget = [self.max_mask_bytes]
+
+    @property
+    def full(self) -> bool:
+        """``max_items`` items were read: later ones are only counted."""
+        return self.items_seen >= self.max_items
+
+    def add(self, item: Any) -> Detection | None:
+        """Read the answer's next item: its detection, or ``None`` (dropped, or past the cap)."""
+        index = self.items_seen
+        self.items_seen += 1
+        if index >= self.max_items:
+            return None
+        self._read.append(item)
+
+        def warn(message: str) -> None:
+            self._warnings.append(f"item {index}: {message}")
+
+        try:
+            detection = _parse_item(
+                item,
+                resolution_wh=self.resolution_wh,
+                threshold=self.mask_threshold,
+                mask_budget=self._mask_budget,
+                warn=warn,
+            )
+        except _DroppedItem as exc:
+            self._dropped.append(f"item {index}: {exc}")
+            warn(f"dropped: {exc}")
+            return None
+        key = (detection.label, detection.box_2d)
+        if key in self._seen:
+            warn("dropped: exact duplicate of an earlier item")
+            return None
+        self._seen.add(key)
+        if self.expect_masks and detection.mask is None:
+            warn("no usable mask")
+        self.detections.append(detection)
+        return detection
+
+    def finish(self, text: str, *, truncated_hint: bool = False) -> ParsedDetections:
+        """The whole answer read: the detections of :func:`parse_detections`.
+
+        The items already read are kept when they are where the whole text puts them
+        (a stream's case), and only the rest is read; otherwise reading starts over, so
+        the result is always the whole answer's.
+
+        Raises:
+            OutputParsingError: As :func:`parse_detections`.
+        """
+        extraction = extract_json(text, accept=_accept_detections)
+        items, unwrap_warnings = _items_of(extraction.value)
+        if items is None:  # pragma: no cover - guaranteed by ``accept``
+            raise OutputParsingError("the JSON holds no list of detections", raw_text=text)
+        warnings = [*extraction.warnings, *unwrap_warnings]
+        truncated = extraction.truncated or truncated_hint
+        if truncated_hint and not extraction.truncated:
+            warnings.append("the model stopped at its output limit; objects may be missing")
+        if truncated and not items:
+            raise OutputParsingError(
+                "the answer was cut off before its first complete object", raw_text=text
+            )
+        done = len(self._read)
+        if self.items_seen > len(items) or items[:done] != self._read:
+            self._restart()  # what was read is not this answer's list: read it again
+            done = 0
+        for item in items[max(done, self.items_seen) :]:
+            self.add(item)
+        if self.items_seen > self.max_items:
+            warnings.append(
+                f"kept the first {self.max_items} of {self.items_seen} items "
+                f"(max_items={self.max_items})"
+            )
+        read = min(self.items_seen, self.max_items)
+        if read and not self.detections:
+            other = spatial_form(items[: self.max_items], self.resolution_wh)
+            if other is not None:
+                form, found = other
+                hint = "use the point task" if form == "point" else "3D boxes are not 2D detections"
+                raise SpatialFormError(
+                    f"the answer holds {len(found)} {form} items instead of 2D boxes: {hint}",
+                    form=form,
+                    items=found,
+                    raw_text=text,
+                )
+            raise OutputParsingError(
+                f"none of the {read} items is a usable detection: " + "; ".join(self._dropped[:5]),
+                raw_text=text,
+            )
+        return ParsedDetections(
+            detections=list(self.detections),
+            truncated=truncated,
+            warnings=[*warnings, *self._warnings],
+        )
+
+
 def parse_detections(
     text: str,
     *,
@@ -398,68 +548,11 @@ def parse_detections(
         >>> p.detections[0].box
         (0.0, 0.0, 640.0, 240.0)
     """
-    width, height = resolution_wh
-    if width <= 0 or height <= 0:
-        raise ValueError(f"resolution_wh must be positive (width, height), got {resolution_wh!r}")
-    extraction = extract_json(text, accept=_accept_detections)
-    items, unwrap_warnings = _items_of(extraction.value)
-    if items is None:  # pragma: no cover - guaranteed by ``accept``
-        raise OutputParsingError("the JSON holds no list of detections", raw_text=text)
-    warnings = [*extraction.warnings, *unwrap_warnings]
-    truncated = extraction.truncated or truncated_hint
-    if truncated_hint and not extraction.truncated:
-        warnings.append("the model stopped at its output limit; objects may be missing")
-    if truncated and not items:
-        raise OutputParsingError(
-            "the answer was cut off before its first complete object", raw_text=text
-        )
-
-    if len(items) > max_items:
-        warnings.append(f"kept the first {max_items} of {len(items)} items (max_items={max_items})")
-        items = items[:max_items]
-    detections: list[Detection] = []
-    seen: set[tuple[str, tuple[float, float, float, float]]] = set()
-    dropped: list[str] = []
-    mask_budget = [max_mask_bytes]
-    for index, item in enumerate(items):
-
-        def warn(message: str, index: int = index) -> None:
-            warnings.append(f"item {index}: {message}")
-
-        try:
-            detection = _parse_item(
-                item,
-                resolution_wh=(width, height),
-                threshold=mask_threshold,
-                mask_budget=mask_budget,
-                warn=warn,
-            )
-        except _DroppedItem as exc:
-            dropped.append(f"item {index}: {exc}")
-            warn(f"dropped: {exc}")
-            continue
-        key = (detection.label, detection.box_2d)
-        if key in seen:
-            warn("dropped: exact duplicate of an earlier item")
-            continue
-        seen.add(key)
-        if expect_masks and detection.mask is None:
-            warn("no usable mask")
-        detections.append(detection)
-
-    if items and not detections:
-        other = spatial_form(items, (width, height))
-        if other is not None:
-            form, found = other
-            hint = "use the point task" if form == "point" else "3D boxes are not 2D detections"
-            raise SpatialFormError(
-                f"the answer holds {len(found)} {form} items instead of 2D boxes: {hint}",
-                form=form,
-                items=found,
-                raw_text=text,
-            )
-        raise OutputParsingError(
-            f"none of the {len(items)} items is a usable detection: " + "; ".join(dropped[:5]),
-            raw_text=text,
-        )
-    return ParsedDetections(detections=detections, truncated=truncated, warnings=warnings)
+    reader = DetectionReader(
+        resolution_wh,
+        mask_threshold=mask_threshold,
+        expect_masks=expect_masks,
+        max_items=max_items,
+        max_mask_bytes=max_mask_bytes,
+    )
+    return reader.finish(text, truncated_hint=truncated_hint)

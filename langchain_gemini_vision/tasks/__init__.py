@@ -29,6 +29,7 @@ from .compare import COMPARE
 from .detect import DETECT
 from .point import POINT
 from .segment import SEGMENT
+from .streams import DetectionChunk, StreamChunk, TaskStream, TextChunk
 from .task import Task, TaskCall, TaskContext, TaskOptions
 
 __all__ = [
@@ -39,11 +40,15 @@ __all__ = [
     "POINT",
     "SEGMENT",
     "TASKS",
+    "DetectionChunk",
+    "StreamChunk",
     "Task",
     "TaskCall",
     "TaskContext",
     "TaskName",
     "TaskOptions",
+    "TaskStream",
+    "TextChunk",
     "ask",
     "caption",
     "compare",

@@ -15,6 +15,7 @@ from langchain_gemini_vision.parsing import parse_json_answer
 from langchain_gemini_vision.prompts import DEFAULT_PROMPTS, Prompts
 from langchain_gemini_vision.results import VisualAnswer
 
+from .streams import TextStream
 from .task import Task, TaskCall, TaskOptions
 
 __all__ = [
@@ -62,7 +63,11 @@ def parse_response(response: VisionResponse, *, schema: Schema | None = None) ->
     """Free text as is; structured answers validated against the schema or model."""
     if schema is None:
         return VisualAnswer(
-            text=response.text.strip(), data=None, model=response.model, usage=response.usage
+            text=response.text.strip(),
+            data=None,
+            model=response.model,
+            usage=response.usage,
+            truncated=response.truncated,
         )
     data: Any = parse_json_answer(response.text, json_schema_of(schema) or {})
     if isinstance(schema, type):
@@ -74,7 +79,11 @@ def parse_response(response: VisionResponse, *, schema: Schema | None = None) ->
                 raw_text=response.text,
             ) from exc
     return VisualAnswer(
-        text=response.text.strip(), data=data, model=response.model, usage=response.usage
+        text=response.text.strip(),
+        data=data,
+        model=response.model,
+        usage=response.usage,
+        truncated=response.truncated,
     )
 
 
@@ -124,6 +133,9 @@ class _Ask(Task[AskOptions, VisualAnswer], name="ask", tool="gemini_ask_about_im
 
     def parse(self, response: VisionResponse, call: TaskCall[AskOptions]) -> VisualAnswer:
         return parse_response(response, schema=call.options.answer_schema)
+
+    def streamer(self, call: TaskCall[AskOptions]) -> TextStream[VisualAnswer]:
+        return TextStream("text")  # the answer's whole text, JSON or not
 
     def tool_text(self, result: VisualAnswer) -> str:
         return answer_text(result)

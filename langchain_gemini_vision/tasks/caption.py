@@ -8,6 +8,7 @@ from langchain_gemini_vision.parsing import parse_json_answer
 from langchain_gemini_vision.prompts import CAPTION_SCHEMA, DEFAULT_PROMPTS, Prompts
 from langchain_gemini_vision.results import Caption
 
+from .streams import TextStream
 from .task import Task, TaskCall, TaskOptions
 
 __all__ = ["CAPTION", "CaptionOptions", "build_request", "parse_response"]
@@ -52,6 +53,9 @@ class _Caption(Task[CaptionOptions, Caption], name="caption", tool="gemini_capti
 
     def parse(self, response: VisionResponse, call: TaskCall[CaptionOptions]) -> Caption:
         return parse_response(response)
+
+    def streamer(self, call: TaskCall[CaptionOptions]) -> TextStream[Caption]:
+        return TextStream("text", json_key="caption")
 
 
 CAPTION = _Caption()

@@ -11,6 +11,7 @@ from langchain_gemini_vision.parsing import parse_json_answer
 from langchain_gemini_vision.prompts import COMPARISON_SCHEMA, DEFAULT_PROMPTS, Prompts
 from langchain_gemini_vision.results import ImageComparison
 
+from .streams import TextStream
 from .task import Task, TaskCall, TaskOptions
 
 __all__ = ["COMPARE", "CompareOptions", "build_request", "comparison_text", "parse_response"]
@@ -74,6 +75,9 @@ class _Compare(Task[CompareOptions, ImageComparison], name="compare", tool="gemi
 
     def parse(self, response: VisionResponse, call: TaskCall[CompareOptions]) -> ImageComparison:
         return parse_response(response)
+
+    def streamer(self, call: TaskCall[CompareOptions]) -> TextStream[ImageComparison]:
+        return TextStream("summary", json_key="summary")
 
     def tool_text(self, result: ImageComparison) -> str:
         return comparison_text(result)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pydantic import Field
 
 from langchain_gemini_vision._transport.base import VisionRequest, VisionResponse
 from langchain_gemini_vision.errors import ImageInputError
 from langchain_gemini_vision.images import PreparedImage
 from langchain_gemini_vision.masks import DEFAULT_MAX_MASK_BYTES
-from langchain_gemini_vision.parsing import DEFAULT_MAX_ITEMS, parse_detections
+from langchain_gemini_vision.parsing import DEFAULT_MAX_ITEMS, DetectionReader, parse_detections
 from langchain_gemini_vision.prompts import DEFAULT_PROMPTS, Prompts, detection_schema
 from langchain_gemini_vision.results import DetectionResult
 
-from .task import Task, TaskCall, TaskOptions
+from .streams import DetectionStream
+from .task import Task, TaskCall, TaskContext, TaskOptions
 
 __all__ = [
     "DETECT",
@@ -79,6 +82,7 @@ def parse_response(
     max_objects: int | None = None,
     max_items: int = DEFAULT_MAX_ITEMS,
     max_mask_bytes: int = DEFAULT_MAX_MASK_BYTES,
+    reader: DetectionReader | None = None,
 ) -> DetectionResult:
     """Read boxes (and masks) from any output form real models produce.
 
@@ -87,18 +91,22 @@ def parse_response(
     parse through this function. ``max_items`` and ``max_mask_bytes`` bound what one
     answer may cost (the client's ``max_detection_items`` and ``max_mask_bytes``).
     Raises ``OutputParsingError`` (with the raw text) when nothing usable parses; an
-    explicit empty list is a valid "no objects" answer.
+    explicit empty list is a valid "no objects" answer. ``reader``: the one a stream
+    read the answer's items with (made with these bounds), so they are read once.
     """
     width, height = image_size(image)
-    parsed = parse_detections(
-        response.text,
-        resolution_wh=(width, height),
-        mask_threshold=mask_threshold,
-        expect_masks=expect_masks,
-        truncated_hint=response.truncated,
-        max_items=max_items,
-        max_mask_bytes=max_mask_bytes,
-    )
+    if reader is not None:
+        parsed = reader.finish(response.text, truncated_hint=response.truncated)
+    else:
+        parsed = parse_detections(
+            response.text,
+            resolution_wh=(width, height),
+            mask_threshold=mask_threshold,
+            expect_masks=expect_masks,
+            truncated_hint=response.truncated,
+            max_items=max_items,
+            max_mask_bytes=max_mask_bytes,
+        )
     detections = parsed.detections
     warnings = list(parsed.warnings)
     if max_objects is not None and len(detections) > max_objects:
@@ -116,6 +124,26 @@ def parse_response(
         api=response.api,
         elapsed_s=response.elapsed_s,
     )
+
+
+def detection_streamer(
+    image: PreparedImage,
+    context: TaskContext,
+    parse: Callable[[VisionResponse, DetectionReader], DetectionResult],
+    *,
+    max_objects: int | None = None,
+    expect_masks: bool = False,
+) -> DetectionStream[DetectionResult]:
+    """Each detection as its object closes, read with the bounds :func:`parse_response` has
+    (``parse`` reads the whole response through the same reader)."""
+    reader = DetectionReader(
+        image_size(image),
+        mask_threshold=context.mask_threshold,
+        expect_masks=expect_masks,
+        max_items=context.max_detection_items,
+        max_mask_bytes=context.max_mask_bytes,
+    )
+    return DetectionStream(reader, parse, max_objects=max_objects)
 
 
 def detection_text(result: DetectionResult) -> str:
@@ -159,7 +187,12 @@ class _Detect(Task[DetectOptions, DetectionResult], name="detect", tool="gemini_
             call.images[0], query=options.query, max_objects=options.max_objects, prompts=prompts
         )
 
-    def parse(self, response: VisionResponse, call: TaskCall[DetectOptions]) -> DetectionResult:
+    def parse(
+        self,
+        response: VisionResponse,
+        call: TaskCall[DetectOptions],
+        reader: DetectionReader | None = None,
+    ) -> DetectionResult:
         context = call.context
         return parse_response(
             response,
@@ -168,6 +201,15 @@ class _Detect(Task[DetectOptions, DetectionResult], name="detect", tool="gemini_
             max_objects=call.options.max_objects,
             max_items=context.max_detection_items,
             max_mask_bytes=context.max_mask_bytes,
+            reader=reader,
+        )
+
+    def streamer(self, call: TaskCall[DetectOptions]) -> DetectionStream[DetectionResult]:
+        return detection_streamer(
+            call.images[0],
+            call.context,
+            lambda response, reader: self.parse(response, call, reader),
+            max_objects=call.options.max_objects,
         )
 
     def tool_text(self, result: DetectionResult) -> str:

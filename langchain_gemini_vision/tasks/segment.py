@@ -7,12 +7,13 @@ from typing import Any
 from langchain_gemini_vision._transport.base import VisionRequest, VisionResponse
 from langchain_gemini_vision.images import PreparedImage
 from langchain_gemini_vision.masks import DEFAULT_MAX_MASK_BYTES
-from langchain_gemini_vision.parsing import DEFAULT_MAX_ITEMS
+from langchain_gemini_vision.parsing import DEFAULT_MAX_ITEMS, DetectionReader
 from langchain_gemini_vision.profiles import ModelProfile, answered_by_another, profile_for
 from langchain_gemini_vision.prompts import DEFAULT_PROMPTS, Prompts, segmentation_schema
 from langchain_gemini_vision.results import DetectionResult
 
 from . import detect
+from .streams import DetectionStream
 from .task import Task, TaskCall, TaskContext, TaskOptions
 
 __all__ = ["NO_MASKS_WARNING", "SEGMENT", "SegmentOptions", "build_request", "parse_response"]
@@ -48,10 +49,12 @@ def parse_response(
     mask_threshold: int = 127,
     max_items: int = DEFAULT_MAX_ITEMS,
     max_mask_bytes: int = DEFAULT_MAX_MASK_BYTES,
+    reader: DetectionReader | None = None,
     asked_model: str = "",
 ) -> DetectionResult:
     """Read boxes and decode masks; a model without masks gives boxes and a warning.
 
+    ``reader``: the one a stream read the items with (see :func:`.detect.parse_response`).
     When another model answered than ``asked_model`` (a reroute) and its profile says
     it gives no masks, the warning names both.
     """
@@ -62,6 +65,7 @@ def parse_response(
         expect_masks=True,
         max_items=max_items,
         max_mask_bytes=max_mask_bytes,
+        reader=reader,
     )
     if not result.detections or any(d.mask is not None for d in result.detections):
         return result
@@ -102,8 +106,21 @@ class _Segment(
             call.images[0], query=query, profile=context.profile, prompts=context.prompts
         )
 
-    def parse(self, response: VisionResponse, call: TaskCall[SegmentOptions]) -> DetectionResult:
-        return parse_response(response, call.images[0], **_bounds(call.context))
+    def parse(
+        self,
+        response: VisionResponse,
+        call: TaskCall[SegmentOptions],
+        reader: DetectionReader | None = None,
+    ) -> DetectionResult:
+        return parse_response(response, call.images[0], reader=reader, **_bounds(call.context))
+
+    def streamer(self, call: TaskCall[SegmentOptions]) -> DetectionStream[DetectionResult]:
+        return detect.detection_streamer(
+            call.images[0],
+            call.context,
+            lambda response, reader: self.parse(response, call, reader),
+            expect_masks=True,
+        )
 
     def tool_text(self, result: DetectionResult) -> str:
         return detect.detection_text(result)

@@ -7,7 +7,8 @@ batch items and the command line all dispatch through the task objects the regis
 prepared images and validated options into a
 :class:`~langchain_gemini_vision._transport.base.VisionRequest`, and ``parse`` turns
 Gemini's :class:`~langchain_gemini_vision._transport.base.VisionResponse` into the
-task's result, with what the client lends it (:class:`TaskContext`).
+task's result, with what the client lends it (:class:`TaskContext`); ``streamer``
+says how a call's answer streams (:mod:`.streams`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from langchain_gemini_vision.parsing import DEFAULT_MAX_ITEMS
 from langchain_gemini_vision.profiles import ModelProfile, reroute_warning
 from langchain_gemini_vision.prompts import Prompts
 from langchain_gemini_vision.settings import accepted_names, check_arguments
+
+from .streams import TaskStream
 
 __all__ = ["OptionsT", "ResultT", "Task", "TaskCall", "TaskContext", "TaskOptions"]
 
@@ -135,14 +138,25 @@ class Task(Generic[OptionsT, ResultT]):
         """The result in Gemini's answer; ``OutputParsingError`` when it holds none."""
         raise NotImplementedError
 
-    def read(self, response: VisionResponse, call: TaskCall[OptionsT]) -> ResultT:
+    def streamer(self, call: TaskCall[OptionsT]) -> TaskStream[ResultT] | None:
+        """How this call's answer streams (:mod:`.streams`); ``None``: the result alone."""
+        return None
+
+    def read(
+        self,
+        response: VisionResponse,
+        call: TaskCall[OptionsT],
+        stream: TaskStream[ResultT] | None = None,
+    ) -> ResultT:
         """:meth:`parse`, plus what any answer may say about itself: every caller (the
         client, batch jobs) reads answers here.
 
         When another model answered than the one asked for (Gemini reroutes a retired
-        model's requests), a result with ``warnings`` carries one naming both.
+        model's requests), a result with ``warnings`` carries one naming both. A
+        streamed call's result comes from its ``stream`` when that has read it.
         """
-        result = self.parse(response, call)
+        streamed = stream.result(response) if stream is not None else None
+        result = self.parse(response, call) if streamed is None else streamed
         note = reroute_warning(call.context.model, response.model)
         if note is None:
             return result

@@ -42,6 +42,15 @@ def parse_args(argv: list[str] | None) -> dict[str, Any]:
     parser.add_argument("--seed", type=int, default=0, help="seed of ids, jitter and faults")
     parser.add_argument("--api-key", default=None, help="reject any other key")
     parser.add_argument(
+        "--stream-tokens-per-second",
+        type=float,
+        default=None,
+        help="pace streamed answers at this token rate (default: unpaced)",
+    )
+    parser.add_argument(
+        "--stream-chunk-tokens", type=int, default=8, help="tokens per streamed event"
+    )
+    parser.add_argument(
         "--reroute",
         action="append",
         default=[],
@@ -73,6 +82,8 @@ def parse_args(argv: list[str] | None) -> dict[str, Any]:
         "latency_jitter": args.latency_jitter,
         "seed": args.seed,
         "expected_api_key": args.api_key,
+        "stream_tokens_per_second": args.stream_tokens_per_second,
+        "stream_chunk_tokens": args.stream_chunk_tokens,
     }
 
 

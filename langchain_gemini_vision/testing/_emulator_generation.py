@@ -89,11 +89,10 @@ class Generation:
         return self.input_tokens + self.output_tokens + self.thought_tokens
 
 
-def _split_text(text: str, pieces: int = 3) -> list[str]:
-    if len(text) <= 1:
-        return [text]
-    size = max(1, math.ceil(len(text) / pieces))
-    return [text[i : i + size] for i in range(0, len(text), size)]
+def _split_text(text: str, chunk_tokens: int) -> list[str]:
+    """The streamed pieces: ``chunk_tokens`` tokens (four characters) each."""
+    size = 4 * chunk_tokens
+    return [text[i : i + size] for i in range(0, len(text), size)] or [text]
 
 
 class GenerationApi(EmbeddingApi):
@@ -101,6 +100,8 @@ class GenerationApi(EmbeddingApi):
     the embedding route beside them under ``models/``."""
 
     max_images: int
+    stream_tokens_per_second: float | None
+    stream_chunk_tokens: int
     reroutes: Mapping[str, str]
     """Model (name or prefix) -> the model that answers its requests instead."""
     degradation: Degradation | None
@@ -267,6 +268,7 @@ class GenerationApi(EmbeddingApi):
         while len(self._interactions) > _MAX_INTERACTIONS:
             self._interactions.popitem(last=False)
         if not call.stream:
+            await self._whole_answer_time(generation)
             return json_response(interaction)
         brief = {k: interaction[k] for k in ("id", "model", "object", "created")}
         events: list[dict[str, Any]] = [
@@ -288,7 +290,7 @@ class GenerationApi(EmbeddingApi):
         )
         events += [
             {"event_type": "step.delta", "index": index, "delta": {"type": "text", "text": piece}}
-            for piece in _split_text(generation.text)
+            for piece in _split_text(generation.text, self.stream_chunk_tokens)
         ]
         events.append({"event_type": "step.stop", "index": index})
         completed = {**brief, "status": status, "updated": interaction["updated"], "usage": usage}
@@ -296,9 +298,19 @@ class GenerationApi(EmbeddingApi):
         for number, event in enumerate(events):
             event["event_id"] = f"{interaction_id}:{number}"
         payloads = [f"event: {e['event_type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events]
-        return await self._stream(request, [*payloads, b"data: [DONE]\n\n"])
+        texts = [e["event_type"] == "step.delta" for e in events]
+        return await self._stream(request, [*payloads, b"data: [DONE]\n\n"], [*texts, False])
 
-    async def _stream(self, request: web.Request, chunks: list[bytes]) -> web.StreamResponse:
+    async def _whole_answer_time(self, generation: Generation) -> None:
+        """At a set token rate, a whole answer is sent once its last token is written."""
+        if self.stream_tokens_per_second:
+            await asyncio.sleep(generation.output_tokens / self.stream_tokens_per_second)
+
+    async def _stream(
+        self, request: web.Request, chunks: list[bytes], texts: list[bool] | None = None
+    ) -> web.StreamResponse:
+        """Write ``chunks`` as server-sent events; those carrying text (``texts``, all by
+        default) are paced at the emulator's token rate, the others go as they come."""
         response = web.StreamResponse(
             status=200, headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
         )
@@ -306,12 +318,22 @@ class GenerationApi(EmbeddingApi):
         self.stats.responses[200] += 1
         await response.prepare(request)
         cut = len(chunks) // 2 if fault is not None and fault.kind == "truncate" else None
+        # Paced from the first write on: text event n leaves n events' worth of tokens later.
+        pace = self.stream_tokens_per_second
+        interval = self.stream_chunk_tokens / pace if pace else 0.0
+        start = asyncio.get_running_loop().time()
+        written = 0  # text events so far
         for number, chunk in enumerate(chunks):
             if cut is not None and number == cut:
                 transport = request.transport
                 if transport is not None:
                     transport.abort()
                 raise asyncio.CancelledError
+            if texts is None or texts[number]:
+                delay = start + written * interval - asyncio.get_running_loop().time()
+                written += 1
+                if interval and delay > 0:
+                    await asyncio.sleep(delay)
             await response.write(chunk)
         await response.write_eof()
         return response
@@ -358,8 +380,9 @@ class GenerationApi(EmbeddingApi):
             return generate_content_reply(call, generation, response_id, text, last=last)
 
         if method == "generateContent":
+            await self._whole_answer_time(generation)
             return json_response(chunk(generation.text, last=True))
-        pieces = _split_text(generation.text)
+        pieces = _split_text(generation.text, self.stream_chunk_tokens)
         chunks = [
             b"data: " + dumps(chunk(p, last=i == len(pieces) - 1)) + b"\r\n\r\n"
             for i, p in enumerate(pieces)

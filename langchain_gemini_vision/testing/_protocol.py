@@ -3,6 +3,10 @@
 Reads Interactions and generateContent request bodies into one
 :class:`ModelCall`, accepting both the camelCase and the snake_case spelling
 of every key (the SDK mixes them), and builds the JSON replies.
+
+Why one module: the three request kinds (Interactions, generateContent, embeddings)
+share one reading of a content part, an image and a key's two spellings; kept
+together, a rule the emulator enforces on one kind cannot drift from the others.
 """
 
 from __future__ import annotations

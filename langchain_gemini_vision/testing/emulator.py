@@ -144,6 +144,10 @@ class GeminiEmulator(GenerationApi):
         record_requests: Keep every request in :attr:`requests`.
         max_recorded_requests: Bound on :attr:`requests` (oldest dropped).
         analysis_cache_size: Image analyses kept, by SHA-256 (LRU).
+        stream_tokens_per_second: The rate answers are written at (``None``: at once):
+            a streamed answer's events leave at it, and a whole answer is sent when its
+            last token would be; what a time-to-first-result measurement needs.
+        stream_chunk_tokens: Tokens (four characters each) in one streamed event.
         reroutes: Model (name or prefix) -> the model that answers its requests instead,
             under its own name, as Gemini does for retired models.
         degradation: How detection, segmentation and point answers are spoiled, by
@@ -172,6 +176,8 @@ class GeminiEmulator(GenerationApi):
         record_requests: bool = True,
         max_recorded_requests: int = 10_000,
         analysis_cache_size: int = 512,
+        stream_tokens_per_second: float | None = None,
+        stream_chunk_tokens: int = 8,
         reroutes: Mapping[str, str] | None = None,
         degradation: Degradation | None = None,
         host: str = "127.0.0.1",
@@ -196,6 +202,16 @@ class GeminiEmulator(GenerationApi):
         self._requests: deque[RecordedRequest] = deque(maxlen=max_recorded_requests)
         self._interactions: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._analyses = AnalysisCache(analysis_cache_size)
+        # How a streamed answer leaves: tokens per event, events paced at a token rate.
+        if stream_tokens_per_second is not None and not stream_tokens_per_second > 0:
+            raise ValueError(
+                f"stream_tokens_per_second must be a positive number or None, "
+                f"got {stream_tokens_per_second!r}"
+            )
+        if stream_chunk_tokens < 1:
+            raise ValueError(f"stream_chunk_tokens must be at least 1, got {stream_chunk_tokens!r}")
+        self.stream_tokens_per_second = stream_tokens_per_second
+        self.stream_chunk_tokens = stream_chunk_tokens
         # The Files API: its limits and its store.
         self.max_file_bytes = max_file_bytes
         self.max_total_file_bytes = max_total_file_bytes

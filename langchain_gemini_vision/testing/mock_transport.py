@@ -128,15 +128,19 @@ class MockTransport:
 
     def stream_text(
         self, request: WireRequest, api: ApiName, *, timeout: float | None = None
-    ) -> Iterator[str]:
-        """The answer's text, as one piece."""
-        yield self._answer(request, api, stream=True, timeout=timeout).text
+    ) -> Iterator[str | VisionResponse]:
+        """The answer's text, as one piece, then the whole answer."""
+        response = self._answer(request, api, stream=True, timeout=timeout)
+        yield response.text
+        yield response
 
     async def astream_text(
         self, request: WireRequest, api: ApiName, *, timeout: float | None = None
-    ) -> AsyncIterator[str]:
+    ) -> AsyncIterator[str | VisionResponse]:
         """Async :meth:`stream_text`."""
-        yield self._answer(request, api, stream=True, timeout=timeout).text
+        response = self._answer(request, api, stream=True, timeout=timeout)
+        yield response.text
+        yield response
 
     def close(self) -> None:
         """Nothing to release."""

@@ -83,7 +83,7 @@ INNER_LAYERS: dict[str, dict[str, int]] = {
         "load": 4,  # the loaders
     },
     "masks": {"limits": 0, "contours": 0, "rle": 1, "mask": 2, "decode": 3},
-    "parsing": {"json_text": 0, "spatial": 1, "detections": 2, "answers": 1},
+    "parsing": {"json_text": 0, "spatial": 1, "detections": 2, "answers": 1, "incremental": 3},
     "_transport": {
         "base": 0,
         "errors": 0,
@@ -95,6 +95,7 @@ INNER_LAYERS: dict[str, dict[str, int]] = {
         "sdk": 2,
     },
     "tasks": {
+        "streams": 0,  # what a task streams
         "task": 0,  # what a task is
         "ask": 1,
         "caption": 1,

@@ -17,6 +17,9 @@ EXPECTED = {
     "DEFAULT_MODEL",
     "Detection",
     "DetectionResult",
+    # What a streamed Runnable hands over before its result (issue 19 item 3).
+    "DetectionChunk",
+    "TextChunk",
     "EmptyResponseError",
     # One name per task and layer (issue 17 item 6); the old names warn (test_naming.py).
     "GeminiAskRunnable",

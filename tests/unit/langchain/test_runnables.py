@@ -351,8 +351,9 @@ def test_stream_with_config_and_with_retry(emu: GeminiEmulator, scene: Scene) ->
         api_key="k", base_url=emu.base_url, retry=RetryPolicy(max_attempts=1)
     )
     detector = GeminiDetectRunnable(client=client)
-    [chunk] = list(detector.stream(scene.data))
-    assert len(chunk) == 3
+    *chunks, result = list(detector.stream(scene.data))
+    assert len(result) == 3
+    assert [d for c in chunks for d in c.detections] == list(result.detections)
     recorder = _Recorder()
     detector.with_config(run_name="configured", callbacks=[recorder]).invoke(scene.data)
     assert recorder.chains[0][0] == "configured"
