@@ -61,15 +61,9 @@ def build_request(
 
 def parse_response(response: VisionResponse, *, schema: Schema | None = None) -> VisualAnswer:
     """Free text as is; structured answers validated against the schema or model."""
-    if schema is None:
-        return VisualAnswer(
-            text=response.text.strip(),
-            data=None,
-            model=response.model,
-            usage=response.usage,
-            truncated=response.truncated,
-        )
-    data: Any = parse_json_answer(response.text, json_schema_of(schema) or {})
+    data: Any = None
+    if schema is not None:
+        data = parse_json_answer(response.text, json_schema_of(schema) or {})
     if isinstance(schema, type):
         try:
             data = schema.model_validate(data)

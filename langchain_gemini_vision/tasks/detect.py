@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pydantic import Field
 
@@ -17,13 +18,17 @@ from langchain_gemini_vision.results import DetectionResult
 from .streams import DetectionStream
 from .task import Task, TaskCall, TaskContext, TaskOptions
 
+T = TypeVar("T")
+
 __all__ = [
     "DETECT",
     "DetectOptions",
+    "answer_fields",
     "build_request",
     "detection_prompt",
     "detection_text",
     "image_size",
+    "kept_first",
     "parse_response",
 ]
 
@@ -109,21 +114,33 @@ def parse_response(
         )
     detections = parsed.detections
     warnings = list(parsed.warnings)
-    if max_objects is not None and len(detections) > max_objects:
-        warnings.append(f"the model returned {len(detections)} items; kept the first {max_objects}")
-        detections = detections[:max_objects]
     return DetectionResult(
-        detections=detections,
-        image_width=width,
-        image_height=height,
-        model=response.model,
-        usage=response.usage,
-        raw_text=response.text,
+        detections=kept_first(detections, max_objects, "items", warnings),
         truncated=parsed.truncated or response.truncated,
         warnings=warnings,
         api=response.api,
-        elapsed_s=response.elapsed_s,
+        **answer_fields(response, width, height),
     )
+
+
+def kept_first(items: list[T], cap: int | None, what: str, warnings: list[str]) -> list[T]:
+    """The first ``cap`` of ``items``, with a warning in ``warnings`` when any are dropped."""
+    if cap is None or len(items) <= cap:
+        return items
+    warnings.append(f"the model returned {len(items)} {what}; kept the first {cap}")
+    return items[:cap]
+
+
+def answer_fields(response: VisionResponse, width: int, height: int) -> dict[str, Any]:
+    """What every spatial result takes from the answer and the image as they are."""
+    return {
+        "image_width": width,
+        "image_height": height,
+        "model": response.model,
+        "usage": response.usage,
+        "raw_text": response.text,
+        "elapsed_s": response.elapsed_s,
+    }
 
 
 def detection_streamer(

@@ -18,7 +18,7 @@ from langchain_gemini_vision.images import PreparedImage
 from langchain_gemini_vision.parsing import parse_points
 from langchain_gemini_vision.spatial import PointResult
 
-from .detect import image_size
+from .detect import answer_fields, image_size, kept_first
 from .task import Task, TaskCall, TaskOptions
 
 __all__ = ["POINT", "PointOptions", "build_request", "parse_response", "point_prompt"]
@@ -71,20 +71,12 @@ def parse_response(
     parsed = parse_points(
         response.text, resolution_wh=(width, height), truncated_hint=response.truncated
     )
-    points, warnings = parsed.points, list(parsed.warnings)
-    if max_points is not None and len(points) > max_points:
-        warnings.append(f"the model returned {len(points)} points; kept the first {max_points}")
-        points = points[:max_points]
+    warnings = list(parsed.warnings)
     return PointResult(
-        points=points,
-        image_width=width,
-        image_height=height,
-        model=response.model,
-        usage=response.usage,
-        raw_text=response.text,
+        points=kept_first(parsed.points, max_points, "points", warnings),
         truncated=parsed.truncated,
         warnings=warnings,
-        elapsed_s=response.elapsed_s,
+        **answer_fields(response, width, height),
     )
 
 

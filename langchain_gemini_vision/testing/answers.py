@@ -91,19 +91,23 @@ def choose_task(prompt: str, schema: Any, image_count: int) -> Task:
     if "answer" in names:
         return "question"
     text = prompt.lower()
-    if re.search(r"\bsegment|\bmasks?\b", text):
-        return "segment"
-    if re.search(r"\bpoint (?:to|at)\b|\bpoints? in \[y, ?x\]", text):
-        return "point"
-    if re.search(r"bounding box|box_2d|\bdetect|\blocate|\blocali[sz]e", text):
-        return "detect"
-    if image_count >= 2 and re.search(r"\bcompar|\bdiffer|\bchanged?\b", text):
-        return "compare"
-    if re.search(r"\bcaption|\bdescri", text):
-        return "caption"
+    for task, pattern, images_needed in _TASK_WORDS:
+        if image_count >= images_needed and re.search(pattern, text):
+            return task
     if "?" in text or schema:
         return "question"
     return "caption"
+
+
+# The task a prompt asks for, by its words when its schema does not say: the first
+# match wins; (task, pattern, images it needs).
+_TASK_WORDS: tuple[tuple[Task, str, int], ...] = (
+    ("segment", r"\bsegment|\bmasks?\b", 1),
+    ("point", r"\bpoint (?:to|at)\b|\bpoints? in \[y, ?x\]", 1),
+    ("detect", r"bounding box|box_2d|\bdetect|\blocate|\blocali[sz]e", 1),
+    ("compare", r"\bcompar|\bdiffer|\bchanged?\b", 2),
+    ("caption", r"\bcaption|\bdescri", 1),
+)
 
 
 @dataclass(frozen=True)
@@ -125,23 +129,25 @@ class Query:
     wants_polygon: bool = False
 
 
-def _question_kind(text: str) -> QuestionKind:
-    if re.search(r"\btranscribe\b|\b(visible|written) text\b|\btext (visible|written)\b", text):
-        return "text"
-    if "how many" in text or re.search(r"\bcount\b|\bnumber of\b", text):
-        return "count"
-    if re.search(r"\b(what|which)\s+colou?r", text):
-        return "color"
-    if re.search(r"\b(what|which)\s+(kind of\s+)?shape", text):
-        return "shape"
-    if re.search(r"\bwhere\b", text):
-        return "position"
-    if re.search(
+# What a question asks, by the words that say it: the first match wins.
+_QUESTION_WORDS: tuple[tuple[QuestionKind, str], ...] = (
+    ("text", r"\btranscribe\b|\b(visible|written) text\b|\btext (visible|written)\b"),
+    ("count", r"how many|\bcount\b|\bnumber of\b"),
+    ("color", r"\b(what|which)\s+colou?r"),
+    ("shape", r"\b(what|which)\s+(kind of\s+)?shape"),
+    ("position", r"\bwhere\b"),
+    (
+        "presence",
         r"\b(is|are)\s+there\b|\bdoes\b|\bdo you see\b|\bcan you see\b|\bcontains?\b|"
         r"\bany\b|^\s*(is|are)\b",
-        text,
-    ):
-        return "presence"
+    ),
+)
+
+
+def _question_kind(text: str) -> QuestionKind:
+    for kind, pattern in _QUESTION_WORDS:
+        if re.search(pattern, text):
+            return kind
     return "open"
 
 
