@@ -35,6 +35,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from langchain_core.rate_limiters import BaseRateLimiter
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -246,6 +247,23 @@ class SettingFields(BaseModel):
     max_mask_bytes: int = Field(default=DEFAULT_MAX_MASK_BYTES, ge=1)
     """Bytes of box-local masks decoded from one answer; a mask past it is dropped with a
     warning and its box kept."""
+    rpm: int | None = Field(default=None, ge=1)
+    """Requests per minute this client sends at most, counted before sending; ``None``: no
+    limit of yours (the client still learns Gemini's from its 429s, see ``learn_quota``)."""
+    tpm: int | None = Field(default=None, ge=1)
+    """Input tokens per minute this client sends at most, counted before sending from the
+    package's estimate of each prompt and its images, corrected by the usage answers report."""
+    rate_limiter: BaseRateLimiter | None = Field(default=None, exclude=True)
+    """LangChain's rate limiter (``InMemoryRateLimiter``...), acquired before each request
+    is sent, as chat models take it; one object shared by several clients shares its rate."""
+    learn_quota: bool = True
+    """Learn Gemini's quota from its 429s (the limit a ``QuotaFailure`` names, the wait its
+    ``RetryInfo`` asks for, a used-up daily quota) and adapt the requests in flight, for the
+    client's life; ``False``: only ``rpm``, ``tpm`` and ``rate_limiter`` pace the calls."""
+    bulk_retry: RetryPolicy | None = None
+    """The retry policy of bulk work (``batch``/``abatch``, ``map``/``amap``, the loader, the
+    command line); ``None``: ``retry`` with the waits Gemini asks for honoured up to 61 s
+    (a per-minute quota's window) and no overall deadline."""
 
     @field_serializer("transport")
     def _transport_name(self, value: Any) -> str | None:

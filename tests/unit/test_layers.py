@@ -29,6 +29,7 @@ LAYERS: dict[str, int] = {
     "tokens": 1,
     "_json_depth": 1,
     "_label_ids": 1,
+    "_quota": 1,
     "image_formats": 2,
     "decode_budget": 2,
     "_url_policy": 2,
@@ -70,6 +71,7 @@ INNER_LAYERS: dict[str, dict[str, int]] = {
         "sources": 3,  # each kind of source, read
         "load": 4,  # the loaders
     },
+    "_quota": {"clock": 0, "window": 0, "gate": 0, "limiter": 1},
     "masks": {"limits": 0, "contours": 0, "rle": 1, "mask": 2, "decode": 3},
     "parsing": {"json_text": 0, "detections": 1, "answers": 1},
     "_transport": {

@@ -1,0 +1,122 @@
+"""What a per-window quota allows, read from the log of what this client sent.
+
+Gemini counts a quota over a window (a minute, for ``...PerMinute...`` ids): at most
+``limit`` requests, or ``limit`` input tokens, in any window. :class:`SendLog` keeps the
+client's sends (their time and tokens, reserved sends in the future included) and
+answers the one question a sender asks: when may the next request go, so that every
+:class:`WindowRule` still holds? Sends are reserved in order (each at or after the last),
+so only the window ending at the new send can overflow.
+
+The same log explains a 429: Gemini's ``RetryInfo`` says when the oldest send that still
+counts leaves the window, so the window's length is that moment minus the time that send
+left here (:meth:`SendLog.window_after`). A test's emulator scales a "minute" down to
+seconds; this reads the length it really has.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+__all__ = ["Send", "SendLog", "WindowRule"]
+
+
+@dataclass(frozen=True)
+class WindowRule:
+    """At most ``limit`` requests (or input tokens) in any ``window`` seconds."""
+
+    limit: float
+    window: float
+    counts_tokens: bool = False
+
+
+class Send:
+    """One request: when it leaves (or left), and the input tokens it counts."""
+
+    __slots__ = ("at", "tokens")
+
+    def __init__(self, at: float, tokens: float) -> None:
+        self.at = at
+        self.tokens = tokens
+
+
+class SendLog:
+    """The client's sends of the last ``horizon`` seconds, in time order."""
+
+    def __init__(self, horizon: float) -> None:
+        self.horizon = horizon
+        self._sends: deque[Send] = deque()
+
+    def __len__(self) -> int:
+        return len(self._sends)
+
+    def prune(self, now: float, horizon: float | None = None) -> None:
+        """Forget sends no window can count any more."""
+        oldest = now - max(self.horizon, horizon or 0.0)
+        sends = self._sends
+        while sends and sends[0].at < oldest:
+            sends.popleft()
+
+    def earliest(self, now: float, rules: list[WindowRule], tokens: float) -> float:
+        """The first moment at or after ``now`` (and after every reserved send) at which
+        one more request of ``tokens`` keeps every rule."""
+        sends = self._sends
+        moment = max(now, sends[-1].at) if sends else now
+        for rule in rules:
+            if rule.counts_tokens:
+                moment = max(moment, self._tokens_fit(rule, tokens))
+            elif len(sends) >= rule.limit:
+                moment = max(moment, sends[-int(rule.limit)].at + rule.window)
+        return moment
+
+    def _tokens_fit(self, rule: WindowRule, tokens: float) -> float:
+        """When enough older sends have left ``rule``'s window for ``tokens`` more."""
+        room = rule.limit - min(tokens, rule.limit)  # a request over the limit goes alone
+        total = 0.0
+        for send in reversed(self._sends):
+            total += send.tokens
+            if total > room:
+                return send.at + rule.window
+        return float("-inf")
+
+    def add(self, at: float, tokens: float) -> Send:
+        """Reserve a send at ``at`` (at or after every other)."""
+        send = Send(at, tokens)
+        self._sends.append(send)
+        return send
+
+    def remove(self, send: Send) -> None:
+        """A send that never counted (refused, or given up before it left)."""
+        with contextlib.suppress(ValueError):  # already pruned
+            self._sends.remove(send)
+
+    def _before(self, moment: float) -> Iterator[Send]:
+        """Sends that left at or before ``moment``, newest first."""
+        return (s for s in reversed(self._sends) if s.at <= moment)
+
+    def window_after(
+        self, rule: WindowRule, *, sent: float, tokens: float, answered: float, delay: float
+    ) -> float | None:
+        """The window length a 429 implies, if this log can explain it.
+
+        The request that left at ``sent`` was refused at about ``answered`` with
+        ``RetryInfo`` ``delay``: by the rule, the send that then frees room was the
+        ``limit``-th newest (requests), or the one whose tokens make room for ``tokens``
+        (tokens). Its window ends at ``answered + delay``. ``None``: this client's own
+        sends do not fill the quota (someone else shares it), so the log cannot tell.
+        """
+        ends = answered + delay
+        if rule.counts_tokens:
+            room = rule.limit - min(tokens, rule.limit)
+            total = 0.0
+            for send in self._before(sent):
+                total += send.tokens
+                if total > room:
+                    return ends - send.at
+            return None
+        for count, send in enumerate(self._before(sent), start=1):
+            if count >= rule.limit:
+                return ends - send.at
+        return None
