@@ -38,7 +38,9 @@ __all__ = [
     "QuietOpt",
     "RecursiveOpt",
     "ReportOpt",
+    "RpmOpt",
     "SourcesArg",
+    "TpmOpt",
     "has_api_key",
 ]
 
@@ -104,6 +106,23 @@ ModelOpt = Annotated[
 ConcurrencyOpt = Annotated[
     int,
     typer.Option("--concurrency", "-c", min=1, max=256, help="Requests in flight at once."),
+]
+RpmOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--rpm",
+        min=1,
+        help=(
+            "Requests per minute at most (your quota). Without it the quota is learned from "
+            "Gemini's 429s and the waits it asks for are honoured."
+        ),
+    ),
+]
+TpmOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--tpm", min=1, help="Input tokens per minute at most (your quota), counted before sending."
+    ),
 ]
 MediaResolutionOpt = Annotated[
     MediaResolutionChoice | None,
@@ -173,6 +192,8 @@ class ClientOptions:
     allow_dir: list[Path] | None = None
     """``--allow-dir``: the client's ``allowed_dirs``, so interactive runs and batch
     submissions read local images under the same rule."""
+    rpm: int | None = None
+    tpm: int | None = None
 
     def settings(self, **fields: Any) -> GeminiVisionSettings:
         """The client settings these options give; ``fields`` are other settings by name."""
@@ -184,6 +205,8 @@ class ClientOptions:
             "media_resolution": resolution.value if resolution is not None else None,
             "base_url": self.base_url,
             "allowed_dirs": tuple(self.allow_dir) if self.allow_dir else None,
+            "rpm": self.rpm,
+            "tpm": self.tpm,
         }
         return GeminiVisionSettings.build(owner="gemini-vision", **{**given, **fields})
 

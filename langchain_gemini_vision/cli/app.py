@@ -50,7 +50,9 @@ from langchain_gemini_vision.cli._options import (
     QuietOpt,
     RecursiveOpt,
     ReportOpt,
+    RpmOpt,
     SourcesArg,
+    TpmOpt,
     has_api_key,
 )
 from langchain_gemini_vision.cli._output import (
@@ -102,6 +104,8 @@ class Common(ClientOptions):
     media_resolution: MediaResolutionOpt = None
     base_url: BaseUrlOpt = None
     allow_dir: AllowDirOpt = None
+    rpm: RpmOpt = None
+    tpm: TpmOpt = None
     out: OutOpt = None
     report: ReportOpt = None
     recursive: RecursiveOpt = False
