@@ -5,6 +5,7 @@
 * :func:`make_scene` / :func:`make_noise_image`: images with known objects.
 * :func:`analyse_image`: the emulator's pixel analysis, for direct use.
 * :data:`DIALECTS` / :func:`dialect_for`: how each model generation formats answers.
+* :class:`Quota`: Gemini's quotas the emulator enforces (``GeminiEmulator(quota=...)``).
 * :class:`MockTransport`: a transport answered by a test's function, for
   ``GeminiVisionClient(transport=...)`` (no server at all).
 
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING
 from langchain_gemini_vision._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from ._emulator_quota import Quota
     from .answers import choose_task
     from .dialects import DIALECTS, Dialect, dialect_for
     from .emulator import EMULATOR_HEADER, GeminiEmulator, RecordedRequest
@@ -45,6 +47,7 @@ _EXPORTS: dict[str, str] = {
     "MockRequest": "langchain_gemini_vision.testing.mock_transport",
     "MockResponse": "langchain_gemini_vision.testing.mock_transport",
     "MockTransport": "langchain_gemini_vision.testing.mock_transport",
+    "Quota": "langchain_gemini_vision.testing._emulator_quota",
     "RecordedRequest": "langchain_gemini_vision.testing.emulator",
     "Scene": "langchain_gemini_vision.testing.scenes",
     "SceneObject": "langchain_gemini_vision.testing.scenes",
@@ -69,6 +72,7 @@ __all__ = [
     "MockRequest",
     "MockResponse",
     "MockTransport",
+    "Quota",
     "RecordedRequest",
     "Scene",
     "SceneObject",

@@ -12,6 +12,8 @@ import contextlib
 from types import TracebackType
 from typing import Any, Protocol
 
+from ._emulator_quota import Quota
+
 __all__ = ["parse_args", "serve_until_interrupted"]
 
 
@@ -41,8 +43,23 @@ def parse_args(argv: list[str] | None) -> dict[str, Any]:
     parser.add_argument("--latency-jitter", type=float, default=0.0, help="extra random seconds")
     parser.add_argument("--seed", type=int, default=0, help="seed of ids, jitter and faults")
     parser.add_argument("--api-key", default=None, help="reject any other key")
+    parser.add_argument("--rpm", type=int, default=None, help="requests per key per window")
+    parser.add_argument("--tpm", type=int, default=None, help="input tokens per key per window")
+    parser.add_argument("--rpd", type=int, default=None, help="requests per key per day")
+    parser.add_argument(
+        "--quota-window", type=float, default=60.0, help="a quota's window in seconds (60)"
+    )
     args = parser.parse_args(argv)
+    quota = None
+    if args.rpm or args.tpm or args.rpd:
+        quota = Quota(
+            requests=args.rpm,
+            tokens=args.tpm,
+            requests_per_day=args.rpd,
+            window=args.quota_window,
+        )
     return {
+        "quota": quota,
         "host": args.host,
         "port": args.port,
         "latency": args.latency,

@@ -29,7 +29,8 @@ from langchain_gemini_vision.tokens import estimate_image_tokens
 
 from ._api_errors import ApiError, bad_request
 from ._emulator_files import FilesApi
-from ._emulator_http import FAULT, json_response, now, parse_json, timestamp
+from ._emulator_http import FAULT, json_response, now, parse_json, request_key, timestamp
+from ._emulator_quota import QuotaBook
 from ._protocol import (
     ImagePart,
     ModelCall,
@@ -91,6 +92,7 @@ class GenerationApi(FilesApi):
     """The generation routes of the emulator (its requests may use uploaded files)."""
 
     max_images: int
+    quotas: QuotaBook
     _interactions: OrderedDict[str, dict[str, Any]]
 
     def _mount_generation(self, app: web.Application, v: str) -> None:
@@ -199,6 +201,11 @@ class GenerationApi(FilesApi):
                 level = known
         return estimate_image_tokens(analysis.width, analysis.height, level)
 
+    def _charge(self, request: web.Request, call: ModelCall, generation: Generation) -> None:
+        """Count the request against its key's quota (Gemini's 429 when over it): the
+        input tokens as ``usage`` reports them. Batch items have quotas of their own."""
+        self.quotas.charge(request_key(request) or "", call.model, generation.input_tokens)
+
     def _new_id(self, prefix: str) -> str:
         return f"{prefix}{self._rng.getrandbits(80):020x}"
 
@@ -209,6 +216,7 @@ class GenerationApi(FilesApi):
         body = parse_json(await request.read())
         call = parse_interaction(body, self._resolver(request))
         generation = await self._answer(call, body, version, "createInteraction")
+        self._charge(request, call, generation)
         created = timestamp(now())
         interaction_id = self._new_id("v1_")
         status = "incomplete" if generation.truncated else "completed"
@@ -326,6 +334,7 @@ class GenerationApi(FilesApi):
         body = parse_json(await request.read())
         call = parse_generate_content(body, model, self._resolver(request), api_version=version)
         generation = await self._answer(call, body, version, method)
+        self._charge(request, call, generation)
         response_id = self._new_id("")
 
         def chunk(text: str, last: bool) -> dict[str, Any]:

@@ -26,6 +26,7 @@ __all__ = [
     "now",
     "page",
     "parse_json",
+    "request_key",
     "timestamp",
 ]
 
@@ -35,6 +36,15 @@ FAULT: Final = web.RequestKey("fault", Fault)
 """The fault the middleware chose for a request, for the handlers that stream."""
 
 T = TypeVar("T")
+
+
+def request_key(request: web.Request) -> str | None:
+    """The API key a request carries: ``x-goog-api-key``, ``?key=`` or a bearer token."""
+    key = request.headers.get("x-goog-api-key") or request.query.get("key")
+    bearer = request.headers.get("authorization", "")
+    if not key and bearer.lower().startswith("bearer "):
+        key = bearer[7:].strip()
+    return key or None
 
 
 def now() -> datetime:

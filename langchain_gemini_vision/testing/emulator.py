@@ -65,7 +65,8 @@ from ._emulator_analyses import AnalysisCache
 from ._emulator_cli import parse_args, serve_until_interrupted
 from ._emulator_files import PendingUpload, StoredFile
 from ._emulator_generation import GenerationApi, generate_content_reply
-from ._emulator_http import FAULT, VERSION, error_response
+from ._emulator_http import FAULT, VERSION, error_response, request_key
+from ._emulator_quota import Quota, QuotaBook
 from .batches import mount_batches
 from .faults import Fault, FaultInjector, Stats
 from .request_schema import load_request_schemas
@@ -143,10 +144,13 @@ class GeminiEmulator(GenerationApi):
         analysis_cache_size: Image analyses kept, by SHA-256 (LRU).
         host: Interface to bind (loopback only for tests).
         port: Port, ``0`` for a free one.
+        quota: Gemini's quotas, per key and model (:class:`~._emulator_quota.Quota`:
+            requests and input tokens per window, requests per day); ``None``: none.
 
     Attributes:
         faults: The :class:`~.faults.FaultInjector`.
         stats: The :class:`~.faults.Stats` counters.
+        quotas: The :class:`~._emulator_quota.QuotaBook` (``refused``: 429s it answered).
     """
 
     def __init__(
@@ -167,6 +171,7 @@ class GeminiEmulator(GenerationApi):
         analysis_cache_size: int = 512,
         host: str = "127.0.0.1",
         port: int = 0,
+        quota: Quota | None = None,
     ) -> None:
         # How it answers: its delay, the key it wants, the faults it injects.
         self.latency = latency
@@ -174,6 +179,7 @@ class GeminiEmulator(GenerationApi):
         self.expected_api_key = expected_api_key
         self.faults = FaultInjector(seed)
         self.stats = Stats()
+        self.quotas = QuotaBook(quota)
         # Seeded on purpose: ids and jitter repeat run after run (not for secrets).
         self._rng = random.Random(seed)  # noqa: S311
         self._jitter_rng = random.Random(seed + 1)  # noqa: S311
@@ -344,10 +350,7 @@ class GeminiEmulator(GenerationApi):
     def _check_auth(self, request: web.Request, route: str) -> None:
         if route == "upload" and request.query.get("upload_id"):
             return  # the upload URL itself authorises the chunk
-        key = request.headers.get("x-goog-api-key") or request.query.get("key")
-        bearer = request.headers.get("authorization", "")
-        if not key and bearer.lower().startswith("bearer "):
-            key = bearer[7:].strip()
+        key = request_key(request)
         if not key:
             raise ApiError(403, _UNREGISTERED)
         if self.expected_api_key is not None and key != self.expected_api_key:

@@ -109,7 +109,7 @@ INNER_LAYERS: dict[str, dict[str, int]] = {
         "faults": 0,
         "_contours": 0,
         "_schemas": 0,
-        "_emulator_cli": 0,
+        "_emulator_cli": 3,
         "hostile": 0,
         "mock_transport": 0,  # a transport a test answers, apart from the server
         "_colors": 1,
@@ -120,6 +120,7 @@ INNER_LAYERS: dict[str, dict[str, int]] = {
         "descriptions": 3,
         "_emulator_analyses": 3,
         "_emulator_http": 3,
+        "_emulator_quota": 2,
         "answers": 4,
         "_emulator_files": 4,
         "dialects": 5,
