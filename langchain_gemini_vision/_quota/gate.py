@@ -23,8 +23,9 @@ from typing import Literal
 
 __all__ = ["AdaptiveGate", "Outcome"]
 
-Outcome = Literal["ok", "refused", "other"]
-"""How a request ended: answered, refused by a quota that named no limit, anything else."""
+Outcome = Literal["ok", "refused", "paced", "other"]
+"""How a request ended: answered, refused by a quota that named no limit, refused by one
+the client now paces its sends to (no cut: see above), anything else."""
 
 
 class _Waiter:

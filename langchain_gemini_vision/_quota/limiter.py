@@ -308,7 +308,7 @@ class QuotaLimiter:
                 self._blocked_until = max(self._blocked_until, now + error.retry_after)
             self._rules = self._effective_rules()
             self._changes += 1
-            return "other" if followed else "refused"
+            return "paced" if followed else "refused"
 
     def _learn(
         self, violation: QuotaViolation, send: Send, now: float, delay: float | None
