@@ -10,7 +10,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ FIGURES: dict[str, str] = {
     "9": "fig9_batch_jobs",
     "10": "fig10_emulator_concurrency",
     "11": "fig11_input_bombs",
+    "12": "fig12_quota",
 }
 
 __all__ = [
@@ -132,6 +133,13 @@ class Sizes:
     memory_large: int = 200
     memory_side: int = 256
     memory_modes: tuple[str, ...] = ("alazy_load", "lazy_load")
+    # figure 12: images (half small, half large), a batch's bound, a quota's scaled window
+    quota_images: int = 2000
+    quota_concurrency: int = 96
+    quota_latency: float = 1.0
+    quota_window: float = 2.0
+    quota_rpm: int = 96
+    quota_tpm: int = 80_000
 
     @classmethod
     def full(cls) -> Sizes:
@@ -165,6 +173,12 @@ class Sizes:
             memory_large=8,
             memory_side=64,
             memory_modes=("alazy_load",),
+            quota_images=48,
+            quota_concurrency=16,
+            quota_latency=0.05,
+            quota_window=0.5,
+            quota_rpm=10,
+            quota_tpm=8_000,
         )
 
 
@@ -266,8 +280,10 @@ class EmulatorProcess:
     from a busy server.
     """
 
-    def __init__(self, latency: float = 0.0) -> None:
+    def __init__(self, latency: float = 0.0, args: Sequence[str] = ()) -> None:
         self.latency = latency
+        self.args = tuple(args)
+        """More of ``benchmarks._server``'s options (``--rpm 60 --quota-window 1``...)."""
         self._proc: subprocess.Popen[str] | None = None
         self.base_url = ""
 
@@ -280,6 +296,7 @@ class EmulatorProcess:
             "0",
             "--latency",
             str(self.latency),
+            *self.args,
         ]
         self._proc = subprocess.Popen(
             cmd,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 
-from langchain_gemini_vision.testing import GeminiEmulator
+from langchain_gemini_vision.testing import GeminiEmulator, Quota
 from langchain_gemini_vision.testing._emulator_cli import serve_until_interrupted
 
 
@@ -22,12 +22,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--analysis-cache", type=int, default=4096)
+    parser.add_argument("--rpm", type=int, default=None, help="requests per key per window")
+    parser.add_argument("--tpm", type=int, default=None, help="input tokens per key per window")
+    parser.add_argument("--quota-window", type=float, default=60.0)
     args = parser.parse_args(argv)
+    quota = None
+    if args.rpm or args.tpm:
+        quota = Quota(requests=args.rpm, tokens=args.tpm, window=args.quota_window)
     emulator = GeminiEmulator(
         port=args.port,
         latency=args.latency,
         record_requests=False,
         analysis_cache_size=args.analysis_cache,
+        quota=quota,
     )
     serve_until_interrupted(emulator, "benchmarks")
 

@@ -28,7 +28,9 @@ how they wait.
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 import threading
+from collections import deque
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -73,15 +75,67 @@ def _until_pacific_midnight() -> float:
     return max(1.0, (midnight - now).total_seconds())
 
 
-class _Learned:
-    """A quota learned from 429s: its limit and the longest window seen for it."""
+_SEEN = 15
+"""Window lengths kept per learned quota: the median of the last few is its base."""
+_EARLY = 0.1
+"""A 429 asking for less than this share of the window: a send paced a hair too early."""
+_PROBE = 0.02
+"""After a window's worth of answers with no 429, the window is tried this much shorter
+(until a 429 says it was too short: then it is settled)."""
 
-    __slots__ = ("limit", "period", "window")
+
+class _Learned:
+    """A quota learned from 429s: its limit and the window its 429s imply.
+
+    A 429 met in a burst implies a window length that is off by the time its request
+    took to reach the service (a busy event loop, the bytes of a burst written one after
+    another): the median of the last few such readings is the base, robust to those far
+    off either way. Once paced, the estimate is corrected both ways: a window's worth of
+    answers with no 429 tries it 2 % shorter (never shorter than the longest wait a 429
+    asked for), and a 429 asking for a short wait says the sends left that much too early:
+    the window grows by it and is settled (no more tries), within a few percent of the
+    truth, at the cost of one 429.
+    """
+
+    __slots__ = ("clean", "correction", "floor", "limit", "period", "seen", "settled")
 
     def __init__(self, limit: int, period: float | None) -> None:
         self.limit = limit
         self.period = period
-        self.window = 0.0
+        self.seen: deque[float] = deque(maxlen=_SEEN)
+        self.correction = 0.0
+        self.floor = 0.0
+        self.clean = 0.0
+        self.settled = False
+
+    @property
+    def window(self) -> float:
+        if not self.seen:
+            return 0.0
+        return max(self.floor, statistics.median(self.seen) + self.correction)
+
+    def refused(self, seen: float | None, delay: float | None) -> None:
+        """One 429 of this quota: the window it implies (``None``: not explained by our
+        sends) and the wait it asked for."""
+        self.clean = 0.0
+        if delay is not None:
+            self.floor = max(self.floor, delay)
+        current = self.window
+        if current and delay is not None and delay <= _EARLY * current:
+            self.correction += delay
+            self.settled = True
+        elif seen is not None:
+            self.seen.append(seen)
+
+    def answered(self, amount: float) -> bool:
+        """An answer (``amount``: 1 request, or its input tokens) under this quota;
+        whether the window was just tried shorter."""
+        self.clean += amount
+        if self.settled or self.clean < self.limit or not self.seen:
+            return False
+        self.clean = 0.0
+        self.correction -= _PROBE * self.window
+        return True
 
 
 class Permit:
@@ -199,6 +253,7 @@ class QuotaLimiter:
                     raise
                 if self._stands(send, changes):
                     break
+            self._leaving(send)
         except BaseException:
             if entered is not None:
                 self.gate.leave("other", entered)
@@ -223,6 +278,7 @@ class QuotaLimiter:
                     raise
                 if self._stands(send, changes):
                     break
+            self._leaving(send)
         except BaseException:
             if entered is not None:
                 self.gate.leave("other", entered)
@@ -273,6 +329,12 @@ class QuotaLimiter:
             self._log.remove(send)
             return False
 
+    def _leaving(self, send: Send) -> None:
+        """The request leaves now: a wait that overran (a busy event loop, a late thread)
+        moves its send to the moment it really left, so later sends are paced from it."""
+        with self._lock:
+            send.at = max(send.at, self.clock.now())
+
     def _withdraw(self, send: Send) -> None:
         with self._lock:
             self._log.remove(send)
@@ -280,14 +342,24 @@ class QuotaLimiter:
     # ------------------------------------------------------------------ learning
 
     def _answered(self, send: Send, input_tokens: int | None) -> None:
-        if not input_tokens or input_tokens <= 0:
-            return
         with self._lock:
+            self._probe(send.tokens if not input_tokens else float(input_tokens))
+            if not input_tokens or input_tokens <= 0:
+                return
             estimate = send.tokens / self._ratio if self._ratio else send.tokens
             if estimate > 0:
                 seen = input_tokens / estimate
                 self._ratio = min(4.0, max(0.25, 0.8 * self._ratio + 0.2 * seen))
             send.tokens = float(input_tokens)
+
+    def _probe(self, tokens: float) -> None:
+        """An answer counts toward trying each learned window shorter (lock held)."""
+        tried = [
+            learned.answered(tokens if counts_tokens else 1.0)
+            for (counts_tokens, _), learned in self._learned.items()
+        ]
+        if any(tried):
+            self._rules = self._effective_rules()
 
     def _refused(self, send: Send, error: GeminiVisionRateLimitError) -> Outcome:
         """A 429 for ``send``: learn what it says; the gate's outcome."""
@@ -323,11 +395,13 @@ class QuotaLimiter:
         rule = WindowRule(float(violation.value), longest, violation.counts_tokens)
         seen = None
         if delay is not None:
+            # The service decides as the request arrives (its wait counts from then), on
+            # the sends that had left by the answer: a burst's requests arrive in any order.
             seen = self._log.window_after(
-                rule, sent=send.at, tokens=send.tokens, answered=now, delay=delay
+                rule, sent=now, tokens=send.tokens, answered=send.at, delay=delay
             )
-        if seen is None:
+        if seen is None and not learned.seen:
             # Our own sends do not explain it (the quota is shared, or the answer named
-            # no wait): the period the quota id names, unless a window was seen before.
-            seen = learned.window or longest
-        learned.window = min(longest, max(learned.window, seen))
+            # no wait): the period the quota id names, until a window is seen.
+            seen = longest
+        learned.refused(None if seen is None else min(longest, seen), delay)

@@ -65,10 +65,18 @@ class SendLog:
         sends = self._sends
         moment = max(now, sends[-1].at) if sends else now
         for rule in rules:
+            # Evenly spaced (a window's share per request or token after the last send):
+            # a quota's first refusal comes back before a burst has gone past it.
+            share = rule.window / rule.limit
             if rule.counts_tokens:
                 moment = max(moment, self._tokens_fit(rule, tokens))
-            elif len(sends) >= rule.limit:
-                moment = max(moment, sends[-int(rule.limit)].at + rule.window)
+                if sends:
+                    moment = max(moment, sends[-1].at + sends[-1].tokens * share)
+            else:
+                if len(sends) >= rule.limit:
+                    moment = max(moment, sends[-int(rule.limit)].at + rule.window)
+                if sends:
+                    moment = max(moment, sends[-1].at + share)
         return moment
 
     def _tokens_fit(self, rule: WindowRule, tokens: float) -> float:

@@ -19,6 +19,7 @@ from ._protocol import dumps
 from .faults import Fault
 
 __all__ = [
+    "ARRIVED",
     "FAULT",
     "VERSION",
     "error_response",
@@ -34,6 +35,8 @@ VERSION: Final = "{version:v1|v1beta|v1alpha}"
 """The API version segment of every route (``/{version}/...``)."""
 FAULT: Final = web.RequestKey("fault", Fault)
 """The fault the middleware chose for a request, for the handlers that stream."""
+ARRIVED: Final = web.RequestKey("arrived", float)
+"""When a request arrived (the server loop's monotonic time): quotas count it then."""
 
 T = TypeVar("T")
 

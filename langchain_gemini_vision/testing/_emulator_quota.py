@@ -16,10 +16,10 @@ Both APIs answer a quota with this body: the emulator's injected 429s do too.
 
 from __future__ import annotations
 
+import bisect
 import math
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -158,13 +158,18 @@ class QuotaBook:
         self.quota = quota
         self._rules = _rules(quota) if quota is not None else []
         self._clock = clock
-        self._spent: dict[tuple[str, str], deque[tuple[float, int]]] = {}
+        self._spent: dict[tuple[str, str], list[tuple[float, int]]] = {}
+        """Per key and model: (arrival, input tokens) of each counted request, in order."""
         self._lock = threading.Lock()
         self.refused = 0
         """Requests answered 429 by a quota, since the start."""
 
-    def charge(self, key: str, model: str, tokens: int) -> None:
+    def charge(self, key: str, model: str, tokens: int, *, arrived: float | None = None) -> None:
         """Count one request of ``tokens`` input tokens, or refuse it uncounted.
+
+        Args:
+            arrived: When the request arrived (the clock's time; default now): a quota
+                counts requests as they come in, not when their answer is ready.
 
         Raises:
             ApiError: Gemini's 429 for the first quota it would exceed.
@@ -173,12 +178,13 @@ class QuotaBook:
             return
         with self._lock:
             now = self._clock()
-            spent = self._spent.setdefault((key, model), deque())
+            at = now if arrived is None else min(arrived, now)
+            spent = self._spent.setdefault((key, model), [])
             longest = max(rule.window for rule in self._rules)
             while spent and spent[0][0] <= now - longest:
-                spent.popleft()
+                del spent[0]
             for rule in self._rules:
-                free_at = _free_at(rule, spent, now, tokens)
+                free_at = _free_at(rule, spent, at, tokens)
                 if free_at is not None:
                     self.refused += 1
                     raise quota_error(
@@ -186,14 +192,15 @@ class QuotaBook:
                         quota_id=rule.quota_id,
                         limit=rule.limit,
                         model=model,
-                        delay=free_at - now,
+                        delay=max(free_at - now, 0.001),
                     )
-            spent.append((now, tokens))
+            bisect.insort(spent, (at, tokens))  # answers finish out of arrival order
 
 
-def _free_at(rule: _Rule, spent: deque[tuple[float, int]], now: float, tokens: int) -> float | None:
-    """``None`` when one more request of ``tokens`` fits ``rule``; else when it will."""
-    inside = [entry for entry in spent if entry[0] > now - rule.window]
+def _free_at(rule: _Rule, spent: list[tuple[float, int]], now: float, tokens: int) -> float | None:
+    """``None`` when one more request of ``tokens`` arriving at ``now`` fits ``rule``;
+    else when it will."""
+    inside = [entry for entry in spent if now - rule.window < entry[0] <= now]
     if not rule.counts_tokens:
         if len(inside) < rule.limit:
             return None

@@ -65,7 +65,7 @@ from ._emulator_analyses import AnalysisCache
 from ._emulator_cli import parse_args, serve_until_interrupted
 from ._emulator_files import PendingUpload, StoredFile
 from ._emulator_generation import GenerationApi, generate_content_reply
-from ._emulator_http import FAULT, VERSION, error_response, request_key
+from ._emulator_http import ARRIVED, FAULT, VERSION, error_response, request_key
 from ._emulator_quota import Quota, QuotaBook
 from .batches import mount_batches
 from .faults import Fault, FaultInjector, Stats
@@ -408,6 +408,7 @@ class GeminiEmulator(GenerationApi):
         # Latency is the time from arrival to reply, as a real service's is: the
         # answer is computed while the request waits, not after its wait.
         arrived = asyncio.get_running_loop().time()
+        request[ARRIVED] = arrived
         route = _route_of(request.path)
         self.stats.requests[route] += 1
         fault = self.faults.decide(route)
