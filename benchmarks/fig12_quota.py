@@ -102,6 +102,7 @@ async def _run(
     wall = time.perf_counter() - wall0
     cpu = time.process_time() - cpu0
     await client.aclose()
+    learned = [(r.limit, round(r.window, 3)) for r in client.limiter.rules]
     lost = [r for r in results if isinstance(r, Exception)]
     tokens = [r.usage.input_tokens for r in results if not isinstance(r, Exception)]
     return {
@@ -113,6 +114,7 @@ async def _run(
         "lost": len(lost),
         "lost_kinds": sorted({type(e).__name__ for e in lost}),
         "tokens": tokens,
+        "learned": learned,
     }
 
 
@@ -160,7 +162,8 @@ def run(sizes: Sizes) -> list[Result]:
                     f"429s {measured['refused']} of {measured['sent']} calls "
                     f"({100 * share:.2f}%), images lost {measured['lost']} "
                     f"{measured['lost_kinds'] or ''}; client CPU {measured['cpu']:.1f} s, "
-                    f"server CPU {measured['server']:.1f} s; load before {load}"
+                    f"server CPU {measured['server']:.1f} s; windows learned (limit, s) "
+                    f"{measured['learned']}; load before {load}"
                 ),
                 extra={key: measured[key] for key in ("wall", "sent", "refused", "lost", "cpu")}
                 | {"ideal": ideal, "input_tokens": sum(limited["tokens"])},

@@ -82,6 +82,8 @@ _EARLY = 0.1
 _PROBE = 0.02
 """After a window's worth of answers with no 429, the window is tried this much shorter
 (until a 429 says it was too short: then it is settled)."""
+_SETTLED_EVERY = 4
+"""A settled window is tried half as much shorter, after this many clean windows."""
 
 
 class _Learned:
@@ -93,8 +95,8 @@ class _Learned:
     off either way. Once paced, the estimate is corrected both ways: a window's worth of
     answers with no 429 tries it 2 % shorter (never shorter than the longest wait a 429
     asked for), and a 429 asking for a short wait says the sends left that much too early:
-    the window grows by it and is settled (no more tries), within a few percent of the
-    truth, at the cost of one 429.
+    the window grows by it and is settled (tried 1 % shorter every four clean windows
+    only), within a few percent of the truth, at the cost of a 429 now and then.
     """
 
     __slots__ = ("clean", "correction", "floor", "limit", "period", "seen", "settled")
@@ -131,10 +133,12 @@ class _Learned:
         """An answer (``amount``: 1 request, or its input tokens) under this quota;
         whether the window was just tried shorter."""
         self.clean += amount
-        if self.settled or self.clean < self.limit or not self.seen:
+        # Settled: tried again, more gently, every few windows (the load may have eased).
+        windows, step = (_SETTLED_EVERY, _PROBE / 2) if self.settled else (1, _PROBE)
+        if self.clean < windows * self.limit or not self.seen:
             return False
         self.clean = 0.0
-        self.correction -= _PROBE * self.window
+        self.correction -= step * self.window
         return True
 
 

@@ -62,3 +62,15 @@ def test_item1_in_memory_rate_limiter_is_accepted_by_tools_and_the_loader() -> N
     loader = GeminiImageLoader([_png()], api_key="test", transport=_mock(), rate_limiter=limiter)
     assert tool.get_client().settings.rate_limiter is limiter
     assert loader.client.settings.rate_limiter is limiter
+
+
+def test_item5_the_command_line_takes_rpm_and_tpm_as_client_settings() -> None:
+    from langchain_gemini_vision.cli._options import ClientOptions
+    from tests.unit.cli._helpers import invoke, plain
+
+    settings = ClientOptions(rpm=30, tpm=90_000).settings(api_key="k")
+    assert (settings.rpm, settings.tpm) == (30, 90_000)
+    shown = plain(invoke(["caption", "--help"]).stdout)
+    assert "--rpm" in shown and "--tpm" in shown
+    refused = invoke(["caption", "x.png", "--rpm", "0"])
+    assert refused.exit_code != 0  # a quota of nothing is a usage error, not a hang
