@@ -64,10 +64,11 @@ class CountingTransport(LeanTransport):
 
 def images(n: int) -> list[bytes]:
     """``n // 2`` small images, then the rest large (pools of distinct scenes, cycled)."""
-    small = [make_scene(64, 64, objects=1, seed=i).data for i in range(POOL)]
-    large = [make_scene(400, 400, objects=2, seed=1000 + i).data for i in range(POOL)]
+    pool = max(1, min(POOL, n // 2))
+    small = [make_scene(64, 64, objects=1, seed=i).data for i in range(pool)]
+    large = [make_scene(400, 400, objects=2, seed=1000 + i).data for i in range(pool)]
     half = n // 2
-    return [small[i % POOL] for i in range(half)] + [large[i % POOL] for i in range(n - half)]
+    return [small[i % pool] for i in range(half)] + [large[i % pool] for i in range(n - half)]
 
 
 def ideal_seconds(tokens: list[int], quota: Quota, latency: float) -> float:
