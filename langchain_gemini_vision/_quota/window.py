@@ -33,12 +33,16 @@ class WindowRule:
 
 
 class Send:
-    """One request: when it leaves (or left), and the input tokens it counts."""
+    """One request: when it leaves (or left), when it was planned to, and the input
+    tokens it counts."""
 
-    __slots__ = ("at", "tokens")
+    __slots__ = ("at", "planned", "tokens")
 
     def __init__(self, at: float, tokens: float) -> None:
         self.at = at
+        self.planned = at
+        """The moment booked: even spacing counts from it, so a wake-up that comes late
+        (a busy event loop) does not push every later send back by as much."""
         self.tokens = tokens
 
 
@@ -63,7 +67,7 @@ class SendLog:
         """The first moment at or after ``now`` (and after every reserved send) at which
         one more request of ``tokens`` keeps every rule."""
         sends = self._sends
-        moment = max(now, sends[-1].at) if sends else now
+        moment = max(now, sends[-1].planned) if sends else now
         for rule in rules:
             # Evenly spaced (a window's share per request or token after the last send):
             # a quota's first refusal comes back before a burst has gone past it.
@@ -71,12 +75,12 @@ class SendLog:
             if rule.counts_tokens:
                 moment = max(moment, self._tokens_fit(rule, tokens))
                 if sends:
-                    moment = max(moment, sends[-1].at + sends[-1].tokens * share)
+                    moment = max(moment, sends[-1].planned + sends[-1].tokens * share)
             else:
                 if len(sends) >= rule.limit:
                     moment = max(moment, sends[-int(rule.limit)].at + rule.window)
                 if sends:
-                    moment = max(moment, sends[-1].at + share)
+                    moment = max(moment, sends[-1].planned + share)
         return moment
 
     def _tokens_fit(self, rule: WindowRule, tokens: float) -> float:
