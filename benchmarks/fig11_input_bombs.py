@@ -5,7 +5,8 @@ written to a file, and handed to the package in a fresh process
 (``python -m benchmarks.fig11_input_bombs --child CASE ...``): ``load_image(path)``
 for the image bombs, four parallel calls of the detection tool on a model-chosen URL
 serving the 16-bit PNG, ``parse_detections`` for the mask answers (on a 4000x3000
-image). Imports and set-up happen before the clock starts. The child reports
+image) and for two hostile answers (1 MB of JSON punctuation, a million brackets: the
+parsing fuzz tests check they are refused, this figure how fast). Imports and set-up happen before the clock starts. The child reports
 its wall time for that call and its peak resident memory: ``VmHWM`` from
 ``/proc/self/status`` (the high-water mark of the process's own memory since it
 started, imports included; a psutil sampler every 2 ms where there is no ``/proc``).
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import subprocess
 import sys
 import tempfile
@@ -45,6 +47,8 @@ CASES: dict[str, tuple[str, str]] = {
     "tool": ("4 parallel detection-tool calls, model-chosen URL to the {n}x{n} PNG", "6 GB"),
     "masks": ("{n} items, each a 1x1 PNG mask over the full {w}x{h} box", "2.4 GB, 20 s"),
     "masks1000": ("{n} items, each a 1x1 PNG mask over the full {w}x{h} box", "MemoryError"),
+    "garbage": ("model answer: {n:,} random JSON punctuation characters", "not measured"),
+    "nesting": ("model answer: {n:,} opening brackets", "RecursionError (issue 15 #6)"),
 }
 
 
@@ -60,6 +64,8 @@ def _sizes(sizes: Sizes) -> dict[str, int]:
             "tool": 900,
             "masks": 20,
             "masks1000": 40,
+            "garbage": 10_000,
+            "nesting": 10_000,
         }
     return {
         "exif": 10_000_000,
@@ -71,7 +77,14 @@ def _sizes(sizes: Sizes) -> dict[str, int]:
         "tool": 9000,
         "masks": 200,
         "masks1000": 1000,
+        "garbage": 1_000_000,
+        "nesting": 1_000_000,
     }
+
+
+def _garbage(n: int) -> str:
+    rng = random.Random(0)
+    return "".join(rng.choice('[]{}",:abc 0123\n`') for _ in range(n))
 
 
 def _build(case: str, n: int, folder: Path) -> Path:
@@ -88,6 +101,8 @@ def _build(case: str, n: int, folder: Path) -> Path:
         "tool": lambda: hostile.png16_bomb(n),
         "masks": lambda: hostile.detection_answer_with_masks(items=n),
         "masks1000": lambda: hostile.detection_answer_with_masks(items=n),
+        "garbage": lambda: _garbage(n),
+        "nesting": lambda: "[" * n,
     }
     built = builders[case]()
     path = folder / f"{case}.bin"
@@ -142,7 +157,7 @@ def _tool_calls(path: Path, base_url: str) -> Callable[[], str]:
 
 def _case(case: str, path: Path, base_url: str, wh: tuple[int, int]) -> Callable[[], str]:
     """The call to measure; imports and set-up happen here, before the clock starts."""
-    from langchain_gemini_vision.errors import ImageInputError
+    from langchain_gemini_vision.errors import ImageInputError, OutputParsingError
     from langchain_gemini_vision.images import load_image
     from langchain_gemini_vision.parsing import parse_detections
 
@@ -154,6 +169,13 @@ def _case(case: str, path: Path, base_url: str, wh: tuple[int, int]) -> Callable
         decoded = sum(d.mask is not None for d in parsed.detections)
         return f"{len(parsed.detections)} boxes kept, {decoded} masks decoded"
 
+    def answer() -> str:
+        try:
+            parse_detections(path.read_text(), resolution_wh=wh)
+        except OutputParsingError as error:
+            return f"refused: {str(error)[:140]}"
+        return "parsed"
+
     def image() -> str:
         try:
             prepared = load_image(path)
@@ -161,6 +183,8 @@ def _case(case: str, path: Path, base_url: str, wh: tuple[int, int]) -> Callable
             return f"refused ({error.reason}): {error.detail[:140]}"
         return f"prepared {prepared.width}x{prepared.height} {prepared.mime_type}"
 
+    if case in ("garbage", "nesting"):
+        return answer
     return masks if case.startswith("masks") else image
 
 

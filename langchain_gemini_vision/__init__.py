@@ -14,6 +14,7 @@ from langchain_gemini_vision._version import __version__
 
 if TYPE_CHECKING:
     from langchain_gemini_vision._transport.retry import RetryPolicy
+    from langchain_gemini_vision.attachments import GeminiAttachmentsMiddleware
     from langchain_gemini_vision.client import DEFAULT_MODEL, GeminiVisionClient
     from langchain_gemini_vision.errors import (
         BatchJobError,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
         PartialLoadError,
         ResponseBlockedError,
         ResponseError,
+        SpatialFormError,
     )
     from langchain_gemini_vision.image_store import ImageStore
     from langchain_gemini_vision.images import PreparedImage, load_image, load_images
@@ -52,10 +54,12 @@ if TYPE_CHECKING:
         GeminiCaptionRunnable,
         GeminiCompareRunnable,
         GeminiDetectRunnable,
+        GeminiPointRunnable,
         GeminiSegmentRunnable,
         GeminiVisionRunnable,
     )
     from langchain_gemini_vision.settings import GeminiVisionSettings
+    from langchain_gemini_vision.spatial import Box3D, Point, PointResult
     from langchain_gemini_vision.tokens import estimate_image_tokens
     from langchain_gemini_vision.toolkit import GeminiVisionToolkit
     from langchain_gemini_vision.tools import (
@@ -63,6 +67,7 @@ if TYPE_CHECKING:
         GeminiCaptionTool,
         GeminiCompareTool,
         GeminiDetectTool,
+        GeminiPointTool,
         GeminiSegmentTool,
         GeminiVisionTool,
     )
@@ -88,6 +93,8 @@ _EXPORTS: dict[str, str] = {
     "GeminiDetectRunnable": "langchain_gemini_vision.runnables",
     "GeminiDetectTool": "langchain_gemini_vision.tools",
     "GeminiImageLoader": "langchain_gemini_vision.loaders",
+    "GeminiPointRunnable": "langchain_gemini_vision.runnables",
+    "GeminiPointTool": "langchain_gemini_vision.tools",
     "GeminiSegmentRunnable": "langchain_gemini_vision.runnables",
     "GeminiSegmentTool": "langchain_gemini_vision.tools",
     "GeminiVisionAPIError": "langchain_gemini_vision.errors",
@@ -107,6 +114,7 @@ _EXPORTS: dict[str, str] = {
     "ImageComparison": "langchain_gemini_vision.results",
     "ImageInputError": "langchain_gemini_vision.errors",
     "ImageStore": "langchain_gemini_vision.image_store",
+    "GeminiAttachmentsMiddleware": "langchain_gemini_vision.attachments",
     "LoaderFailure": "langchain_gemini_vision.loaders",
     "Mask": "langchain_gemini_vision.masks",
     "ModelProfile": "langchain_gemini_vision.profiles",
@@ -116,6 +124,10 @@ _EXPORTS: dict[str, str] = {
     "Prompts": "langchain_gemini_vision.prompts",
     "ResponseBlockedError": "langchain_gemini_vision.errors",
     "ResponseError": "langchain_gemini_vision.errors",
+    "SpatialFormError": "langchain_gemini_vision.errors",
+    "Box3D": "langchain_gemini_vision.spatial",
+    "Point": "langchain_gemini_vision.spatial",
+    "PointResult": "langchain_gemini_vision.spatial",
     "RetryPolicy": "langchain_gemini_vision._transport.retry",
     "Usage": "langchain_gemini_vision.usage",
     "VisualAnswer": "langchain_gemini_vision.results",
@@ -129,6 +141,7 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "DEFAULT_MODEL",
     "BatchJobError",
+    "Box3D",
     "Caption",
     "ConfigurationError",
     "Detection",
@@ -136,6 +149,7 @@ __all__ = [
     "EmptyResponseError",
     "GeminiAskRunnable",
     "GeminiAskTool",
+    "GeminiAttachmentsMiddleware",
     "GeminiCaptionRunnable",
     "GeminiCaptionTool",
     "GeminiCompareRunnable",
@@ -143,6 +157,8 @@ __all__ = [
     "GeminiDetectRunnable",
     "GeminiDetectTool",
     "GeminiImageLoader",
+    "GeminiPointRunnable",
+    "GeminiPointTool",
     "GeminiSegmentRunnable",
     "GeminiSegmentTool",
     "GeminiVisionAPIError",
@@ -167,11 +183,14 @@ __all__ = [
     "ModelProfile",
     "OutputParsingError",
     "PartialLoadError",
+    "Point",
+    "PointResult",
     "PreparedImage",
     "Prompts",
     "ResponseBlockedError",
     "ResponseError",
     "RetryPolicy",
+    "SpatialFormError",
     "Usage",
     "VisualAnswer",
     "__version__",

@@ -23,14 +23,25 @@ from pydantic import BaseModel, field_validator
 
 from langchain_gemini_vision._client_owner import warn_renamed
 from langchain_gemini_vision.errors import ImageInputError
-from langchain_gemini_vision.image_store import ImageStore
+from langchain_gemini_vision.image_store import ImageStore, image_blocks
 from langchain_gemini_vision.images import classify_reference
 from langchain_gemini_vision.images.local_files import names_path_within, outside_allowed_dirs
 
-__all__ = ["LATEST", "ReferenceDirs", "ReferenceKind", "read_reference"]
+__all__ = [
+    "ATTACHMENTS",
+    "LATEST",
+    "ReferenceDirs",
+    "ReferenceKind",
+    "read_reference",
+    "take_references",
+]
 
 LATEST = "latest"
 """The reference that means "the newest image the user sent in this conversation"."""
+ATTACHMENTS = "image_attachments"
+"""The agent state's key for the conversation's images by id (``{id: {"image": block,
+...}}``), kept by :class:`~langchain_gemini_vision.attachments.GeminiAttachmentsMiddleware`:
+being in the thread's state, an id never resolves in another conversation."""
 
 ReferenceKind = Literal["trusted", "url", "path"]
 """``trusted``: the application's own image (a store id, ``"latest"``), read as it is;
@@ -91,6 +102,9 @@ def read_reference(
     text = ref.text
     if ref.kind == "empty":
         raise ImageInputError("''", "invalid_reference", "the image reference is empty")
+    attachments = _attachments(runtime)
+    if text in attachments:  # the conversation's own ids first: the model saw them there
+        return "trusted", _attached_block(text, attachments[text])
     if store is not None and text in store:
         return "trusted", store.get(text)
     if text.lower() == LATEST:
@@ -123,7 +137,7 @@ def read_reference(
             f"base64-like string ({len(text)} chars)", "invalid_reference", _USE_ID_HINT
         )
     if not ref.looks_like_path and _ID_LIKE.fullmatch(text):
-        known = ", ".join(store.ids()) if store is not None else ""
+        known = ", ".join([*attachments, *(store.ids() if store is not None else ())])
         raise ImageInputError(
             text,
             "not_found",
@@ -144,13 +158,50 @@ def read_reference(
     return "path", Path(text)
 
 
-def _latest_user_image(runtime: Any) -> Any:
-    """The newest image block in a user message of the agent's state."""
+def take_references(arguments: dict[str, Any]) -> list[str]:
+    """The image reference(s) among a tool call's arguments (taken out of them).
+
+    Raises:
+        ImageInputError: ``"latest"`` is named twice: both would be the same image.
+    """
+    if "image" in arguments:
+        return [arguments.pop("image")]
+    references = list(arguments.pop("images"))
+    if sum(reference.strip().lower() == LATEST for reference in references) > 1:
+        raise ImageInputError(
+            LATEST,
+            "invalid_reference",
+            "'latest' names one image, the newest, so naming it twice compares it with "
+            "itself; name each image by its id (like 'img_1') or URL",
+        )
+    return references
+
+
+def _state_value(runtime: Any, key: str) -> Any:
+    """A key of the agent's state (LangGraph's ``ToolRuntime.state``), if any."""
     state = getattr(runtime, "state", None)
     if isinstance(state, Mapping):
-        messages = state.get("messages")
-    else:
-        messages = getattr(state, "messages", None)
+        return state.get(key)
+    return getattr(state, key, None)
+
+
+def _attachments(runtime: Any) -> Mapping[str, Any]:
+    """The conversation's attachments by id (none outside an agent, or without them)."""
+    found = _state_value(runtime, ATTACHMENTS)
+    return found if isinstance(found, Mapping) else {}
+
+
+def _attached_block(image_id: str, attachment: Any) -> Mapping[str, Any]:
+    """An attachment's image: only ever a content block, which never names a local file."""
+    image = attachment.get("image") if isinstance(attachment, Mapping) else None
+    if not isinstance(image, Mapping):
+        raise ImageInputError(image_id, "invalid_reference", "this attachment holds no image")
+    return image
+
+
+def _latest_user_image(runtime: Any) -> Any:
+    """The newest image block in a user message of the agent's state."""
+    messages = _state_value(runtime, "messages")
     if not messages:
         raise ImageInputError(
             LATEST,
@@ -160,9 +211,9 @@ def _latest_user_image(runtime: Any) -> Any:
     for message in reversed(list(messages)):
         if not isinstance(message, BaseMessage) or not isinstance(message, HumanMessage):
             continue
-        images = [b for b in message.content_blocks if b.get("type") == "image"]
+        images = image_blocks(message)
         if images:
-            return {k: v for k, v in images[-1].items() if k != "id"}
+            return images[-1]
     raise ImageInputError(
         LATEST, "not_found", "no user message in this conversation contains an image"
     )

@@ -720,6 +720,7 @@ class GeminiVisionClient:
         """What the tasks read from this client: prompts, profile, parsing bounds."""
         return TaskContext(
             profile=self.profile,
+            model=self.model,
             prompts=self.prompts,
             mask_threshold=self.mask_threshold,
             max_detection_items=self.settings.max_detection_items,
@@ -749,7 +750,7 @@ class GeminiVisionClient:
         """
         spec, chosen = self._task_call(task, options)
         call = TaskCall(self.prepare_for(spec, images), chosen, self.task_context)
-        return spec.parse(self.generate(spec.build(call)), call)
+        return spec.read(self.generate(spec.build(call)), call)
 
     @overload
     async def arun(self, task: Task[Any, R], images: Any, /, **options: Any) -> R: ...
@@ -759,7 +760,7 @@ class GeminiVisionClient:
         """Async :meth:`run`."""
         spec, chosen = self._task_call(task, options)
         call = TaskCall(await self.aprepare_for(spec, images), chosen, self.task_context)
-        return spec.parse(await self.agenerate(spec.build(call)), call)
+        return spec.read(await self.agenerate(spec.build(call)), call)
 
     if not TYPE_CHECKING:  # type checkers keep flagging unknown attributes
 

@@ -21,6 +21,7 @@ written against ``langchain_core.exceptions`` keeps working::
     │   ├── ResponseBlockedError   (ModelRefusalError) SAFETY, RECITATION, ...
     │   ├── EmptyResponseError                         no candidates, no text
     │   └── OutputParsingError     (OutputParserException) text is not the answer
+    │       └── SpatialFormError                       points or 3D boxes, not 2D boxes
     ├── BatchJobError                                  a Batch API job failed
     │   └── BatchManifestError                         the manifest cannot be used
     │       └── BatchJobBusyError                      another program holds it
@@ -75,6 +76,7 @@ __all__ = [
     "QuotaViolation",
     "ResponseBlockedError",
     "ResponseError",
+    "SpatialFormError",
     "UnknownArgumentError",
     "redact",
 ]
@@ -337,6 +339,23 @@ class OutputParsingError(ResponseError, OutputParserException):
         # MRO without llm_output, so set both halves here, once.
         self.raw_text = raw_text
         OutputParserException.__init__(self, message, llm_output=raw_text)
+
+
+class SpatialFormError(OutputParsingError):
+    """The answer holds another spatial form than the one asked for: points (``[y, x]``)
+    or 3D boxes (``box_3d``) where 2D boxes were expected.
+
+    ``form`` names it (``"point"`` or ``"box_3d"``) and ``items`` holds what was read
+    (``langchain_gemini_vision.spatial.Point`` / ``Box3D``), so nothing is lost: ask
+    with the ``point`` task for points.
+    """
+
+    def __init__(
+        self, message: str, *, form: str, items: Sequence[Any], raw_text: str = ""
+    ) -> None:
+        super().__init__(message, raw_text=raw_text)
+        self.form = form
+        self.items = list(items)
 
 
 class BatchJobError(GeminiVisionError):

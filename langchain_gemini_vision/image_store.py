@@ -25,7 +25,7 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage
 
-__all__ = ["ImageStore"]
+__all__ = ["ImageStore", "image_blocks"]
 
 _ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 
@@ -103,7 +103,7 @@ class ImageStore:
         Reads ``message.content_blocks``, so OpenAI-style ``image_url`` blocks and
         LangChain v0/v1 image blocks are all understood.
         """
-        return [self.add(block) for block in _image_blocks(message)]
+        return [self.add(block) for block in image_blocks(message)]
 
     def get(self, id: str) -> Any:
         """The image stored under ``id``.
@@ -154,7 +154,8 @@ class ImageStore:
         return f"ImageStore(ids={self.ids()!r})"
 
 
-def _image_blocks(message: BaseMessage) -> list[dict[str, Any]]:
+def image_blocks(message: BaseMessage) -> list[dict[str, Any]]:
+    """A message's image blocks in LangChain's standard form, in order, as sources."""
     blocks: list[dict[str, Any]] = []
     for block in message.content_blocks:
         if block.get("type") == "image":

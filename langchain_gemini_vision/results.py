@@ -436,6 +436,8 @@ class Caption(BaseModel):
     """The model that answered."""
     usage: Usage = Field(default_factory=Usage)
     """Tokens the call consumed."""
+    warnings: list[str] = Field(default_factory=list)
+    """What is worth knowing about the answer (another model answered than the one asked)."""
 
 
 class ImageComparison(BaseModel):
@@ -459,6 +461,8 @@ class ImageComparison(BaseModel):
     """The model that answered."""
     usage: Usage = Field(default_factory=Usage)
     """Tokens the call consumed."""
+    warnings: list[str] = Field(default_factory=list)
+    """What is worth knowing about the answer (another model answered than the one asked)."""
 
 
 class VisualAnswer(BaseModel):
@@ -480,3 +484,5 @@ class VisualAnswer(BaseModel):
     """The model that answered."""
     usage: Usage = Field(default_factory=Usage)
     """Tokens the call consumed."""
+    warnings: list[str] = Field(default_factory=list)
+    """What is worth knowing about the answer (another model answered than the one asked)."""

@@ -86,6 +86,7 @@ __all__ = [
     "GeminiCaptionRunnable",
     "GeminiCompareRunnable",
     "GeminiDetectRunnable",
+    "GeminiPointRunnable",
     "GeminiSegmentRunnable",
     "GeminiVisionRunnable",
     "GeminiVisionSettings",
@@ -434,6 +435,10 @@ _BUILT_IN: dict[str, type[GeminiVisionRunnable[Any]]] = {
         GeminiAskRunnable,
     )
 }
+
+GeminiPointRunnable = GeminiVisionRunnable.for_task("point")
+"""Point at objects (``[y, x]`` mapped to pixels); returns a ``PointResult``. Made by the
+registry from the ``point`` task alone: its fields are the task's options."""
 
 RENAMED = {
     "GeminiImageCaptioner": "GeminiCaptionRunnable",

@@ -8,7 +8,9 @@ the built-in tasks, ``GeminiVisionTool.for_task("count")`` for one registered la
 
 * takes image **references**, never image data: an ``http(s)://`` or ``gs://`` URL,
   a Files API name (``files/abc``) or URI, an id from the application's
-  :class:`~langchain_gemini_vision.image_store.ImageStore` (``"img_1"``), a local
+  :class:`~langchain_gemini_vision.image_store.ImageStore` (``"img_1"``) or of an
+  image the user attached in the agent's conversation (with
+  :class:`~langchain_gemini_vision.attachments.GeminiAttachmentsMiddleware`), a local
   path only inside ``reference_dirs`` (by default no local file is readable), and
   ``"latest"`` (the newest image a user sent in the agent's conversation) when
   ``allow_latest_image=True``. ``data:`` URIs and base64 are refused with a
@@ -71,6 +73,7 @@ from pydantic.fields import FieldInfo
 from langchain_gemini_vision._client_owner import ClientOwner
 from langchain_gemini_vision._lazy import renamed_names
 from langchain_gemini_vision._tool_references import LATEST, ReferenceDirs, read_reference
+from langchain_gemini_vision._tool_references import take_references as _references
 from langchain_gemini_vision.client import GeminiVisionClient
 from langchain_gemini_vision.errors import (
     GeminiVisionAPIError,
@@ -99,6 +102,7 @@ __all__ = [
     "GeminiCaptionTool",
     "GeminiCompareTool",
     "GeminiDetectTool",
+    "GeminiPointTool",
     "GeminiSegmentTool",
     "GeminiVisionTool",
     "ImageQAInput",
@@ -325,13 +329,6 @@ def _child(run_manager: _SyncRun | _AsyncRun) -> RunnableConfig:
     return {"callbacks": run_manager.get_child()} if run_manager is not None else {}
 
 
-def _references(arguments: dict[str, Any]) -> list[str]:
-    """The image reference(s) among a tool call's arguments (taken out of them)."""
-    if "image" in arguments:
-        return [arguments.pop("image")]
-    return list(arguments.pop("images"))
-
-
 def _artifact(result: BaseModel) -> dict[str, Any]:
     return result.model_dump(mode="json")
 
@@ -482,6 +479,10 @@ _BUILT_IN: dict[str, type[GeminiVisionTool]] = {
         GeminiAskTool,
     )
 }
+
+GeminiPointTool = GeminiVisionTool.for_task("point")
+"""Point at objects: labelled pixel points. Made by the registry from the ``point`` task
+alone."""
 
 RENAMED = {
     "GeminiImageCaptionTool": "GeminiCaptionTool",

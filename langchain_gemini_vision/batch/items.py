@@ -221,5 +221,5 @@ def parse_item(
     # The parser reads the text; the JSON is not parsed twice.
     vision = read_generate_content(response, want_json=False)
     prepared = [image_for_parsing(entry) for entry in images]
-    result: BaseModel = spec.parse(vision, TaskCall(prepared, chosen, client.task_context))
+    result: BaseModel = spec.read(vision, TaskCall(prepared, chosen, client.task_context))
     return result

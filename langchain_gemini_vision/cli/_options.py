@@ -23,16 +23,23 @@ __all__ = [
     "NO_KEY_MESSAGE",
     "AllowDirOpt",
     "AnnotateDirOpt",
+    "AnnotatedImagesOpt",
     "Api",
     "ApiOpt",
     "BaseUrlOpt",
     "ClientOptions",
     "ConcurrencyOpt",
     "DebugOpt",
+    "HostOpt",
+    "ImportOpt",
+    "McpAllowDirOpt",
+    "McpTransport",
+    "McpTransportOpt",
     "MediaResolutionChoice",
     "MediaResolutionOpt",
     "ModelOpt",
     "OutOpt",
+    "PortOpt",
     "PromptOpt",
     "QueryOpt",
     "QuietOpt",
@@ -56,6 +63,13 @@ class Api(str, Enum):
 
     interactions = "interactions"
     generate_content = "generate_content"
+
+
+class McpTransport(str, Enum):
+    """How an MCP client reaches ``gemini-vision mcp``."""
+
+    stdio = "stdio"
+    http = "http"
 
 
 class MediaResolutionChoice(str, Enum):
@@ -174,6 +188,49 @@ QueryOpt = Annotated[
 ]
 PromptOpt = Annotated[
     str | None, typer.Option("--prompt", help="Replace the task's default prompt.")
+]
+
+# `gemini-vision mcp`
+McpAllowDirOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--allow-dir",
+        help="A folder whose images the tools may read by path (repeatable). Without it, "
+        "no local file is read: only URLs and Files API names.",
+        exists=True,
+        file_okay=False,
+    ),
+]
+McpTransportOpt = Annotated[
+    McpTransport,
+    typer.Option(
+        "--transport",
+        help="stdio (an MCP client starts this command) or http (streamable HTTP at /mcp).",
+        case_sensitive=False,
+    ),
+]
+HostOpt = Annotated[
+    str, typer.Option("--host", help="With --transport http: the address to listen on.")
+]
+PortOpt = Annotated[
+    int,
+    typer.Option(
+        "--port", min=0, max=65535, help="With --transport http: the port (0: any free one)."
+    ),
+]
+AnnotatedImagesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--annotated-images",
+        help="Detection and segmentation results also carry the image with them drawn.",
+    ),
+]
+ImportOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--import",
+        help="Import this module first, so the tasks it registers are served (repeatable).",
+    ),
 ]
 
 

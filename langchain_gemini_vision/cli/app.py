@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import json
 import sys
 import time
 from collections.abc import Callable
@@ -31,10 +32,12 @@ from langchain_gemini_vision.cli._batch import (
     open_batch,
     print_status,
 )
+from langchain_gemini_vision.cli._eval import eval_command
 from langchain_gemini_vision.cli._inputs import expand_sources
 from langchain_gemini_vision.cli._options import (
     NO_KEY_MESSAGE,
     AllowDirOpt,
+    AnnotatedImagesOpt,
     AnnotateDirOpt,
     Api,
     ApiOpt,
@@ -42,9 +45,15 @@ from langchain_gemini_vision.cli._options import (
     ClientOptions,
     ConcurrencyOpt,
     DebugOpt,
+    HostOpt,
+    ImportOpt,
+    McpAllowDirOpt,
+    McpTransport,
+    McpTransportOpt,
     MediaResolutionOpt,
     ModelOpt,
     OutOpt,
+    PortOpt,
     PromptOpt,
     QueryOpt,
     QuietOpt,
@@ -64,6 +73,7 @@ from langchain_gemini_vision.cli._output import (
     list_failures,
     setup_logging,
     stderr_console,
+    stdout_console,
     summarise,
 )
 from langchain_gemini_vision.cli._run import Job, RunSettings, TaskName, run_jobs
@@ -388,6 +398,70 @@ def demo(
         offline = offline or not has_api_key()
         code = run_demo(out_dir=out_dir, offline=offline, options=options, debug=debug, quiet=quiet)
         raise typer.Exit(code)
+
+
+@app.command()
+def models(
+    *,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the profiles as JSON, every field.")
+    ] = False,
+) -> None:
+    """List the model profiles: thinking levels, sampling, masks, media resolution, status."""
+    from langchain_gemini_vision.cli._models import models_table, sources
+    from langchain_gemini_vision.profiles import known_profiles
+
+    if as_json:
+        typer.echo(json.dumps([p.model_dump(mode="json") for p in known_profiles()], indent=2))
+        return
+    console = stdout_console()
+    console.print(models_table())
+    console.print("Unknown models: no thinking setting sent, polygons asked. Sources:")
+    for line in sources():
+        console.print(f"  {escape(line)}", soft_wrap=True)
+
+
+app.command("eval")(eval_command)
+
+
+def mcp(
+    *,
+    allow_dir: McpAllowDirOpt = None,
+    transport: McpTransportOpt = McpTransport.stdio,
+    host: HostOpt = "127.0.0.1",
+    port: PortOpt = 8000,
+    annotated_images: AnnotatedImagesOpt = False,
+    imports: ImportOpt = None,
+    api: ApiOpt = Api.interactions,
+    model: ModelOpt = None,
+    concurrency: ConcurrencyOpt = 8,
+    media_resolution: MediaResolutionOpt = None,
+    base_url: BaseUrlOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Serve the vision tools to MCP clients (Claude Desktop, IDEs, agents).
+
+    Images are passed by reference: a local path inside an --allow-dir folder (no local
+    file is read without one), an http(s):// or gs:// URL, or a Files API name. The key
+    comes from GEMINI_API_KEY (or GOOGLE_API_KEY).
+    """
+    with guard(debug):
+        setup_logging(debug)
+        if not has_api_key():
+            raise UsageProblemError(NO_KEY_MESSAGE)
+        try:
+            from langchain_gemini_vision.cli._mcp import run_mcp
+        except ImportError as error:  # the mcp extra is not installed
+            raise UsageProblemError(str(error)) from error
+        options = ClientOptions(api, model, concurrency, media_resolution, base_url, allow_dir)
+        run_mcp(
+            options,
+            transport=transport,
+            host=host,
+            port=port,
+            annotated_images=annotated_images,
+            imports=list(imports or ()),
+        )
 
 
 # --------------------------------------------------------------------------- batch jobs

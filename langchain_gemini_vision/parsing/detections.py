@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_gemini_vision.errors import OutputParsingError
+from langchain_gemini_vision.errors import OutputParsingError, SpatialFormError
 from langchain_gemini_vision.geometry import NORMALISED_MAX, BoxXYXY, box_2d_to_xyxy
 from langchain_gemini_vision.masks import (
     DEFAULT_MASK_THRESHOLD,
@@ -27,6 +27,7 @@ from langchain_gemini_vision.masks import (
     rasterize_polygon,
 )
 from langchain_gemini_vision.parsing.json_text import extract_json
+from langchain_gemini_vision.parsing.spatial import spatial_form
 from langchain_gemini_vision.results import Detection
 
 __all__ = [
@@ -447,6 +448,16 @@ def parse_detections(
         detections.append(detection)
 
     if items and not detections:
+        other = spatial_form(items, (width, height))
+        if other is not None:
+            form, found = other
+            hint = "use the point task" if form == "point" else "3D boxes are not 2D detections"
+            raise SpatialFormError(
+                f"the answer holds {len(found)} {form} items instead of 2D boxes: {hint}",
+                form=form,
+                items=found,
+                raw_text=text,
+            )
         raise OutputParsingError(
             f"none of the {len(items)} items is a usable detection: " + "; ".join(dropped[:5]),
             raw_text=text,

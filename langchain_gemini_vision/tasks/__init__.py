@@ -22,11 +22,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Literal, TypeVar
 
-from . import ask, caption, compare, detect, segment
+from . import ask, caption, compare, detect, point, segment
 from .ask import ASK
 from .caption import CAPTION
 from .compare import COMPARE
 from .detect import DETECT
+from .point import POINT
 from .segment import SEGMENT
 from .task import Task, TaskCall, TaskContext, TaskOptions
 
@@ -35,6 +36,7 @@ __all__ = [
     "CAPTION",
     "COMPARE",
     "DETECT",
+    "POINT",
     "SEGMENT",
     "TASKS",
     "Task",
@@ -48,6 +50,7 @@ __all__ = [
     "detect",
     "find_task",
     "get_task",
+    "point",
     "register_task",
     "reserve_names",
     "segment",
@@ -62,7 +65,7 @@ TASKS: tuple[TaskName, ...] = ("caption", "detect", "segment", "compare", "ask")
 
 AnyTask = TypeVar("AnyTask", bound=Task[Any, Any])
 
-_BUILT_IN = (CAPTION, COMPARE, DETECT, SEGMENT, ASK)
+_BUILT_IN = (CAPTION, COMPARE, DETECT, SEGMENT, ASK, POINT)
 _REGISTRY: dict[str, Task[Any, Any]] = {task.name: task for task in _BUILT_IN}
 
 

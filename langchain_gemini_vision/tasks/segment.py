@@ -8,7 +8,7 @@ from langchain_gemini_vision._transport.base import VisionRequest, VisionRespons
 from langchain_gemini_vision.images import PreparedImage
 from langchain_gemini_vision.masks import DEFAULT_MAX_MASK_BYTES
 from langchain_gemini_vision.parsing import DEFAULT_MAX_ITEMS
-from langchain_gemini_vision.profiles import ModelProfile
+from langchain_gemini_vision.profiles import ModelProfile, answered_by_another, profile_for
 from langchain_gemini_vision.prompts import DEFAULT_PROMPTS, Prompts, segmentation_schema
 from langchain_gemini_vision.results import DetectionResult
 
@@ -48,8 +48,13 @@ def parse_response(
     mask_threshold: int = 127,
     max_items: int = DEFAULT_MAX_ITEMS,
     max_mask_bytes: int = DEFAULT_MAX_MASK_BYTES,
+    asked_model: str = "",
 ) -> DetectionResult:
-    """Read boxes and decode masks; a model without masks gives boxes and a warning."""
+    """Read boxes and decode masks; a model without masks gives boxes and a warning.
+
+    When another model answered than ``asked_model`` (a reroute) and its profile says
+    it gives no masks, the warning names both.
+    """
     result = detect.parse_response(
         response,
         image,
@@ -58,10 +63,18 @@ def parse_response(
         max_items=max_items,
         max_mask_bytes=max_mask_bytes,
     )
-    if result.detections and all(d.mask is None for d in result.detections):
-        reason = NO_MASKS_WARNING if profile.mask_form == "none" else "the model returned no masks"
-        if not any("mask" in w for w in result.warnings):
-            return result.model_copy(update={"warnings": [*result.warnings, reason]})
+    if not result.detections or any(d.mask is not None for d in result.detections):
+        return result
+    answered = response.model
+    if answered_by_another(asked_model, answered) and not profile_for(answered).segmentation:
+        reason = (
+            f"no masks: masks were asked of {asked_model}, but {answered} answered and it "
+            "gives no segmentation masks; boxes are kept"
+        )
+        return result.model_copy(update={"warnings": [*result.warnings, reason]})
+    reason = NO_MASKS_WARNING if not profile.segmentation else "the model returned no masks"
+    if not any("mask" in w for w in result.warnings):
+        return result.model_copy(update={"warnings": [*result.warnings, reason]})
     return result
 
 
@@ -103,6 +116,7 @@ def _bounds(context: TaskContext) -> dict[str, Any]:
         "mask_threshold": context.mask_threshold,
         "max_items": context.max_detection_items,
         "max_mask_bytes": context.max_mask_bytes,
+        "asked_model": context.model,
     }
 
 

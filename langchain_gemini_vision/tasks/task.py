@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, get_args, get_origin
@@ -25,11 +26,13 @@ from langchain_gemini_vision.errors import ImageInputError
 from langchain_gemini_vision.images import MAX_IMAGES_PER_REQUEST, PreparedImage
 from langchain_gemini_vision.masks import DEFAULT_MAX_MASK_BYTES
 from langchain_gemini_vision.parsing import DEFAULT_MAX_ITEMS
-from langchain_gemini_vision.profiles import ModelProfile
+from langchain_gemini_vision.profiles import ModelProfile, reroute_warning
 from langchain_gemini_vision.prompts import Prompts
 from langchain_gemini_vision.settings import accepted_names, check_arguments
 
 __all__ = ["OptionsT", "ResultT", "Task", "TaskCall", "TaskContext", "TaskOptions"]
+
+logger = logging.getLogger("langchain_gemini_vision")
 
 OptionsT = TypeVar("OptionsT", bound=BaseModel)
 ResultT = TypeVar("ResultT", bound=BaseModel)
@@ -41,6 +44,8 @@ class TaskContext:
 
     profile: ModelProfile
     """The model's profile (thinking control, mask form)."""
+    model: str = ""
+    """The model asked for (the answer says which one answered)."""
     prompts: Prompts | None = None
     """The client's prompts (``None``: each task's defaults)."""
     mask_threshold: int = 127
@@ -130,6 +135,23 @@ class Task(Generic[OptionsT, ResultT]):
         """The result in Gemini's answer; ``OutputParsingError`` when it holds none."""
         raise NotImplementedError
 
+    def read(self, response: VisionResponse, call: TaskCall[OptionsT]) -> ResultT:
+        """:meth:`parse`, plus what any answer may say about itself: every caller (the
+        client, batch jobs) reads answers here.
+
+        When another model answered than the one asked for (Gemini reroutes a retired
+        model's requests), a result with ``warnings`` carries one naming both.
+        """
+        result = self.parse(response, call)
+        note = reroute_warning(call.context.model, response.model)
+        if note is None:
+            return result
+        _log_once(note)
+        warnings = getattr(result, "warnings", None)
+        if not isinstance(warnings, list) or note in warnings:
+            return result
+        return result.model_copy(update={"warnings": [note, *warnings]})
+
     def tool_text(self, result: ResultT) -> str:
         """The text its tool gives back to the model (the typed result is the artifact)."""
         text = getattr(result, "text", None)
@@ -192,3 +214,13 @@ class Task(Generic[OptionsT, ResultT]):
                 f"{self.name} takes at least {self.min_images} images; pass a list of them.",
             )
         return listed
+
+
+_LOGGED: set[str] = set()
+
+
+def _log_once(note: str) -> None:
+    """A reroute is logged once per process, not once per image of a batch."""
+    if note not in _LOGGED:
+        _LOGGED.add(note)
+        logger.warning("%s", note)

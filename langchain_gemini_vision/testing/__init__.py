@@ -5,6 +5,8 @@
 * :func:`make_scene` / :func:`make_noise_image`: images with known objects.
 * :func:`analyse_image`: the emulator's pixel analysis, for direct use.
 * :data:`DIALECTS` / :func:`dialect_for`: how each model generation formats answers.
+* :class:`Degradation`: the emulator's spatial answers spoiled by computed amounts
+  (objects dropped, boxes shifted, labels swapped), for testing evaluations.
 * :class:`Quota`: Gemini's quotas the emulator enforces (``GeminiEmulator(quota=...)``).
 * :class:`MockTransport`: a transport answered by a test's function, for
   ``GeminiVisionClient(transport=...)`` (no server at all).
@@ -27,6 +29,7 @@ from langchain_gemini_vision._lazy import lazy_exports
 if TYPE_CHECKING:
     from ._emulator_quota import Quota
     from .answers import choose_task
+    from .degrade import Degradation
     from .dialects import DIALECTS, Dialect, dialect_for
     from .emulator import EMULATOR_HEADER, GeminiEmulator, RecordedRequest
     from .faults import Fault, FaultInjector, Stats
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
 # Resolved on first access: a process that only makes scenes does not start a server.
 _EXPORTS: dict[str, str] = {
     "DIALECTS": "langchain_gemini_vision.testing.dialects",
+    "Degradation": "langchain_gemini_vision.testing.degrade",
     "EMULATOR_HEADER": "langchain_gemini_vision.testing.emulator",
     "Dialect": "langchain_gemini_vision.testing.dialects",
     "Fault": "langchain_gemini_vision.testing.faults",
@@ -63,6 +67,7 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "DIALECTS",
     "EMULATOR_HEADER",
+    "Degradation",
     "Dialect",
     "Fault",
     "FaultInjector",

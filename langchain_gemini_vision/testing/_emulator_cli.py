@@ -43,6 +43,17 @@ def parse_args(argv: list[str] | None) -> dict[str, Any]:
     parser.add_argument("--latency-jitter", type=float, default=0.0, help="extra random seconds")
     parser.add_argument("--seed", type=int, default=0, help="seed of ids, jitter and faults")
     parser.add_argument("--api-key", default=None, help="reject any other key")
+    parser.add_argument(
+        "--reroute",
+        action="append",
+        default=[],
+        metavar="ASKED=ANSWERING",
+        help="answer requests for ASKED as ANSWERING (repeatable), as Gemini reroutes",
+    )
+    spoil = parser.add_argument_group("spoiled spatial answers (see testing.degrade)")
+    spoil.add_argument("--drop-every", type=int, default=None, help="leave out every k-th object")
+    spoil.add_argument("--shift", type=float, default=0.0, help="move boxes by this share of width")
+    spoil.add_argument("--swap-label-every", type=int, default=None, help="misname every k-th")
     parser.add_argument("--rpm", type=int, default=None, help="requests per key per window")
     parser.add_argument("--tpm", type=int, default=None, help="input tokens per key per window")
     parser.add_argument("--rpd", type=int, default=None, help="requests per key per day")
@@ -50,6 +61,17 @@ def parse_args(argv: list[str] | None) -> dict[str, Any]:
         "--quota-window", type=float, default=60.0, help="a quota's window in seconds (60)"
     )
     args = parser.parse_args(argv)
+    reroutes = {}
+    for route in args.reroute:
+        asked, sep, answering = route.partition("=")
+        if not sep or not asked or not answering:
+            parser.error(f"--reroute takes ASKED=ANSWERING, got {route!r}")
+        reroutes[asked] = answering
+    degrade = {
+        "drop_every": args.drop_every,
+        "shift": args.shift,
+        "swap_label_every": args.swap_label_every,
+    }
     quota = None
     if args.rpm or args.tpm or args.rpd:
         quota = Quota(
@@ -60,6 +82,8 @@ def parse_args(argv: list[str] | None) -> dict[str, Any]:
         )
     return {
         "quota": quota,
+        "reroutes": reroutes,
+        "degrade": {k: v for k, v in degrade.items() if v},
         "host": args.host,
         "port": args.port,
         "latency": args.latency,

@@ -5,9 +5,14 @@ and its settings are checked (unknown ``gemini-*`` models speak like ``gemini-3`
 other name is 404; ``thinking_level``/``thinking_budget`` values a family rejects are
 400, see :data:`.dialects.DIALECTS`), each image is analysed (:mod:`.vision`), the task
 is read from the prompt and schema (:mod:`.answers`) and the answer is written in the
-model generation's dialect (:mod:`.dialects`). EXIF orientation is not applied:
-answers refer to the stored pixel frame. Token counts follow the published formula
-(:mod:`langchain_gemini_vision.tokens`).
+model generation's dialect (:mod:`.dialects`). A reroute table
+(``GeminiEmulator(reroutes={"gemini-2.5-pro": "gemini-3.8-flash"})``) answers a model's
+requests as another model, as Gemini does once a model is retired: the request is
+checked against the model asked for (it was valid for it), then answered in the other
+model's dialect, under its name (``modelVersion``, the interaction's ``model``). A
+:class:`~.degrade.Degradation` spoils spatial answers by computed amounts. EXIF
+orientation is not applied: answers refer to the stored pixel frame. Token counts
+follow the published formula (:mod:`langchain_gemini_vision.tokens`).
 """
 
 from __future__ import annotations
@@ -19,8 +24,8 @@ import hashlib
 import json
 import math
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from aiohttp import web
@@ -42,6 +47,7 @@ from ._protocol import (
 from ._schema_fill import fill_schema
 from ._schemas import schema_mask_kind
 from .answers import build_answer, choose_task, parse_query
+from .degrade import Degradation
 from .dialects import Dialect, dialect_for, render_text, resolve_mask_form
 from .vision import ImageAnalysis, ImageDecodeError
 
@@ -63,6 +69,8 @@ class Generation:
 
     text: str
     truncated: bool
+    model: str
+    """The model that answered (the one asked for, unless the reroute table says otherwise)."""
     input_text_tokens: int
     input_image_tokens: int
     output_tokens: int
@@ -94,6 +102,10 @@ class GenerationApi(FilesApi):
 
     max_images: int
     quotas: QuotaBook
+    reroutes: Mapping[str, str]
+    """Model (name or prefix) -> the model that answers its requests instead."""
+    degradation: Degradation | None
+    """How spatial answers are spoiled (``None``: exact answers)."""
     _interactions: OrderedDict[str, dict[str, Any]]
 
     def _mount_generation(self, app: web.Application, v: str) -> None:
@@ -149,6 +161,12 @@ class GenerationApi(FilesApi):
             return levels.get(call.thinking_level, dialect.default_thought_tokens)
         return dialect.default_thought_tokens
 
+    def _answering_model(self, model: str) -> str:
+        """The model that answers requests for ``model``: the longest reroute prefix's, or it."""
+        name = model.lower()
+        routes = [asked for asked in self.reroutes if name.startswith(asked.lower())]
+        return self.reroutes[max(routes, key=len)] if routes else model
+
     async def _answer(
         self,
         call: ModelCall,
@@ -160,6 +178,9 @@ class GenerationApi(FilesApi):
         """Check the model and settings, then generate: every route answers through here.
         ``admit`` sees the input tokens before the answer is written (a quota's check)."""
         dialect = self._check_model(call, version, method)
+        answering = self._answering_model(call.model)
+        if answering != call.model:
+            call, dialect = replace(call, model=answering), dialect_for(answering)
         digest = hashlib.sha256(dumps(body)).hexdigest()
         return await self._generate(call, dialect, digest, admit)
 
@@ -185,7 +206,7 @@ class GenerationApi(FilesApi):
         )
         if admit is not None:
             admit(math.ceil(text_chars / 4) + image_tokens)
-        compose = functools.partial(_compose, call, dialect, analyses, digest)
+        compose = functools.partial(_compose, call, dialect, analyses, digest, self.degradation)
         if sum(a.frame_width * a.frame_height for a in analyses) <= _INLINE_COMPOSE_PIXELS:
             # Small frames compose in well under a millisecond: a thread hop would
             # cost more than it saves, and the GIL gives no parallelism anyway.
@@ -199,6 +220,7 @@ class GenerationApi(FilesApi):
         return Generation(
             text=text,
             truncated=truncated,
+            model=call.model,
             input_text_tokens=math.ceil(text_chars / 4),
             input_image_tokens=image_tokens,
             output_tokens=math.ceil(len(text) / 4),
@@ -256,7 +278,7 @@ class GenerationApi(FilesApi):
         interaction: dict[str, Any] = {
             "id": interaction_id,
             "status": status,
-            "model": call.model,
+            "model": generation.model,
             "object": "interaction",
             "created": created,
             "updated": timestamp(now()),
@@ -398,12 +420,18 @@ def generate_content_reply(
             "promptTokenCount": generation.input_tokens,
             "totalTokenCount": generation.input_tokens,
         }
-    reply["modelVersion"] = call.model
+    reply["modelVersion"] = generation.model
     reply["responseId"] = response_id
     return reply
 
 
-def _compose(call: ModelCall, dialect: Dialect, analyses: list[ImageAnalysis], digest: str) -> str:
+def _compose(
+    call: ModelCall,
+    dialect: Dialect,
+    analyses: list[ImageAnalysis],
+    digest: str,
+    degradation: Degradation | None,
+) -> str:
     """The answer text: task, computation, schema filling and dialect (CPU work)."""
     task = choose_task(call.prompt, call.schema, len(analyses))
     query = parse_query(call.prompt)
@@ -415,6 +443,7 @@ def _compose(call: ModelCall, dialect: Dialect, analyses: list[ImageAnalysis], d
         task=task,
         mask_form=mask_form,
         png_mask_size=dialect.png_mask_size,
+        degradation=degradation,
     )
     has_schema = call.schema is not None
     value = fill_schema(call.schema, answer) if has_schema else None

@@ -13,6 +13,7 @@ from typing import Any, Final, Literal
 
 __all__ = [
     "BOX_NAMES",
+    "POINT_NAMES",
     "properties",
     "resolve",
     "schema_mask_kind",
@@ -22,6 +23,8 @@ __all__ = [
 
 BOX_NAMES: Final = frozenset({"box_2d", "bbox_2d", "bbox", "box", "boxes", "bounding_box"})
 """Property names that hold a box."""
+POINT_NAMES: Final = frozenset({"point", "points"})
+"""Property names that hold a point."""
 
 
 def resolve(schema: Any, root: Any) -> dict[str, Any]:

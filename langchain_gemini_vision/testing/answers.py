@@ -20,11 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from ._palette import Shape, colors_named_in, shapes_named_in
-from ._schemas import BOX_NAMES, schema_property_names
+from ._schemas import BOX_NAMES, POINT_NAMES, schema_property_names
+from .degrade import Degradation
 from .descriptions import Comparison, caption, compare, join_words, object_phrase
 from .vision import ImageAnalysis, VisualObject, at_position
 
 __all__ = [
+    "SPATIAL_TASKS",
     "Answer",
     "MaskForm",
     "Query",
@@ -34,7 +36,9 @@ __all__ = [
     "parse_query",
 ]
 
-Task = Literal["detect", "segment", "compare", "caption", "question"]
+Task = Literal["detect", "segment", "point", "compare", "caption", "question"]
+SPATIAL_TASKS: Final[frozenset[str]] = frozenset({"detect", "segment", "point"})
+"""The tasks that answer a list of objects with coordinates."""
 MaskForm = Literal["png", "polygon", "none"]
 QuestionKind = Literal["count", "color", "shape", "presence", "position", "open"]
 
@@ -57,23 +61,27 @@ def choose_task(prompt: str, schema: Any, image_count: int) -> Task:
 
     From the response schema's property names (anywhere in the schema):
       1. ``mask`` -> ``segment``;
-      2. ``box_2d``, ``bbox_2d``, ``bbox``, ``box``, ``boxes``, ``bounding_box`` -> ``detect``;
-      3. with 2+ images, ``added``/``removed``/``moved``/``recolo(u)red``/``changes``/
+      2. ``point``, ``points`` -> ``point``;
+      3. ``box_2d``, ``bbox_2d``, ``bbox``, ``box``, ``boxes``, ``bounding_box`` -> ``detect``;
+      4. with 2+ images, ``added``/``removed``/``moved``/``recolo(u)red``/``changes``/
          ``differences``/``similarities`` -> ``compare``;
-      4. ``caption``/``description``/``summary``/``alt_text`` -> ``caption``;
-      5. ``answer`` -> ``question``.
+      5. ``caption``/``description``/``summary``/``alt_text`` -> ``caption``;
+      6. ``answer`` -> ``question``.
     Then from the prompt (case-insensitive):
-      6. "segment", "segmentation", "mask" -> ``segment``;
-      7. "bounding box", "box_2d", "detect", "locate", "localize" -> ``detect``;
-      8. with 2+ images, "compare", "comparison", "difference", "differ", "changed",
-         "what changed" -> ``compare``;
-      9. "caption", "describe", "description" -> ``caption``;
-      10. a question mark, or a schema (any other) -> ``question``;
-      11. otherwise ``caption``.
+      7. "segment", "segmentation", "mask" -> ``segment``;
+      8. "point to", "point at", "points" with "[y, x]" -> ``point``;
+      9. "bounding box", "box_2d", "detect", "locate", "localize" -> ``detect``;
+      10. with 2+ images, "compare", "comparison", "difference", "differ", "changed",
+          "what changed" -> ``compare``;
+      11. "caption", "describe", "description" -> ``caption``;
+      12. a question mark, or a schema (any other) -> ``question``;
+      13. otherwise ``caption``.
     """
     names = schema_property_names(schema) if schema else set()
     if "mask" in names:
         return "segment"
+    if names & POINT_NAMES:
+        return "point"
     if names & BOX_NAMES:
         return "detect"
     if image_count >= 2 and names & _COMPARE_NAMES:
@@ -85,6 +93,8 @@ def choose_task(prompt: str, schema: Any, image_count: int) -> Task:
     text = prompt.lower()
     if re.search(r"\bsegment|\bmasks?\b", text):
         return "segment"
+    if re.search(r"\bpoint (?:to|at)\b|\bpoints? in \[y, ?x\]", text):
+        return "point"
     if re.search(r"bounding box|box_2d|\bdetect|\blocate|\blocali[sz]e", text):
         return "detect"
     if image_count >= 2 and re.search(r"\bcompar|\bdiffer|\bchanged?\b", text):
@@ -263,6 +273,7 @@ class Facts:
         obj, analysis = found.obj, found.analysis
         record: dict[str, Any] = {
             "box_2d": analysis.box_2d(obj),
+            "point": analysis.point(obj),
             "label": obj.label,
             "color": obj.color,
             "shape": obj.shape,
@@ -318,8 +329,10 @@ def build_answer(
     task: Task,
     mask_form: MaskForm = "png",
     png_mask_size: int | None = 256,
+    degradation: Degradation | None = None,
 ) -> Answer:
-    """Compute the answer to ``prompt`` about ``analyses`` for ``task``."""
+    """Compute the answer to ``prompt`` about ``analyses`` for ``task``; a spatial
+    answer spoiled by ``degradation`` when one is given."""
     query = parse_query(prompt)
     found = [
         Found(obj, analysis, index)
@@ -332,10 +345,14 @@ def build_answer(
     comparison = compare(analyses) if task == "compare" and len(analyses) >= 2 else None
     # Detection and segmentation look at the first image, like Gemini answering
     # about "the image"; questions count across every image given.
-    if task in ("detect", "segment"):
+    if task in SPATIAL_TASKS:
         selected = _select(query, [f for f in found if f.image_index == 0])
         if query.limit is not None:
             selected = selected[: query.limit]
+        if degradation is not None and selected:
+            first = analyses[0]
+            spoiled = degradation.apply([f.obj for f in selected], first.frame_width)
+            selected = [Found(obj, first, 0) for obj in spoiled]
         count, present = len(selected), bool(selected)
         text = caption_text
     elif task == "question":
@@ -361,10 +378,11 @@ def build_answer(
         png_mask_size=png_mask_size,
     )
     value: Any
-    if task in ("detect", "segment"):
+    if task in SPATIAL_TASKS:
         with_mask = task == "segment" and mask_form != "none"
         value = [facts.object_record(f, with_mask=with_mask) for f in selected]
-        value = [{k: r[k] for k in ("box_2d", "mask", "label") if k in r} for r in value]
+        keys = ("point", "label") if task == "point" else ("box_2d", "mask", "label")
+        value = [{k: r[k] for k in keys if k in r} for r in value]
     elif task == "compare" and comparison is not None:
         value = {
             "summary": comparison.summary,

@@ -12,6 +12,7 @@ family (longest prefix wins)  fence   prose before    masks         thinking acc
 ``gemini-2.5-pro``            yes     never           PNG 256x256   budget 128-32768
 ``gemini-3``                  no      never           PNG; polygon  levels minimal..high,
                                                       when asked    budget >= 1
+``gemini-3-pro``              no      never           as gemini-3   levels low, high
 ``gemini-3.1-pro``            no      never           as gemini-3   levels low..high
 ``gemini-3.7`` / ``3.8``      no      never           as gemini-3   levels low..high
 ``gemini-3.8-flash-lite``     no      never           none (boxes)  levels low..high
@@ -24,7 +25,7 @@ Rules shared by every dialect:
   for (``{"boxes": [...]}``), polygons when the schema's ``mask`` is an array.
   A model without masks fills a required ``mask`` with ``""`` or ``[]``.
 * With ``application/json`` and no schema the answer is bare JSON.
-* In text mode detections are a JSON list (fenced per the table); captions,
+* In text mode detections and points are a JSON list (fenced per the table); captions,
   answers and comparisons are plain sentences.
 * "Sometimes" is decided by a hash of the request, so it is deterministic.
 """
@@ -36,7 +37,7 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any, Final, Literal
 
-from .answers import Answer, MaskForm
+from .answers import SPATIAL_TASKS, Answer, MaskForm
 
 __all__ = ["DIALECTS", "Dialect", "dialect_for", "render_text", "resolve_mask_form"]
 
@@ -91,6 +92,13 @@ DIALECTS: Final[tuple[Dialect, ...]] = (
     _GEMINI_3,
     replace(
         _GEMINI_3,
+        family="gemini-3-pro",
+        thinking_levels=frozenset({"low", "high"}),
+        thinking_budget=(128, 32768),
+        default_thought_tokens=192,
+    ),
+    replace(
+        _GEMINI_3,
         family="gemini-3.1-pro",
         thinking_levels=_NO_MINIMAL,
         thinking_budget=(128, 32768),
@@ -140,6 +148,7 @@ def resolve_mask_form(
 _PROSE: Final[dict[str, str]] = {
     "detect": "Here are the bounding boxes of the objects I found:",
     "segment": "Here are the bounding boxes of the objects in the image:",
+    "point": "Here are the points of the objects I found:",
 }
 
 
@@ -174,7 +183,7 @@ def render_text(
         return json.dumps(schema_value, ensure_ascii=False)
     if json_mode:
         return _pretty(answer.value)
-    if answer.task not in ("detect", "segment"):
+    if answer.task not in SPATIAL_TASKS:
         return answer.text
     body = _pretty(answer.value)
     if not dialect.fence_json:

@@ -49,7 +49,7 @@ import json
 import random
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
@@ -68,6 +68,7 @@ from ._emulator_generation import GenerationApi, generate_content_reply
 from ._emulator_http import ARRIVED, FAULT, VERSION, error_response, request_key
 from ._emulator_quota import Quota, QuotaBook
 from .batches import mount_batches
+from .degrade import Degradation
 from .faults import Fault, FaultInjector, Stats
 from .request_schema import load_request_schemas
 
@@ -142,6 +143,10 @@ class GeminiEmulator(GenerationApi):
         record_requests: Keep every request in :attr:`requests`.
         max_recorded_requests: Bound on :attr:`requests` (oldest dropped).
         analysis_cache_size: Image analyses kept, by SHA-256 (LRU).
+        reroutes: Model (name or prefix) -> the model that answers its requests instead,
+            under its own name, as Gemini does for retired models.
+        degradation: How detection, segmentation and point answers are spoiled, by
+            computed amounts (see :class:`~.degrade.Degradation`); ``None``: exact.
         host: Interface to bind (loopback only for tests).
         port: Port, ``0`` for a free one.
         quota: Gemini's quotas, per key and model (:class:`~._emulator_quota.Quota`:
@@ -169,6 +174,8 @@ class GeminiEmulator(GenerationApi):
         record_requests: bool = True,
         max_recorded_requests: int = 10_000,
         analysis_cache_size: int = 512,
+        reroutes: Mapping[str, str] | None = None,
+        degradation: Degradation | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         quota: Quota | None = None,
@@ -180,6 +187,9 @@ class GeminiEmulator(GenerationApi):
         self.faults = FaultInjector(seed)
         self.stats = Stats()
         self.quotas = QuotaBook(quota)
+        # What it answers as, and how well (both may be changed between requests).
+        self.reroutes: Mapping[str, str] = dict(reroutes or {})
+        self.degradation: Degradation | None = degradation
         # Seeded on purpose: ids and jitter repeat run after run (not for secrets).
         self._rng = random.Random(seed)  # noqa: S311
         self._jitter_rng = random.Random(seed + 1)  # noqa: S311
@@ -506,7 +516,10 @@ class GeminiEmulator(GenerationApi):
 
 def main(argv: list[str] | None = None) -> None:
     """Command-line entry point: serve until Ctrl-C."""
-    serve_until_interrupted(GeminiEmulator(**parse_args(argv)), EMULATOR_ID)
+    options = parse_args(argv)
+    spoil = options.pop("degrade")
+    degradation = Degradation(**spoil) if spoil else None
+    serve_until_interrupted(GeminiEmulator(**options, degradation=degradation), EMULATOR_ID)
 
 
 if __name__ == "__main__":

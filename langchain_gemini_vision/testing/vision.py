@@ -167,6 +167,11 @@ class ImageAnalysis:
             round(x1 / fw * 1000),
         ]
 
+    def point(self, obj: VisualObject) -> list[int]:
+        """The object's centroid as Gemini's ``[y, x]`` normalised to 0-1000, rounded."""
+        x, y = obj.centroid
+        return [round(y * 1000), round(x * 1000)]
+
     def png_mask(self, obj: VisualObject, *, size: int | None = 256) -> str:
         """The box region's mask as a ``data:image/png;base64,`` 8-bit map (0/255).
 

@@ -37,6 +37,7 @@ LAYERS: dict[str, int] = {
     "images": 2,
     "masks": 2,
     "results": 3,
+    "spatial": 3,
     "prompts": 3,
     "parsing": 3,
     "annotate": 3,
@@ -55,7 +56,10 @@ LAYERS: dict[str, int] = {
     "image_store": 6,
     "batch": 6,
     "report": 7,
+    "evaluation": 7,
     "cli": 7,
+    "mcp_server": 7,
+    "attachments": 7,
     "testing": 8,  # the emulator may use anything; nothing but tests, CLI demo and benchmarks use it
 }
 # Inside a subpackage: a module may import its own sub-layer or below.
@@ -73,7 +77,7 @@ INNER_LAYERS: dict[str, dict[str, int]] = {
     },
     "_quota": {"clock": 0, "window": 0, "gate": 0, "limiter": 1},
     "masks": {"limits": 0, "contours": 0, "rle": 1, "mask": 2, "decode": 3},
-    "parsing": {"json_text": 0, "detections": 1, "answers": 1},
+    "parsing": {"json_text": 0, "spatial": 1, "detections": 2, "answers": 1},
     "_transport": {
         "base": 0,
         "errors": 0,
@@ -90,15 +94,20 @@ INNER_LAYERS: dict[str, dict[str, int]] = {
         "compare": 1,
         "detect": 1,
         "segment": 2,  # detection's parsing, with masks
+        "point": 2,  # detection's image size
     },
+    "evaluation": {"dataset": 0, "metrics": 1, "run": 2, "html": 3},
     "batch": {"items": 0, "_api": 0, "manifest": 1, "outcomes": 2, "job": 3, "documents": 4},
     "cli": {
         "_inputs": 0,
         "_options": 0,
         "_run": 0,
+        "_models": 0,
         "_output": 1,
         "_batch": 1,
+        "_eval": 1,
         "_demo": 2,
+        "_mcp": 2,
         "app": 3,
         "__main__": 4,
     },
@@ -117,6 +126,7 @@ INNER_LAYERS: dict[str, dict[str, int]] = {
         "scenes": 1,
         "vision": 2,
         "_protocol": 2,
+        "degrade": 3,  # spatial answers spoiled by computed amounts
         "descriptions": 3,
         "_emulator_analyses": 3,
         "_emulator_http": 3,

@@ -422,7 +422,7 @@ CASES = [
         id="all-zero-area",
     ),
     pytest.param(
-        _raises("none of the 2 items"),
+        _raises("holds 2 point items instead of 2D boxes"),  # issue 21: not "no box"
         '[{"point": [1, 2]}, {"point": [3, 4]}]',
         None,
         None,

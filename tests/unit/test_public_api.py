@@ -6,6 +6,12 @@ import langchain_gemini_vision
 
 EXPECTED = {
     "BatchJobError",
+    "Box3D",
+    "GeminiPointRunnable",
+    "GeminiPointTool",
+    "Point",
+    "PointResult",
+    "SpatialFormError",
     "Caption",
     "ConfigurationError",
     "DEFAULT_MODEL",
@@ -15,6 +21,7 @@ EXPECTED = {
     # One name per task and layer (issue 17 item 6); the old names warn (test_naming.py).
     "GeminiAskRunnable",
     "GeminiAskTool",
+    "GeminiAttachmentsMiddleware",  # issue 19 item 2
     "GeminiCaptionRunnable",
     "GeminiCaptionTool",
     "GeminiCompareRunnable",

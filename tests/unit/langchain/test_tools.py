@@ -350,6 +350,7 @@ def test_toolkit_tools_share_one_client(settings: dict[str, str], store: ImageSt
         "gemini_detect_objects",
         "gemini_segment_objects",
         "gemini_ask_about_images",
+        "gemini_point_objects",
     ]
     clients = {id(t.get_client()) for t in tools}  # type: ignore[attr-defined]
     assert clients == {id(toolkit.get_client())}

@@ -92,11 +92,12 @@ def test_persistent_faults_give_a_typed_error_within_the_deadline() -> None:
         emu.faults.inject("interactions", 503, probability=1.0)
         policy = RetryPolicy(max_attempts=100, initial_delay=0.05, max_delay=0.2, deadline=1.5)
         with GeminiVisionClient(api_key="k", base_url=emu.base_url, retry=policy) as client:
-            started = time.monotonic()
             with pytest.raises((GeminiVisionServerError, GeminiVisionTimeoutError)):
                 client.caption(make_scene(64, 64, objects=1).data)
-            elapsed = time.monotonic() - started
-    assert elapsed < 1.5 + 0.5
+        sent = emu.stats.requests["interactions"]
+    # The deadline, not max_attempts, ended the retries: 100 attempts would have been sent
+    # without it (delays of at most 0.2 s cannot fit 100 attempts into 1.5 s).
+    assert 2 <= sent < 100
 
 
 @pytest.mark.timeout(30)
@@ -111,8 +112,10 @@ def test_a_hung_server_cannot_hang_the_caller() -> None:
             with pytest.raises(GeminiVisionTimeoutError):
                 client.caption(make_scene(64, 64, objects=1).data)
             elapsed = time.monotonic() - started
-    # The per-attempt timeout is cut to what is left of the deadline.
-    assert elapsed < 3
+    # The per-attempt timeout is cut to what is left of the 1 s deadline: without the cut
+    # the first attempt alone would wait the 10 s timeout. The bound tells the two
+    # behaviours apart with room for a loaded machine; it is no speed claim.
+    assert elapsed < 6
 
 
 async def test_one_bad_image_does_not_lose_the_batch() -> None:

@@ -171,8 +171,8 @@ def test_the_registry_knows_the_built_in_tasks_and_refuses_clashes() -> None:
     assert get_task("detect").name == "detect"
     with pytest.raises(ValueError, match="already registered"):
         register_task(get_task("detect"))
-    with pytest.raises(ValueError, match="unknown task 'point'"):
-        get_task("point")
+    with pytest.raises(ValueError, match="unknown task 'pose'"):
+        get_task("pose")
 
     class Clash(CountTask):
         name = "prepare"  # a client method of its own
