@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
-import json
 import re
 import sys
 import time
@@ -40,6 +39,7 @@ from typing import Any, NoReturn
 
 from pydantic import SecretStr
 
+from langchain_gemini_vision import _json_depth as json_depth
 from langchain_gemini_vision.errors import (
     ConfigurationError,
     GeminiVisionAPIError,
@@ -276,8 +276,8 @@ def error_from_response(
     data: Any = body
     if isinstance(body, (bytes, str)):
         try:
-            data = json.loads(body) if body else None
-        except (ValueError, RecursionError):
+            data = json_depth.loads(body) if body else None
+        except ValueError:  # not JSON, or absurdly nested: the raw text is the message
             data = None
     error = data.get("error") if isinstance(data, Mapping) else None
     if isinstance(error, Mapping):
@@ -409,7 +409,7 @@ def _genai_answer(exc: Any) -> tuple[Any, Any, Any]:
 def _httpx_answer(exc: Any) -> tuple[Any, Any, Any]:
     response = exc.response
     try:
-        body = json.loads(response.content)
+        body = json_depth.loads(response.content)
     except Exception:  # unread stream, not JSON: the status alone decides
         body = None
     return response.status_code, body, response

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib.metadata
-import json
 import logging
 import sys
 import threading
@@ -40,7 +39,6 @@ from pydantic import SecretStr
 from langchain_gemini_vision._version import __version__
 from langchain_gemini_vision.errors import (
     ConfigurationError,
-    GeminiVisionConnectionError,
     GeminiVisionError,
 )
 
@@ -48,6 +46,7 @@ from .base import ApiName, VisionResponse, WireRequest
 from .errors import error_from_response, reraise_mapped
 from .payloads import (
     StreamReader,
+    decode_body,
     generate_content_body,
     interactions_body,
     iter_sse_data,
@@ -253,11 +252,7 @@ class LeanTransport:
     ) -> VisionResponse:
         if status >= 400:
             raise error_from_response(status, body, headers, secret=self._api_key)
-        try:
-            data = json.loads(body)
-        except (ValueError, RecursionError) as exc:  # cut or garbled: a transport failure
-            msg = f"the response body is not JSON ({len(body)} bytes)"
-            raise GeminiVisionConnectionError(msg) from exc
+        data = decode_body(body)
         elapsed = time.perf_counter() - started
         logger.debug("%s %s -> %s in %.3f s", api, request.model, status, elapsed)
         want_json = request.response_schema is not None

@@ -16,7 +16,7 @@ import mimetypes
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from langchain_gemini_vision._json_depth import nesting_exceeds
+from langchain_gemini_vision import _json_depth as json_depth
 from langchain_gemini_vision.errors import (
     EmptyResponseError,
     GeminiVisionConnectionError,
@@ -337,6 +337,20 @@ def read_generate_content(
     )
 
 
+def decode_body(body: bytes | str) -> dict[str, Any]:
+    """An answer's HTTP body as JSON, measured before it is decoded (see
+    :mod:`.._json_depth`); anything but a JSON object is a transport failure."""
+    try:
+        data = json_depth.loads(body)
+    except ValueError as exc:  # cut, garbled or absurdly nested
+        msg = f"the response body is not JSON ({len(body)} bytes or chars): {exc}"
+        raise GeminiVisionConnectionError(msg) from exc
+    if not isinstance(data, dict):
+        msg = f"the response body is not a JSON object ({type(data).__name__})"
+        raise GeminiVisionConnectionError(msg)
+    return data
+
+
 def read_response(
     data: Mapping[str, Any], api: ApiName, *, want_json: bool, elapsed_s: float = 0.0
 ) -> VisionResponse:
@@ -350,10 +364,9 @@ def _maybe_json(text: str) -> Any:
     """The answer as JSON, or ``None``: the task's parser reports what is wrong with it
     (absurd nesting included, see :mod:`.._json_depth`)."""
     try:
-        value = json.loads(text)
-    except (ValueError, RecursionError):
+        return json_depth.loads(text)
+    except ValueError:
         return None
-    return None if nesting_exceeds(text) else value
 
 
 # --------------------------------------------------------------------------- streaming
@@ -362,10 +375,8 @@ def _maybe_json(text: str) -> Any:
 def _event(payload: str) -> dict[str, Any]:
     """One event's JSON; anything else means the stream was garbled on the way."""
     try:
-        value = json.loads(payload)
-    except (ValueError, RecursionError):
-        value = None
-    if nesting_exceeds(payload):
+        value = json_depth.loads(payload)
+    except ValueError:
         value = None
     if not isinstance(value, dict):
         msg = f"a streamed event is not a JSON object ({len(payload)} chars)"

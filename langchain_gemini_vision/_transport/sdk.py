@@ -14,11 +14,15 @@ from typing import Any
 
 from google import genai
 from google.genai import types
+from pydantic import BaseModel
+
+from langchain_gemini_vision.errors import GeminiVisionConnectionError
 
 from .base import ApiName, VisionResponse, WireRequest
 from .errors import Secret, reraise_mapped
 from .payloads import (
     StreamReader,
+    decode_body,
     generate_content_mime_type,
     interactions_content,
     interactions_options,
@@ -62,7 +66,7 @@ def _gc_contents(request: WireRequest) -> list[types.Content]:
     return [types.Content(role="user", parts=parts)]
 
 
-def _gc_config(request: WireRequest) -> types.GenerateContentConfig:
+def _gc_config(request: WireRequest, *, stream: bool) -> types.GenerateContentConfig:
     thinking = None
     if request.thinking_level is not None:
         thinking = types.ThinkingConfig(thinking_level=request.thinking_level.upper())
@@ -75,10 +79,20 @@ def _gc_config(request: WireRequest) -> types.GenerateContentConfig:
         response_mime_type="application/json" if request.response_schema is not None else None,
         response_json_schema=request.response_schema,
         thinking_config=thinking,
+        # The body as it came: google-genai would decode it, and the answer in it, with
+        # recursive decoders before the package has measured either (see _json_depth).
+        # (Its streaming calls refuse this; their events are read one by one.)
+        should_return_http_response=None if stream else True,
     )
 
 
 def _dump(obj: Any) -> dict[str, Any]:
+    raw = getattr(obj, "sdk_http_response", None)
+    if raw is not None and raw.body is not None:  # asked for with should_return_http_response
+        return decode_body(raw.body)
+    if not isinstance(obj, BaseModel):  # google-genai hands back a body it could not type
+        msg = f"the response body is not a JSON object ({type(obj).__name__})"
+        raise GeminiVisionConnectionError(msg)
     # warnings=False: a value the SDK's own types did not expect (an int error code) is kept.
     dumped: dict[str, Any] = obj.model_dump(
         mode="json", by_alias=True, exclude_none=True, warnings=False
@@ -120,7 +134,7 @@ class SdkTransport:
         return models.generate_content_stream if stream else models.generate_content, {
             "model": request.model,
             "contents": _gc_contents(request),
-            "config": _with_timeout(_gc_config(request), timeout),
+            "config": _with_timeout(_gc_config(request, stream=stream), timeout),
         }
 
     def send(

@@ -6,12 +6,25 @@ so what the command prints and what the documentation says cannot drift apart.
 
 from __future__ import annotations
 
+import json
+from typing import Annotated
+
+import typer
 from rich.markup import escape
 from rich.table import Table
 
+from langchain_gemini_vision.cli._output import stdout_console
 from langchain_gemini_vision.profiles import ModelProfile, known_profiles
 
-__all__ = ["COLUMNS", "markdown_table", "models_table", "profile_row", "profile_rows", "sources"]
+__all__ = [
+    "COLUMNS",
+    "markdown_table",
+    "models_command",
+    "models_table",
+    "profile_row",
+    "profile_rows",
+    "sources",
+]
 
 COLUMNS: tuple[str, ...] = (
     "family (prefix)",
@@ -104,3 +117,20 @@ def markdown_table() -> str:
     for family, *cells in profile_rows():
         lines.append("| " + " | ".join([f"`{family}`", *cells]).replace("\n", " ") + " |")
     return "\n".join(lines)
+
+
+def models_command(
+    *,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the profiles as JSON, every field.")
+    ] = False,
+) -> None:
+    """List the model profiles: thinking levels, sampling, masks, media resolution, status."""
+    if as_json:
+        typer.echo(json.dumps([p.model_dump(mode="json") for p in known_profiles()], indent=2))
+        return
+    console = stdout_console()
+    console.print(models_table())
+    console.print("Unknown models: no thinking setting sent, polygons asked. Sources:")
+    for line in sources():
+        console.print(f"  {escape(line)}", soft_wrap=True)

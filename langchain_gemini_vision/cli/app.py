@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-import json
 import sys
 import time
 from collections.abc import Callable
@@ -34,6 +33,7 @@ from langchain_gemini_vision.cli._batch import (
 )
 from langchain_gemini_vision.cli._eval import eval_command
 from langchain_gemini_vision.cli._inputs import expand_sources
+from langchain_gemini_vision.cli._models import models_command
 from langchain_gemini_vision.cli._options import (
     NO_KEY_MESSAGE,
     AllowDirOpt,
@@ -73,7 +73,6 @@ from langchain_gemini_vision.cli._output import (
     list_failures,
     setup_logging,
     stderr_console,
-    stdout_console,
     summarise,
 )
 from langchain_gemini_vision.cli._run import Job, RunSettings, TaskName, run_jobs
@@ -400,30 +399,11 @@ def demo(
         raise typer.Exit(code)
 
 
-@app.command()
-def models(
-    *,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the profiles as JSON, every field.")
-    ] = False,
-) -> None:
-    """List the model profiles: thinking levels, sampling, masks, media resolution, status."""
-    from langchain_gemini_vision.cli._models import models_table, sources
-    from langchain_gemini_vision.profiles import known_profiles
-
-    if as_json:
-        typer.echo(json.dumps([p.model_dump(mode="json") for p in known_profiles()], indent=2))
-        return
-    console = stdout_console()
-    console.print(models_table())
-    console.print("Unknown models: no thinking setting sent, polygons asked. Sources:")
-    for line in sources():
-        console.print(f"  {escape(line)}", soft_wrap=True)
-
-
+app.command("models")(models_command)
 app.command("eval")(eval_command)
 
 
+@app.command()
 def mcp(
     *,
     allow_dir: McpAllowDirOpt = None,

@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
@@ -76,6 +76,16 @@ def _read_stream(stream: Any, opts: LoadOptions) -> tuple[bytes, str]:
             label, "too_large", f"the stream is over the {opts.max_file_bytes}-byte limit"
         )
     return data, label
+
+
+def _resolves_outside(text: str, allowed_dirs: tuple[str, ...] | None) -> bool:
+    """Whether ``text``, read as a path, resolves outside the allowed folders (``None``:
+    none are set). Resolving the path is the check (``realpath``'s ``lstat`` of each
+    part, the same steps whether the file exists or not): it is never opened."""
+    if allowed_dirs is None:
+        return False
+    real = os.path.realpath(os.path.expanduser(text))  # noqa: PTH111
+    return not any(is_within(real, allowed) for allowed in allowed_dirs)
 
 
 def _read_path(path: str | PurePath, opts: LoadOptions) -> tuple[bytes, str]:
@@ -147,21 +157,14 @@ def _from_string(text: str, opts: LoadOptions) -> PreparedImage | PendingDownloa
     if reference.is_remote:
         return from_reference(reference, opts)
     stripped = reference.text
-    # A path that exists wins over base64 (only short strings can be paths).
-    if len(text) < 4096 and "\x00" not in text:
-        candidate = Path(text).expanduser()
-        if os.path.lexists(candidate):
-            return prepare_bytes(*_read_path(text, opts), opts)
-    # A path outside is answered as such whether it exists or not (no oracle), unless
-    # it is base64 of an image.
-    outside = (
-        opts.allowed_dirs is not None
-        and looks_like_path(text)
-        and not any(
-            is_within(os.path.realpath(Path(text).expanduser()), allowed)
-            for allowed in opts.allowed_dirs
-        )
-    )
+    # Only short strings can be paths. One that resolves outside the allowed folders is
+    # answered as such, unless it is base64 of an image, before it is looked up: one
+    # answer, and the same steps, whether it exists or not (no oracle). One that exists
+    # inside wins over base64.
+    could_be_path = len(text) < 4096 and "\x00" not in text
+    outside = could_be_path and _resolves_outside(text, opts.allowed_dirs)
+    if could_be_path and not outside and os.path.lexists(os.path.expanduser(text)):  # noqa: PTH111
+        return prepare_bytes(*_read_path(text, opts), opts)
     if len(stripped) >= 16:
         decoded = decode_base64(stripped, "base64 string", strict=False)
         if decoded is not None and (

@@ -8,9 +8,10 @@ of garbage is rejected quickly. Python-style single-quoted dicts are **not**
 accepted: Gemini's JSON mode never produces them, and reading them would mean
 guessing at apostrophes in prose.
 
-No value nesting deeper than :data:`MAX_JSON_DEPTH` is ever decoded: ``"[" * 5000``
-is an :class:`~langchain_gemini_vision.errors.OutputParsingError`, found quickly,
-never a ``RecursionError``.
+No value nesting deeper than :data:`MAX_JSON_DEPTH` is ever decoded: each candidate's
+depth is measured before the decoder starts on it, so ``"[" * 5000`` is an
+:class:`~langchain_gemini_vision.errors.OutputParsingError`, found quickly, and no
+decoder recurses into it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_gemini_vision._json_depth import MAX_JSON_DEPTH, nesting_exceeds
+from langchain_gemini_vision._json_depth import (
+    MAX_JSON_DEPTH,
+    nesting_exceeds,
+    value_nesting_exceeds,
+)
 from langchain_gemini_vision.errors import OutputParsingError
 
 __all__ = ["MAX_JSON_DEPTH", "JsonExtraction", "extract_json"]
@@ -89,11 +94,13 @@ def _hits_end(exc: json.JSONDecodeError, text: str, text_end: int) -> bool:
 
 
 def _decode_at(text: str, pos: int) -> tuple[Any, int] | None:
+    if value_nesting_exceeds(text, pos):
+        return None
     try:
         value, end = _DECODER.raw_decode(text, pos)
     except (ValueError, RecursionError):
         return None
-    return None if nesting_exceeds(text, pos, end) else (value, end)
+    return value, end
 
 
 def _salvage_array(text: str, idx: int) -> list[Any]:
@@ -207,6 +214,8 @@ def _decode_candidate(region: str, idx: int, region_end: int) -> tuple[str, Any,
     """
     window = region[idx : idx + _WINDOW]
     whole_rest = idx + len(window) >= len(region)
+    if value_nesting_exceeds(window):
+        return _too_deep(region, idx)
     try:
         value, end = _DECODER.raw_decode(window, 0)
     except RecursionError:
@@ -219,10 +228,10 @@ def _decode_candidate(region: str, idx: int, region_end: int) -> tuple[str, Any,
     except ValueError:  # e.g. an integer literal over Python's digit limit
         return "fail", None, idx + 1
     else:
-        if nesting_exceeds(window, 0, end):
-            return _too_deep(region, idx)
         return "ok", value, idx + end
     # The value is longer than the window: decode it in place.
+    if value_nesting_exceeds(region, idx):
+        return _too_deep(region, idx)
     try:
         value, end = _DECODER.raw_decode(region, idx)
     except RecursionError:
@@ -233,8 +242,6 @@ def _decode_candidate(region: str, idx: int, region_end: int) -> tuple[str, Any,
         return "fail", None, max(idx + 1, exc.pos)
     except ValueError:
         return "fail", None, idx + 1
-    if nesting_exceeds(region, idx, end):
-        return _too_deep(region, idx)
     return "ok", value, end
 
 

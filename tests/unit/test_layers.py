@@ -102,7 +102,7 @@ INNER_LAYERS: dict[str, dict[str, int]] = {
         "_inputs": 0,
         "_options": 0,
         "_run": 0,
-        "_models": 0,
+        "_models": 1,
         "_output": 1,
         "_batch": 1,
         "_eval": 1,

@@ -163,3 +163,66 @@ def test_item8_paths_outside_get_one_answer_whether_they_exist_or_not(
             load_image(source, allowed_dirs=[allowed])
         answers.add((info.value.reason, info.value.detail))
     assert answers == {("outside_allowed_dirs", "the path is outside the allowed directories")}
+
+
+# Bare names and other strings a file in the current folder could be called.
+BARE_NAMES = ["secret", "secret.png", "abcdefghabcdefgh", "my secret", "~secret"]
+
+
+def _answer(source: str | Path, allowed: Path) -> tuple[str, str]:
+    with pytest.raises(ImageInputError) as info:
+        load_image(source, allowed_dirs=[allowed])
+    return info.value.reason, info.value.detail
+
+
+@pytest.mark.parametrize("name", BARE_NAMES)
+def test_item8_a_bare_name_outside_gets_one_answer_whether_it_exists_or_not(
+    tree: dict[str, Path], monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    allowed, outside = tree["allowed"], tree["outside"]
+    monkeypatch.chdir(outside)
+    missing = _answer(name, allowed)
+    (outside / name).write_bytes(OUTSIDE)
+    existing = _answer(name, allowed)
+    assert existing == missing
+    assert existing == ("outside_allowed_dirs", "the path is outside the allowed directories")
+
+
+def _file_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """Every call that looks at a file (stat, lstat, open), with the path it was given."""
+    seen: list[tuple[str, str]] = []
+    for name in ("stat", "lstat", "open"):
+        real = getattr(os, name)
+
+        def spy(path: Any, *args: Any, _real: Any = real, _name: str = name, **kw: Any) -> Any:
+            if isinstance(path, (str, bytes, os.PathLike)):
+                seen.append((_name, os.path.abspath(os.fsdecode(path))))  # noqa: PTH100
+            return _real(path, *args, **kw)
+
+        monkeypatch.setattr(os, name, spy)
+    return seen
+
+
+@pytest.mark.parametrize("name", [*BARE_NAMES, "img.png", "../outside/img.png"])
+def test_item8_a_path_outside_is_refused_in_the_same_steps_whether_it_exists_or_not(
+    tree: dict[str, Path], monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """Nothing looks the file up before the check refuses it (its timing tells nothing):
+    the calls made are the same whether it exists or not, and none stats or opens it."""
+    allowed, outside = tree["allowed"], tree["outside"]
+    monkeypatch.chdir(outside)
+    target = outside / name
+    calls = _file_calls(monkeypatch)
+    steps = {}
+    for exists in (True, False):
+        if exists:
+            target.write_bytes(OUTSIDE)
+        else:
+            target.unlink()
+        calls.clear()
+        for source in (name, target, str(target)):
+            with pytest.raises(ImageInputError, match="outside the allowed directories"):
+                load_image(source, allowed_dirs=[allowed])
+        steps[exists] = list(calls)
+        assert [c for c in calls if c[0] != "lstat" and c[1].startswith(str(outside))] == []
+    assert steps[True] == steps[False]

@@ -28,6 +28,7 @@ from langchain_gemini_vision.errors import (
 )
 from langchain_gemini_vision.testing import GeminiEmulator, Scene
 from tests.unit._served import ServedGemini, error, model_text
+from tests.unit._stack_headroom import watch_collections
 
 FAST = RetryPolicy(max_attempts=2, initial_delay=0, max_delay=0)
 
@@ -161,11 +162,17 @@ async def test_absurdly_nested_output_is_a_tool_error(
     answer: str,
     tool_class: type[GeminiDetectTool],
 ) -> None:
+    """No decoder recurses into the answer: a collection that starts meanwhile has the
+    stack its finalizers need (this flaked with a RecursionError raised during garbage
+    collection; :func:`watch_collections` makes such a collection certain)."""
     served.reply = model_text(answer)
     tool = tool_class(api_key="k", base_url=served.base_url, image_store=store)
-    message = await run(tool, mode, image="img_1")
+    with watch_collections() as watch:
+        message = await run(tool, mode, image="img_1")
     assert message.status == "error"
     assert "OutputParsingError" in str(message.content)
+    assert watch.collections > 0
+    assert watch.starved == 0
 
 
 @pytest.mark.parametrize("mode", MODES)

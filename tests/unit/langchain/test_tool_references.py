@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,40 @@ def test_item8_the_tool_gives_one_answer_for_every_path_outside(
         answers.add(str(message.content).rsplit(": ", 1)[-1])  # the detail, without the label
     assert len(answers) == 1, answers
     assert "outside the allowed directories" in answers.pop()
+
+
+@pytest.mark.parametrize(
+    "name", ["secret", "secret.png", "abcdefghabcdefgh", "my secret.png", "~secret", "../x.png"]
+)
+def test_item8_a_bare_name_outside_gets_one_answer_whether_it_exists_or_not(
+    settings: dict[str, str],
+    tmp_path: Path,
+    scene: Scene,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+) -> None:
+    """Relative to a current folder outside ``reference_dirs``; nothing there is looked at."""
+    inside, outside = tmp_path / "allowed", tmp_path / "elsewhere" / "cwd"
+    inside.mkdir()
+    outside.mkdir(parents=True)
+    monkeypatch.chdir(outside)
+    tool = GeminiCaptionTool(**settings, reference_dirs=[inside])
+    missing = call(tool, image=name)
+    (outside / name).write_bytes(scene.data)
+    looked_at: list[str] = []
+    for spied in ("stat", "lstat", "open"):
+        real = getattr(os, spied)
+
+        def spy(path: Any, *args: Any, _real: Any = real, **kwargs: Any) -> Any:
+            if isinstance(path, (str, bytes, os.PathLike)):
+                looked_at.append(os.path.abspath(os.fsdecode(path)))  # noqa: PTH100
+            return _real(path, *args, **kwargs)
+
+        monkeypatch.setattr(os, spied, spy)
+    existing = call(tool, image=name)
+    assert missing.status == existing.status == "error"
+    assert existing.content == missing.content
+    assert [p for p in looked_at if p.startswith(str(tmp_path / "elsewhere"))] == []
 
 
 # --------------------------------------------------------------------------- 4. bomb by URL
