@@ -34,7 +34,7 @@ FIGURES: dict[str, str] = {
     "9": "fig9_batch_jobs",
     "10": "fig10_emulator_concurrency",
     "11": "fig11_input_bombs",
-    "12": "fig12_quota",
+    "13": "fig13_quota",
 }
 
 __all__ = [
@@ -133,7 +133,7 @@ class Sizes:
     memory_large: int = 200
     memory_side: int = 256
     memory_modes: tuple[str, ...] = ("alazy_load", "lazy_load")
-    # figure 12: images (half small, half large), a batch's bound, a quota's scaled window
+    # figure 13: images (half small, half large), a batch's bound, a quota's scaled window
     quota_images: int = 2000
     quota_concurrency: int = 96
     quota_latency: float = 1.0
