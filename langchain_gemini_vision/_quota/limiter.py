@@ -82,8 +82,8 @@ _EARLY = 0.1
 _PROBE = 0.02
 """After a window's worth of answers with no 429, the window is tried this much shorter
 (until a 429 says it was too short: then it is settled)."""
-_SETTLED_EVERY = 4
-"""A settled window is tried half as much shorter, after this many clean windows."""
+_SETTLED_EVERY = 8
+"""A settled window is tried a quarter as much shorter, after this many clean windows."""
 
 
 class _Learned:
@@ -95,19 +95,35 @@ class _Learned:
     off either way. Once paced, the estimate is corrected both ways: a window's worth of
     answers with no 429 tries it 2 % shorter (never shorter than the longest wait a 429
     asked for), and a 429 asking for a short wait says the sends left that much too early:
-    the window grows by it and is settled (tried 1 % shorter every four clean windows
-    only), within a few percent of the truth, at the cost of a 429 now and then.
+    the window grows by it, the last shortening is undone (the wait says only by how
+    much the first send was early: the next ones would be early again) and it is settled
+    (tried 0.5 % shorter every eight clean windows only), within a few percent of the
+    truth, at the cost of a 429 now and then.
     """
 
-    __slots__ = ("clean", "correction", "floor", "limit", "period", "seen", "settled")
+    __slots__ = (
+        "clean",
+        "correction",
+        "floor",
+        "last_step",
+        "limit",
+        "period",
+        "seen",
+        "settled",
+        "since",
+    )
 
-    def __init__(self, limit: int, period: float | None) -> None:
+    def __init__(self, limit: int, period: float | None, since: float) -> None:
         self.limit = limit
         self.period = period
+        self.since = since
+        """When the first 429 taught it: sends that left before were not paced to it."""
         self.seen: deque[float] = deque(maxlen=_SEEN)
         self.correction = 0.0
         self.floor = 0.0
         self.clean = 0.0
+        self.last_step = 0.0
+        """The last shortening tried: undone by the 429 it causes."""
         self.settled = False
 
     @property
@@ -116,15 +132,17 @@ class _Learned:
             return 0.0
         return max(self.floor, statistics.median(self.seen) + self.correction)
 
-    def refused(self, seen: float | None, delay: float | None) -> None:
+    def refused(self, seen: float | None, delay: float | None, *, paced: bool) -> None:
         """One 429 of this quota: the window it implies (``None``: not explained by our
-        sends) and the wait it asked for."""
+        sends), the wait it asked for, and whether its request was paced to this quota
+        (one that left before the quota was known says nothing of the pacing)."""
         self.clean = 0.0
         if delay is not None:
             self.floor = max(self.floor, delay)
         current = self.window
-        if current and delay is not None and delay <= _EARLY * current:
-            self.correction += delay
+        if paced and current and delay is not None and delay <= _EARLY * current:
+            self.correction += delay + self.last_step
+            self.last_step = 0.0
             self.settled = True
         elif seen is not None:
             self.seen.append(seen)
@@ -134,11 +152,12 @@ class _Learned:
         whether the window was just tried shorter."""
         self.clean += amount
         # Settled: tried again, more gently, every few windows (the load may have eased).
-        windows, step = (_SETTLED_EVERY, _PROBE / 2) if self.settled else (1, _PROBE)
+        windows, step = (_SETTLED_EVERY, _PROBE / 4) if self.settled else (1, _PROBE)
         if self.clean < windows * self.limit or not self.seen:
             return False
         self.clean = 0.0
-        self.correction -= step * self.window
+        self.last_step = step * self.window
+        self.correction -= self.last_step
         return True
 
 
@@ -338,6 +357,7 @@ class QuotaLimiter:
         moves its send to the moment it really left, so later sends are paced from it."""
         with self._lock:
             send.at = max(send.at, self.clock.now())
+            send.left = True
 
     def _withdraw(self, send: Send) -> None:
         with self._lock:
@@ -384,6 +404,7 @@ class QuotaLimiter:
                 self._blocked_until = max(self._blocked_until, now + error.retry_after)
             self._rules = self._effective_rules()
             self._changes += 1
+            self._log.withdraw_waiting()
             return "paced" if followed else "refused"
 
     def _learn(
@@ -393,7 +414,7 @@ class QuotaLimiter:
         key = (violation.counts_tokens, violation.quota_id or violation.metric or "")
         learned = self._learned.get(key)
         if learned is None:
-            learned = self._learned[key] = _Learned(violation.value, violation.period)
+            learned = self._learned[key] = _Learned(violation.value, violation.period, now)
         learned.limit = violation.value
         longest = violation.period or MINUTE
         rule = WindowRule(float(violation.value), longest, violation.counts_tokens)
@@ -408,4 +429,5 @@ class QuotaLimiter:
             # Our own sends do not explain it (the quota is shared, or the answer named
             # no wait): the period the quota id names, until a window is seen.
             seen = longest
-        learned.refused(None if seen is None else min(longest, seen), delay)
+        seen = None if seen is None else min(longest, seen)
+        learned.refused(seen, delay, paced=send.at >= learned.since)

@@ -20,7 +20,11 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-__all__ = ["Send", "SendLog", "WindowRule"]
+__all__ = ["SPREAD", "Send", "SendLog", "WindowRule"]
+
+
+SPREAD = 0.25
+"""A window's budget leaves over this share of the window (see :meth:`SendLog.earliest`)."""
 
 
 @dataclass(frozen=True)
@@ -33,16 +37,17 @@ class WindowRule:
 
 
 class Send:
-    """One request: when it leaves (or left), when it was planned to, and the input
-    tokens it counts."""
+    """One request: when it leaves (or left), when it was planned to, whether it has
+    left, and the input tokens it counts."""
 
-    __slots__ = ("at", "planned", "tokens")
+    __slots__ = ("at", "left", "planned", "tokens")
 
     def __init__(self, at: float, tokens: float) -> None:
         self.at = at
         self.planned = at
-        """The moment booked: even spacing counts from it, so a wake-up that comes late
+        """The moment booked: later bookings queue after it, so a wake-up that comes late
         (a busy event loop) does not push every later send back by as much."""
+        self.left = False
         self.tokens = tokens
 
 
@@ -67,20 +72,24 @@ class SendLog:
         """The first moment at or after ``now`` (and after every reserved send) at which
         one more request of ``tokens`` keeps every rule."""
         sends = self._sends
-        moment = max(now, sends[-1].planned) if sends else now
+        last = sends[-1] if sends else None
+        moment = max(now, last.planned) if last else now
         for rule in rules:
-            # Evenly spaced (a window's share per request or token after the last send):
-            # a quota's first refusal comes back before a burst has gone past it.
-            share = rule.window / rule.limit
+            # Gemini's window slides: a window's whole budget may leave together as long
+            # as no window ever holds more (the quota's own ideal). It leaves spread over
+            # a share of the window, not in one instant: a quota not known yet (tokens,
+            # when only the requests' was learned) refuses the first send over it, and
+            # that 429 is back before the rest of the burst has gone over it too.
+            share = SPREAD * rule.window / rule.limit
             if rule.counts_tokens:
                 moment = max(moment, self._tokens_fit(rule, tokens))
-                if sends:
-                    moment = max(moment, sends[-1].planned + sends[-1].tokens * share)
+                if last:
+                    moment = max(moment, last.planned + last.tokens * share)
             else:
                 if len(sends) >= rule.limit:
                     moment = max(moment, sends[-int(rule.limit)].at + rule.window)
-                if sends:
-                    moment = max(moment, sends[-1].planned + share)
+                if last:
+                    moment = max(moment, last.planned + share)
         return moment
 
     def _tokens_fit(self, rule: WindowRule, tokens: float) -> float:
@@ -98,6 +107,12 @@ class SendLog:
         send = Send(at, tokens)
         self._sends.append(send)
         return send
+
+    def withdraw_waiting(self) -> None:
+        """Forget every booking that has not left: it was made under rules a 429 has
+        since corrected, and counting it would hold the next bookings back for nothing
+        (its request books again when it wakes)."""
+        self._sends = deque(s for s in self._sends if s.left)
 
     def remove(self, send: Send) -> None:
         """A send that never counted (refused, or given up before it left)."""
