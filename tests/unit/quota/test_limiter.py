@@ -53,6 +53,28 @@ def test_item1_rpm_paces_bulk_sends_and_an_interactive_call_fails_fast() -> None
     assert len(client.transport.requests) == 4  # type: ignore[attr-defined]
 
 
+def test_item1_a_windows_whole_budget_leaves_early_in_the_window_never_more() -> None:
+    """Gemini's window slides: the quota's ideal sends a window's budget at its start.
+    Evenly spaced sends (one every quarter minute at rpm=4) would leave later each window."""
+    clock = FakeClock()
+    sent: list[float] = []
+
+    def answer(request: object) -> str:
+        sent.append(clock.time)
+        return CAPTION
+
+    client = GeminiVisionClient(api_key="test", transport=MockTransport(answer), clock=clock, rpm=4)
+    results = client.map(client.caption, [_png()] * 8, max_concurrency=1)
+    assert all(getattr(r, "text", None) == "A blue square." for r in results)
+    first = sent[0]
+    assert sent[3] - first <= 15.5, sent  # a window's four within its first quarter
+    assert sent[4] - first >= 60, sent  # never five in one minute
+    assert all(later - earlier >= 60 for earlier, later in zip(sent[:4], sent[4:], strict=True)), (
+        sent
+    )
+    assert sent[7] - first <= 60 + 15.5 + 1, sent
+
+
 def test_item1_tpm_counts_the_estimate_before_sending() -> None:
     clock = FakeClock()
     client = GeminiVisionClient(api_key="test", transport=_mock(), clock=clock, tpm=600)
