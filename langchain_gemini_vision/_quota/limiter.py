@@ -95,13 +95,15 @@ class _Learned:
     off either way. Once paced, the estimate is corrected both ways: a window's worth of
     answers with no 429 tries it 2 % shorter (never shorter than the longest wait a 429
     asked for), and a 429 asking for a short wait says the sends left that much too early:
-    the window grows by it, the last shortening is undone (the wait says only by how
-    much the first send was early: the next ones would be early again) and it is settled
-    (tried 0.5 % shorter every eight clean windows only), within a few percent of the
-    truth, at the cost of a 429 now and then.
+    the window grows by it and, once per window, by the last shortening undone plus 2 %
+    (the wait says only by how much the first send was early, and the edge is not sharp:
+    sends reach the service a few milliseconds apart, early ones at random) and it is
+    settled (tried 0.5 % shorter every eight clean windows only), within a few percent of
+    the truth, at the cost of a 429 now and then.
     """
 
     __slots__ = (
+        "backed_off",
         "clean",
         "correction",
         "floor",
@@ -124,6 +126,8 @@ class _Learned:
         self.clean = 0.0
         self.last_step = 0.0
         """The last shortening tried: undone by the 429 it causes."""
+        self.backed_off = float("-inf")
+        """When a 429 last lengthened the window: its burst's other 429s do not again."""
         self.settled = False
 
     @property
@@ -132,7 +136,7 @@ class _Learned:
             return 0.0
         return max(self.floor, statistics.median(self.seen) + self.correction)
 
-    def refused(self, seen: float | None, delay: float | None, *, paced: bool) -> None:
+    def refused(self, seen: float | None, delay: float | None, *, paced: bool, now: float) -> None:
         """One 429 of this quota: the window it implies (``None``: not explained by our
         sends), the wait it asked for, and whether its request was paced to this quota
         (one that left before the quota was known says nothing of the pacing)."""
@@ -141,7 +145,10 @@ class _Learned:
             self.floor = max(self.floor, delay)
         current = self.window
         if paced and current and delay is not None and delay <= _EARLY * current:
-            self.correction += delay + self.last_step
+            if now - self.backed_off >= current:
+                self.correction += self.last_step + _PROBE * current
+                self.backed_off = now
+            self.correction += delay
             self.last_step = 0.0
             self.settled = True
         elif seen is not None:
@@ -430,4 +437,4 @@ class QuotaLimiter:
             # no wait): the period the quota id names, until a window is seen.
             seen = longest
         seen = None if seen is None else min(longest, seen)
-        learned.refused(seen, delay, paced=send.at >= learned.since)
+        learned.refused(seen, delay, paced=send.at >= learned.since, now=now)
