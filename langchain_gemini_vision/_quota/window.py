@@ -5,7 +5,11 @@ Gemini counts a quota over a window (a minute, for ``...PerMinute...`` ids): at 
 client's sends (their time and tokens, reserved sends in the future included) and
 answers the one question a sender asks: when may the next request go, so that every
 :class:`WindowRule` still holds? Sends are reserved in order (each at or after the last),
-so only the window ending at the new send can overflow.
+so only the window ending at the new send can overflow. A window's whole budget may
+leave together (the window slides: that is the quota's own ideal), spread over a quarter
+of the window only. A booking made under rules a 429 has since corrected is withdrawn
+(:meth:`SendLog.withdraw_waiting`): it never reached the service, and counting it would
+hold back every later booking for nothing.
 
 The same log explains a 429: Gemini's ``RetryInfo`` says when the oldest send that still
 counts leaves the window, so the window's length is that moment minus the time that send

@@ -15,7 +15,8 @@ import pytest
 from PIL import Image
 
 from langchain_gemini_vision import GeminiCaptionRunnable, GeminiVisionClient
-from langchain_gemini_vision._quota import AdaptiveGate
+from langchain_gemini_vision._quota import AdaptiveGate, SendLog, WindowRule
+from langchain_gemini_vision._quota.window import SPREAD
 from langchain_gemini_vision.errors import (
     GeminiVisionDailyQuotaError,
     GeminiVisionRateLimitError,
@@ -73,6 +74,20 @@ def test_item1_a_windows_whole_budget_leaves_early_in_the_window_never_more() ->
         sent
     )
     assert sent[7] - first <= 60 + 15.5 + 1, sent
+
+
+def test_item2_bookings_made_before_a_429_taught_the_quota_are_withdrawn_not_counted() -> None:
+    log = SendLog(61.0)
+    left = log.add(0.0, 500.0)
+    left.left = True
+    log.add(5.0, 500.0)  # booked under the old rules, still waiting to leave
+    rule = WindowRule(1000.0, 60.0, counts_tokens=True)
+    assert log.earliest(1.0, [rule], 500.0) == 60.0  # the booking holds the next one back
+    log.withdraw_waiting()
+    assert len(log) == 1
+    # Only what left counts: 500 more fit now, after the burst's spread of the one send.
+    assert log.earliest(1.0, [rule], 500.0) == pytest.approx(SPREAD * 500.0 * 60.0 / 1000.0)
+    assert log.earliest(1.0, [rule], 600.0) == 60.0
 
 
 def test_item1_tpm_counts_the_estimate_before_sending() -> None:
