@@ -82,8 +82,6 @@ _EARLY = 0.1
 _PROBE = 0.02
 """After a window's worth of answers with no 429, the window is tried this much shorter
 (until a 429 says it was too short: then it is settled)."""
-_SETTLED_EVERY = 8
-"""A settled window is tried a quarter as much shorter, after this many clean windows."""
 
 
 class _Learned:
@@ -98,8 +96,8 @@ class _Learned:
     the window grows by it and, once per window, by the last shortening undone plus 2 %
     (the wait says only by how much the first send was early, and the edge is not sharp:
     sends reach the service a few milliseconds apart, early ones at random) and it is
-    settled (tried 0.5 % shorter every eight clean windows only), within a few percent of
-    the truth, at the cost of a 429 now and then.
+    settled: no longer tried shorter (each try at the edge costs 429s, and the issue's
+    bound is 1 % of calls), within a few percent of the truth.
     """
 
     __slots__ = (
@@ -158,12 +156,10 @@ class _Learned:
         """An answer (``amount``: 1 request, or its input tokens) under this quota;
         whether the window was just tried shorter."""
         self.clean += amount
-        # Settled: tried again, more gently, every few windows (the load may have eased).
-        windows, step = (_SETTLED_EVERY, _PROBE / 4) if self.settled else (1, _PROBE)
-        if self.clean < windows * self.limit or not self.seen:
+        if self.settled or self.clean < self.limit or not self.seen:
             return False
         self.clean = 0.0
-        self.last_step = step * self.window
+        self.last_step = _PROBE * self.window
         self.correction -= self.last_step
         return True
 
