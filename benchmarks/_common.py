@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ FIGURES: dict[str, str] = {
     "10": "fig10_emulator_concurrency",
     "11": "fig11_input_bombs",
     "12": "fig12_resumable_loader",
+    "13": "fig13_quota",
     "14": "fig14_streaming",
 }
 
@@ -140,6 +141,13 @@ class Sizes:
     resume_small: int = 1000
     resume_large: int = 10_000
     resume_side: int = 64
+    # figure 13: images (half small, half large), a batch's bound, a quota's scaled window
+    quota_images: int = 2000
+    quota_concurrency: int = 96
+    quota_latency: float = 1.0
+    quota_window: float = 2.0
+    quota_rpm: int = 96
+    quota_tpm: int = 80_000
 
     @classmethod
     def full(cls) -> Sizes:
@@ -175,6 +183,12 @@ class Sizes:
             memory_modes=("alazy_load",),
             resume_small=24,
             resume_large=48,
+            quota_images=48,
+            quota_concurrency=16,
+            quota_latency=0.05,
+            quota_window=0.5,
+            quota_rpm=10,
+            quota_tpm=8_000,
         )
 
 
@@ -283,6 +297,7 @@ class EmulatorProcess:
         *,
         stream_tokens_per_second: float | None = None,
         stream_chunk_tokens: int = 8,
+        args: Sequence[str] = (),
     ) -> None:
         self.latency = latency
         self.paid_log = paid_log
@@ -290,6 +305,8 @@ class EmulatorProcess:
         self.stream_args = ["--stream-chunk-tokens", str(stream_chunk_tokens)]
         if stream_tokens_per_second is not None:
             self.stream_args += ["--stream-tokens-per-second", str(stream_tokens_per_second)]
+        self.args = tuple(args)
+        """More of ``benchmarks._server``'s options (``--rpm 60 --quota-window 1``...)."""
         self._proc: subprocess.Popen[str] | None = None
         self.base_url = ""
 
@@ -304,6 +321,7 @@ class EmulatorProcess:
             str(self.latency),
             *(["--paid-log", self.paid_log] if self.paid_log else []),
             *self.stream_args,
+            *self.args,
         ]
         self._proc = subprocess.Popen(
             cmd,

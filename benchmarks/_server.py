@@ -22,7 +22,7 @@ from typing import IO
 
 from aiohttp import web
 
-from langchain_gemini_vision.testing import GeminiEmulator
+from langchain_gemini_vision.testing import GeminiEmulator, Quota
 from langchain_gemini_vision.testing._emulator_cli import serve_until_interrupted
 
 _PAID_ROUTES = (":generateContent", ":embedContent", ":batchEmbedContents", "/interactions")
@@ -63,7 +63,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--paid-log", default=None)
     parser.add_argument("--stream-tokens-per-second", type=float, default=None)
     parser.add_argument("--stream-chunk-tokens", type=int, default=8)
+    parser.add_argument("--rpm", type=int, default=None, help="requests per key per window")
+    parser.add_argument("--tpm", type=int, default=None, help="input tokens per key per window")
+    parser.add_argument("--quota-window", type=float, default=60.0)
     args = parser.parse_args(argv)
+    quota = None
+    if args.rpm or args.tpm:
+        quota = Quota(requests=args.rpm, tokens=args.tpm, window=args.quota_window)
     settings = {
         "port": args.port,
         "latency": args.latency,
@@ -71,6 +77,7 @@ def main(argv: list[str] | None = None) -> None:
         "analysis_cache_size": args.analysis_cache,
         "stream_tokens_per_second": args.stream_tokens_per_second,
         "stream_chunk_tokens": args.stream_chunk_tokens,
+        "quota": quota,
     }
     if args.paid_log is None:
         serve_until_interrupted(GeminiEmulator(**settings), "benchmarks")

@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 from pydantic import BaseModel, SecretStr
 
 from langchain_gemini_vision._concurrency import Outcome, aordered_map, ordered_map
+from langchain_gemini_vision._quota import SYSTEM_CLOCK, Clock, QuotaLimiter
 from langchain_gemini_vision._result_cache import ResultCache, cache_key
 from langchain_gemini_vision._transport.base import (
     ApiName,
@@ -68,6 +69,7 @@ from langchain_gemini_vision._transport.retry import (
     RetryPolicy,
     acall_with_retries,
     call_with_retries,
+    for_bulk,
 )
 from langchain_gemini_vision.decode_budget import DecodeBudget
 from langchain_gemini_vision.errors import (
@@ -106,6 +108,7 @@ from langchain_gemini_vision.tasks import (
     get_task,
     reserve_names,
 )
+from langchain_gemini_vision.tokens import estimate_request_tokens
 from langchain_gemini_vision.usage import Usage
 
 if TYPE_CHECKING:
@@ -154,6 +157,9 @@ _SCOPE: ContextVar[tuple[GeminiVisionClient, _Slots] | None] = ContextVar(
 )
 """The client and bound of the :class:`ConcurrencyScope` the current code runs in."""
 
+_BULK: ContextVar[GeminiVisionClient | None] = ContextVar("gemini_vision_bulk", default=None)
+"""The client whose :class:`ConcurrencyScope` is active: its calls here are bulk work."""
+
 
 class ConcurrencyScope:
     """A batch's own bound on one client's requests in flight.
@@ -163,21 +169,24 @@ class ConcurrencyScope:
 
     def __init__(self, client: GeminiVisionClient, limit: int) -> None:
         self.limit = limit
+        self._client = client
         # At or under the client's bound the client's own slots do: nothing to set.
         self._value = (client, _Slots(limit)) if limit > client.max_concurrency else None
 
     @contextlib.contextmanager
     def active(self) -> Iterator[None]:
         """Calls of the client inside this block (and in the threads and tasks it starts
-        with a copy of its context) share this scope's bound instead of the client's."""
-        if self._value is None:
-            yield
-            return
-        token = _SCOPE.set(self._value)
+        with a copy of its context) share this scope's bound instead of the client's,
+        and are bulk work: they wait their turn in the quota, and wait out what Gemini
+        asks for, under the client's ``bulk_retry`` policy."""
+        bulk = _BULK.set(self._client)
+        token = _SCOPE.set(self._value) if self._value is not None else None
         try:
             yield
         finally:
-            _SCOPE.reset(token)
+            if token is not None:
+                _SCOPE.reset(token)
+            _BULK.reset(bulk)
 
 
 _FIXED_ATTRIBUTES = frozenset(
@@ -187,6 +196,7 @@ _FIXED_ATTRIBUTES = frozenset(
         "transport_name",
         "files",
         "decode_budget",
+        "limiter",
         "result_cache",
     }
 )
@@ -201,6 +211,8 @@ class GeminiVisionClient:
             (every setting, documented there); ``None``: the defaults.
         genai_client: An existing ``google.genai.Client`` to use instead of building one
             (it carries its own key and endpoint; the transport is then ``"sdk"``).
+        clock: What the quota limiter and the retries read the time from and sleep with
+            (``None``: the monotonic clock and real sleeps; tests pass a virtual one).
         **fields: Settings by name (``model=``, ``api_key=``, ``max_concurrency=``...),
             over those of ``settings``. A name no setting has raises
             :class:`~langchain_gemini_vision.errors.UnknownArgumentError` (a ``TypeError``)
@@ -216,6 +228,7 @@ class GeminiVisionClient:
         settings: GeminiVisionSettings | None = None,
         *,
         genai_client: genai.Client | None = None,
+        clock: Clock | None = None,
         **fields: Any,
     ) -> None:
         settings = GeminiVisionSettings.build(settings, owner=type(self).__name__, **fields)
@@ -224,6 +237,8 @@ class GeminiVisionClient:
         self.api: ApiName = settings.api
         self.timeout = settings.timeout
         self.retry = settings.retry or RetryPolicy()
+        self.bulk_retry = settings.bulk_retry or for_bulk(self.retry)
+        self.clock: Clock = clock or SYSTEM_CLOCK
         self.max_concurrency = settings.max_concurrency
         self.media_resolution: MediaResolution | None = settings.media_resolution
         self._profile_override = settings.profile
@@ -281,6 +296,14 @@ class GeminiVisionClient:
         self._own_slots = _Slots(self.max_concurrency)
         self.result_cache = ResultCache(settings.cache) if settings.cache is not None else None
         """The ``cache`` setting's store, read and written safely (``None``: no cache)."""
+        self.limiter = QuotaLimiter(
+            rpm=settings.rpm,
+            tpm=settings.tpm,
+            rate_limiter=settings.rate_limiter,
+            learn=settings.learn_quota,
+            clock=self.clock,
+        )
+        """Every request asks it first: ``rpm``/``tpm``, what 429s taught, requests in flight."""
         self._built = True
 
     def _named_transport(
@@ -580,38 +603,66 @@ class GeminiVisionClient:
             ResponseBlockedError: the answer was blocked (safety, recitation, ...).
             EmptyResponseError: no candidates or no text.
         """
+        tokens = self._input_estimate(request)
         with self._slots().threads:
             wire = self.resolve_request(request)
             try:
-                response = self._send(wire)
+                response = self._send(wire, tokens)
             except (GeminiVisionAuthError, GeminiVisionNotFoundError) as error:
                 self._forget_expired(error, wire, request)
-                response = self._send(self.resolve_request(request))
+                response = self._send(self.resolve_request(request), tokens)
         return self._counted(response)
 
     async def agenerate(self, request: VisionRequest) -> VisionResponse:
         """Async twin of :meth:`generate`."""
+        tokens = self._input_estimate(request)
         async with self._slots().for_loop():
             wire = await self.aresolve_request(request)
             try:
-                response = await self._asend(wire)
+                response = await self._asend(wire, tokens)
             except (GeminiVisionAuthError, GeminiVisionNotFoundError) as error:
                 self._forget_expired(error, wire, request)
-                response = await self._asend(await self.aresolve_request(request))
+                response = await self._asend(await self.aresolve_request(request), tokens)
         return self._counted(response)
 
-    def _send(self, wire: WireRequest) -> VisionResponse:
-        send = self.transport.send
-        return call_with_retries(
-            lambda left: send(wire, self.api, timeout=_attempt_timeout(self.timeout, left)),
-            self.retry,
-        )
+    def _input_estimate(self, request: VisionRequest) -> int:
+        """The input tokens ``request`` will count against a quota, by the package's estimate."""
+        text = request.prompt + (request.system_instruction or "")
+        return estimate_request_tokens(request.images, text, self._resolution(request))
 
-    async def _asend(self, wire: WireRequest) -> VisionResponse:
-        send = self.transport.asend
+    def _policy(self) -> tuple[RetryPolicy, float | None]:
+        """The retry policy of the current call, and how long its turn in the quota may
+        be waited for: bulk work (inside a :class:`ConcurrencyScope`) waits as long as the
+        quota needs; one interactive call as long as its policy honours a server's wait."""
+        if _BULK.get() is self:
+            return self.bulk_retry, None
+        return self.retry, self.retry.max_retry_after
+
+    def _send(self, wire: WireRequest, tokens: int) -> VisionResponse:
+        send, limiter = self.transport.send, self.limiter
+        policy, max_wait = self._policy()
+
+        def attempt(left: float | None) -> VisionResponse:
+            with limiter.permit(tokens, max_wait=_wait_bound(max_wait, left)) as permit:
+                response = send(wire, self.api, timeout=_attempt_timeout(self.timeout, left))
+                permit.answered(response.usage.input_tokens)
+            return response
+
+        return call_with_retries(attempt, policy, sleep=self.clock.sleep, clock=self.clock.now)
+
+    async def _asend(self, wire: WireRequest, tokens: int) -> VisionResponse:
+        send, limiter = self.transport.asend, self.limiter
+        policy, max_wait = self._policy()
+
+        async def attempt(left: float | None) -> VisionResponse:
+            permit = await limiter.apermit(tokens, max_wait=_wait_bound(max_wait, left))
+            with permit:
+                response = await send(wire, self.api, timeout=_attempt_timeout(self.timeout, left))
+                permit.answered(response.usage.input_tokens)
+            return response
+
         return await acall_with_retries(
-            lambda left: send(wire, self.api, timeout=_attempt_timeout(self.timeout, left)),
-            self.retry,
+            attempt, policy, sleep=self.clock.asleep, clock=self.clock.now
         )
 
     def _slots(self) -> _Slots:
@@ -1101,6 +1152,13 @@ def _identity(image: PreparedImage) -> str:
     if image.placement == "uri":
         return f"uri:{image.uri}"
     return f"file:{image.file_name or image.uri}"
+
+
+def _wait_bound(max_wait: float | None, left: float | None) -> float | None:
+    """How long a call may wait for its turn: its own bound, within the time it has left."""
+    if max_wait is None or left is None:
+        return max_wait
+    return min(max_wait, max(0.0, left))
 
 
 def _attempt_timeout(timeout: float | None, left: float | None) -> float | None:

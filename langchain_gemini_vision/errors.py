@@ -11,6 +11,7 @@ written against ``langchain_core.exceptions`` keeps working::
     ├── GeminiVisionAPIError                           the service said no
     │   ├── GeminiVisionAuthError          (ModelAuthenticationError) key, permission
     │   ├── GeminiVisionRateLimitError     (ModelRateLimitError)      quota, 429
+    │   │   └── GeminiVisionDailyQuotaError                        a daily quota is used up
     │   ├── GeminiVisionTimeoutError       (ModelTimeoutError)        deadline
     │   ├── GeminiVisionConnectionError    (ModelConnectionError)     network
     │   ├── GeminiVisionServerError        (ModelAPIError)            5xx
@@ -36,6 +37,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from langchain_core.exceptions import (
@@ -60,6 +62,7 @@ __all__ = [
     "GeminiVisionAPIError",
     "GeminiVisionAuthError",
     "GeminiVisionConnectionError",
+    "GeminiVisionDailyQuotaError",
     "GeminiVisionError",
     "GeminiVisionInvalidRequestError",
     "GeminiVisionNotFoundError",
@@ -70,6 +73,7 @@ __all__ = [
     "ImageInputReason",
     "OutputParsingError",
     "PartialLoadError",
+    "QuotaViolation",
     "ResponseBlockedError",
     "ResponseError",
     "SpatialFormError",
@@ -187,8 +191,88 @@ class GeminiVisionAuthError(GeminiVisionAPIError, ModelAuthenticationError):
     """
 
 
+_QUOTA_PERIODS: dict[str, float] = {
+    "PerSecond": 1.0,
+    "PerMinute": 60.0,
+    "PerHour": 3600.0,
+    "PerDay": 86400.0,
+}
+"""The period a quota id names (``GenerateRequestsPerMinutePerProjectPerModel``), in seconds."""
+
+
+@dataclass(frozen=True)
+class QuotaViolation:
+    """One quota a 429 says was exceeded (a ``google.rpc.QuotaFailure`` violation, or a
+    ``Quota exceeded for metric`` line of the message when the answer has no details).
+
+    Attributes:
+        metric: ``generativelanguage.googleapis.com/generate_content_free_tier_requests``...
+        quota_id: ``GenerateRequestsPerMinutePerProjectPerModel-FreeTier``... (``None``
+            when only the message named the quota).
+        value: The quota's limit (``quotaValue``), when the service said.
+        daily: A per-day quota (its id contains ``PerDay``): waiting minutes will not help.
+    """
+
+    metric: str | None = None
+    quota_id: str | None = None
+    value: int | None = None
+    daily: bool = False
+
+    @property
+    def counts_tokens(self) -> bool:
+        """Whether the quota counts (input) tokens rather than requests."""
+        return "token" in f"{self.metric} {self.quota_id}".lower()
+
+    @property
+    def period(self) -> float | None:
+        """The seconds the quota id's period lasts (``PerMinute``: 60), if it names one."""
+        if self.daily:
+            return _QUOTA_PERIODS["PerDay"]
+        for word, seconds in _QUOTA_PERIODS.items():
+            if word in (self.quota_id or ""):
+                return seconds
+        return None
+
+
 class GeminiVisionRateLimitError(GeminiVisionAPIError, ModelRateLimitError):
-    """Quota or rate limit exceeded (429) and the retry budget ran out."""
+    """Quota or rate limit exceeded (429): the retry budget ran out, the wait it asked for
+    was longer than the call may wait (``retry_after`` says how long), or the client's
+    own limiter would have had to wait that long before sending.
+
+    Attributes:
+        violations: Every quota the answer named (:class:`QuotaViolation`), if any.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        violations: Sequence[QuotaViolation] = (),
+        **fields: Any,
+    ) -> None:
+        super().__init__(message, **fields)
+        self.violations = tuple(violations)
+
+    @property
+    def quota_id(self) -> str | None:
+        """The first quota id the answer named (``...PerMinutePerProjectPerModel-FreeTier``)."""
+        return next((v.quota_id for v in self.violations if v.quota_id), None)
+
+    @property
+    def quota_value(self) -> int | None:
+        """The limit of the first quota the answer gave one for."""
+        return next((v.value for v in self.violations if v.value is not None), None)
+
+    @property
+    def daily(self) -> bool:
+        """Whether a daily quota is used up (then see :class:`GeminiVisionDailyQuotaError`)."""
+        return any(v.daily for v in self.violations)
+
+
+class GeminiVisionDailyQuotaError(GeminiVisionRateLimitError):
+    """A daily quota (``PerDay`` in its id) is used up: never retried or waited for, in
+    interactive and bulk work alike. Daily quotas reset at midnight Pacific time; until
+    then, use another model or project, raise the quota, or submit batch jobs."""
 
 
 class GeminiVisionTimeoutError(GeminiVisionAPIError, ModelTimeoutError):

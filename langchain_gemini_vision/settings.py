@@ -40,6 +40,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from langchain_core.rate_limiters import BaseRateLimiter
 from langchain_core.stores import BaseStore
 from pydantic import (
     BaseModel,
@@ -378,6 +379,24 @@ class SettingFields(BaseModel):
             check_label(key, text)
         return value
 
+    rpm: int | None = Field(default=None, ge=1)
+    """Requests per minute this client sends at most, counted before sending; ``None``: no
+    limit of yours (the client still learns Gemini's from its 429s, see ``learn_quota``)."""
+    tpm: int | None = Field(default=None, ge=1)
+    """Input tokens per minute this client sends at most, counted before sending from the
+    package's estimate of each prompt and its images, corrected by the usage answers report."""
+    rate_limiter: BaseRateLimiter | None = Field(default=None, exclude=True)
+    """LangChain's rate limiter (``InMemoryRateLimiter``...), acquired before each request
+    is sent, as chat models take it; one object shared by several clients shares its rate."""
+    learn_quota: bool = True
+    """Learn Gemini's quota from its 429s (the limit a ``QuotaFailure`` names, the wait its
+    ``RetryInfo`` asks for, a used-up daily quota) and adapt the requests in flight, for the
+    client's life; ``False``: only ``rpm``, ``tpm`` and ``rate_limiter`` pace the calls."""
+    bulk_retry: RetryPolicy | None = None
+    """The retry policy of bulk work (``batch``/``abatch``, ``map``/``amap``, the loader, the
+    command line); ``None``: ``retry`` with the waits Gemini asks for honoured up to 61 s
+    (a per-minute quota's window) and no overall deadline."""
+
     @field_serializer("transport")
     def _transport_name(self, value: Any) -> str | None:
         # A transport object is not data: it serialises as its name.
@@ -452,6 +471,11 @@ RESULT_CACHE_KEY: Final[dict[str, CacheRole]] = {
     "decode_budget_bytes": "none",  # waits for room, never changes the image
     "cache": "none",
     "labels": "none",  # billing labels: the answer is the same
+    "rpm": "none",  # when a request leaves, never what it asks
+    "tpm": "none",
+    "rate_limiter": "none",
+    "learn_quota": "none",
+    "bulk_retry": "none",
 }
 """Every setting, and how it reaches the result cache's key: ``request`` (the request it
 shapes is keyed), ``image`` (the SHA-256 of the image bytes it shapes is keyed),

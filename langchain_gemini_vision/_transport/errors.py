@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -44,6 +45,7 @@ from langchain_gemini_vision.errors import (
     GeminiVisionAPIError,
     GeminiVisionAuthError,
     GeminiVisionConnectionError,
+    GeminiVisionDailyQuotaError,
     GeminiVisionError,
     GeminiVisionInvalidRequestError,
     GeminiVisionNotFoundError,
@@ -51,6 +53,7 @@ from langchain_gemini_vision.errors import (
     GeminiVisionServerError,
     GeminiVisionTimeoutError,
     OutputParsingError,
+    QuotaViolation,
     ResponseError,
     redact,
 )
@@ -167,6 +170,65 @@ def _retry_info_delay(error: Mapping[str, Any]) -> float | None:
     return None
 
 
+# Gemini's quota message names what its details name (and is all the Interactions API's
+# error shape carries): "* Quota exceeded for metric: <metric>, limit: 10, model: ...",
+# then "Please retry in 34.419s."
+_METRIC_LINE = re.compile(r"Quota exceeded for metric: ([^\s,]+), limit: (\d+)")
+_RETRY_IN = re.compile(r"[Pp]lease retry in (\d+(?:\.\d+)?)\s*(ms|s)\b")
+
+
+def _message_delay(message: str) -> float | None:
+    """The wait a quota message asks for ("Please retry in 34.4s."), if it says."""
+    found = _RETRY_IN.search(message)
+    if found is None:
+        return None
+    seconds = float(found.group(1))
+    return seconds / 1000 if found.group(2) == "ms" else seconds
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+def quota_violations(error: Mapping[str, Any], message: str) -> tuple[QuotaViolation, ...]:
+    """The quotas a 429 says were exceeded: its ``QuotaFailure`` violations, else the
+    metrics its message names (all the Interactions API's ``{code, message}`` carries)."""
+    lines = dict(_METRIC_LINE.findall(message))  # one limit per metric, if a single line
+    found = []
+    for detail in _details(error, "google.rpc.QuotaFailure"):
+        for item in detail.get("violations") or ():
+            if not isinstance(item, Mapping):
+                continue
+            metric, quota_id = item.get("quotaMetric"), item.get("quotaId")
+            value = _int_or_none(item.get("quotaValue", lines.get(str(metric), "")))
+            found.append(
+                QuotaViolation(
+                    metric=str(metric) if metric else None,
+                    quota_id=str(quota_id) if quota_id else None,
+                    value=value,
+                    daily="PerDay" in str(quota_id or ""),
+                )
+            )
+    if found:
+        return tuple(found)
+    return tuple(QuotaViolation(metric=m, value=int(n)) for m, n in lines.items())
+
+
+def _daily_note(violations: tuple[QuotaViolation, ...]) -> str:
+    named = ", ".join(
+        (v.quota_id or v.metric or "a daily quota") + (f" (limit {v.value})" if v.value else "")
+        for v in violations
+        if v.daily
+    )
+    return (
+        f"daily quota used up: {named}. It resets at midnight Pacific time, so this call is "
+        "not retried or waited for: use another model or project, a higher tier, or batch jobs"
+    )
+
+
 def _reason(error: Mapping[str, Any]) -> str | None:
     """The ``google.rpc.ErrorInfo`` reason (``API_KEY_INVALID``), if present."""
     for detail in _details(error, "google.rpc.ErrorInfo"):
@@ -232,13 +294,23 @@ def error_from_response(
         except ValueError:
             header_delay = None
     retry_after = header_delay if header_delay is not None else retry_info
+    if retry_after is None:
+        retry_after = _message_delay(message)
     cls = class_for(status, code, reason)
+    fields: dict[str, Any] = {}
+    if issubclass(cls, GeminiVisionRateLimitError):
+        violations = quota_violations(error, message) if isinstance(error, Mapping) else ()
+        if any(v.daily for v in violations):
+            cls = GeminiVisionDailyQuotaError
+            message = f"{message} [{_daily_note(violations)}]"
+        fields["violations"] = violations
     return cls(
         redact(message or f"HTTP {status}", secret),
         status=status,
         code=code,
         reason=reason,
         retry_after=retry_after,
+        **fields,
     )
 
 
@@ -540,6 +612,8 @@ def is_retryable(error: GeminiVisionError) -> bool:
     """Whether another attempt could succeed: 408, 429, 5xx, timeouts and dropped connections."""
     if isinstance(error, (GeminiVisionConnectionError, GeminiVisionTimeoutError)):
         return True
+    if isinstance(error, GeminiVisionDailyQuotaError):
+        return False  # a day's quota: no wait within a run brings it back
     if isinstance(error, GeminiVisionAPIError):
         return error.status in RETRYABLE_STATUSES
     return False

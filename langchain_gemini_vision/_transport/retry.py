@@ -55,6 +55,23 @@ class RetryPolicy(BaseModel):
 
 NO_RETRIES = RetryPolicy(max_attempts=1)
 
+BULK_MAX_RETRY_AFTER = 61.0
+"""Longest server-requested wait bulk work honours: a per-minute quota's window (Gemini
+asks for up to about a minute, ``"34.4s"`` in recorded traffic), and a second of slack."""
+
+
+def for_bulk(policy: RetryPolicy) -> RetryPolicy:
+    """``policy`` as bulk work uses it when no ``bulk_retry`` is set: waits Gemini asks for
+    honoured up to a quota's minute, and no overall deadline (a batch's requests wait their
+    turn in the quota; its attempts and their timeouts still bound each one)."""
+    return policy.model_copy(
+        update={
+            "max_retry_after": max(policy.max_retry_after, BULK_MAX_RETRY_AFTER),
+            "deadline": None,
+        }
+    )
+
+
 _rng = random.Random()  # jitter needs no cryptographic strength  # noqa: S311
 
 

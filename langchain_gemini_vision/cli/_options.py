@@ -48,10 +48,12 @@ __all__ = [
     "QuietOpt",
     "RecursiveOpt",
     "ReportOpt",
+    "RpmOpt",
     "SourcesArg",
     "TemperatureOpt",
     "ThinkingLevelChoice",
     "ThinkingLevelOpt",
+    "TpmOpt",
     "has_api_key",
 ]
 
@@ -133,6 +135,23 @@ ModelOpt = Annotated[
 ConcurrencyOpt = Annotated[
     int,
     typer.Option("--concurrency", "-c", min=1, max=256, help="Requests in flight at once."),
+]
+RpmOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--rpm",
+        min=1,
+        help=(
+            "Requests per minute at most (your quota). Without it the quota is learned from "
+            "Gemini's 429s and the waits it asks for are honoured."
+        ),
+    ),
+]
+TpmOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--tpm", min=1, help="Input tokens per minute at most (your quota), counted before sending."
+    ),
 ]
 MediaResolutionOpt = Annotated[
     MediaResolutionChoice | None,
@@ -280,6 +299,8 @@ class ClientOptions:
     max_output_tokens: int | None = None
     thinking_level: ThinkingLevelChoice | None = None
     temperature: float | None = None
+    rpm: int | None = None
+    tpm: int | None = None
 
     def settings(self, **fields: Any) -> GeminiVisionSettings:
         """The client settings these options give; ``fields`` are other settings by name."""
@@ -295,6 +316,8 @@ class ClientOptions:
             "max_output_tokens": self.max_output_tokens,
             "thinking_level": self.thinking_level.value if self.thinking_level else None,
             "temperature": self.temperature,
+            "rpm": self.rpm,
+            "tpm": self.tpm,
         }
         return GeminiVisionSettings.build(owner="gemini-vision", **{**given, **fields})
 

@@ -30,6 +30,7 @@ from langchain_gemini_vision.errors import (
     GeminiVisionAPIError,
     GeminiVisionAuthError,
     GeminiVisionConnectionError,
+    GeminiVisionDailyQuotaError,
     GeminiVisionError,
     GeminiVisionNotFoundError,
     GeminiVisionRateLimitError,
@@ -100,7 +101,9 @@ def _hint(error: BaseException) -> str | None:
 
 _HINTS: dict[type[BaseException], str] = {
     GeminiVisionAuthError: "Gemini refused the API key: check GEMINI_API_KEY (or GOOGLE_API_KEY).",
-    GeminiVisionRateLimitError: "Quota or rate limit reached: wait, or lower --concurrency.",
+    GeminiVisionDailyQuotaError: "A daily quota is used up: try another --model or a batch "
+    "job (gemini-vision batch), or run again after midnight Pacific time.",
+    GeminiVisionRateLimitError: "Quota or rate limit reached: wait, or set --rpm/--tpm.",
     GeminiVisionNotFoundError: "Check the model name given to --model.",
     GeminiVisionConnectionError: "Check the network connection and --base-url.",
     ResponseBlockedError: "Try another image or prompt.",
@@ -277,8 +280,10 @@ async def run_jobs(
 
     entries: list[ReportEntry] = []
     numbered = enumerate(jobs)
-    with bar:
-        async with aclosing(aordered_map(one, numbered, limit=max(1, concurrency))) as done:
+    limit = max(1, concurrency)
+    # Bulk work: its calls wait their turn in the quota and the waits Gemini asks for.
+    with bar, client.concurrency(limit).active():
+        async with aclosing(aordered_map(one, numbered, limit=limit)) as done:
             async for outcome in done:
                 entries.append(outcome.unwrap())  # _run_one keeps every failure in its entry
                 on_entry(entries[-1])

@@ -33,11 +33,11 @@ from langchain_gemini_vision.cli._batch import (
 )
 from langchain_gemini_vision.cli._eval import eval_command
 from langchain_gemini_vision.cli._inputs import expand_sources
+from langchain_gemini_vision.cli._mcp_command import mcp_command
 from langchain_gemini_vision.cli._models import models_command
 from langchain_gemini_vision.cli._options import (
     NO_KEY_MESSAGE,
     AllowDirOpt,
-    AnnotatedImagesOpt,
     AnnotateDirOpt,
     Api,
     ApiOpt,
@@ -46,24 +46,20 @@ from langchain_gemini_vision.cli._options import (
     ClientOptions,
     ConcurrencyOpt,
     DebugOpt,
-    HostOpt,
-    ImportOpt,
     MaxOutputTokensOpt,
-    McpAllowDirOpt,
-    McpTransport,
-    McpTransportOpt,
     MediaResolutionOpt,
     ModelOpt,
     OutOpt,
-    PortOpt,
     PromptOpt,
     QueryOpt,
     QuietOpt,
     RecursiveOpt,
     ReportOpt,
+    RpmOpt,
     SourcesArg,
     TemperatureOpt,
     ThinkingLevelOpt,
+    TpmOpt,
     has_api_key,
 )
 from langchain_gemini_vision.cli._output import (
@@ -119,6 +115,8 @@ class Common(ClientOptions):
     max_output_tokens: MaxOutputTokensOpt = None
     thinking_level: ThinkingLevelOpt = None
     temperature: TemperatureOpt = None
+    rpm: RpmOpt = None
+    tpm: TpmOpt = None
     out: OutOpt = None
     report: ReportOpt = None
     recursive: RecursiveOpt = False
@@ -407,45 +405,7 @@ app.command("models")(models_command)
 app.command("eval")(eval_command)
 
 
-@app.command()
-def mcp(
-    *,
-    allow_dir: McpAllowDirOpt = None,
-    transport: McpTransportOpt = McpTransport.stdio,
-    host: HostOpt = "127.0.0.1",
-    port: PortOpt = 8000,
-    annotated_images: AnnotatedImagesOpt = False,
-    imports: ImportOpt = None,
-    api: ApiOpt = Api.interactions,
-    model: ModelOpt = None,
-    concurrency: ConcurrencyOpt = 8,
-    media_resolution: MediaResolutionOpt = None,
-    base_url: BaseUrlOpt = None,
-    debug: DebugOpt = False,
-) -> None:
-    """Serve the vision tools to MCP clients (Claude Desktop, IDEs, agents).
-
-    Images are passed by reference: a local path inside an --allow-dir folder (no local
-    file is read without one), an http(s):// or gs:// URL, or a Files API name. The key
-    comes from GEMINI_API_KEY (or GOOGLE_API_KEY).
-    """
-    with guard(debug):
-        setup_logging(debug)
-        if not has_api_key():
-            raise UsageProblemError(NO_KEY_MESSAGE)
-        try:
-            from langchain_gemini_vision.cli._mcp import run_mcp
-        except ImportError as error:  # the mcp extra is not installed
-            raise UsageProblemError(str(error)) from error
-        options = ClientOptions(api, model, concurrency, media_resolution, base_url, allow_dir)
-        run_mcp(
-            options,
-            transport=transport,
-            host=host,
-            port=port,
-            annotated_images=annotated_images,
-            imports=list(imports or ()),
-        )
+app.command("mcp")(mcp_command)
 
 
 # --------------------------------------------------------------------------- batch jobs

@@ -7,6 +7,7 @@
 * :data:`DIALECTS` / :func:`dialect_for`: how each model generation formats answers.
 * :class:`Degradation`: the emulator's spatial answers spoiled by computed amounts
   (objects dropped, boxes shifted, labels swapped), for testing evaluations.
+* :class:`Quota`: Gemini's quotas the emulator enforces (``GeminiEmulator(quota=...)``).
 * :class:`MockTransport`: a transport answered by a test's function, for
   ``GeminiVisionClient(transport=...)`` (no server at all).
 
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING
 from langchain_gemini_vision._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from ._emulator_quota import Quota
     from .answers import choose_task
     from .degrade import Degradation
     from .dialects import DIALECTS, Dialect, dialect_for
@@ -49,6 +51,7 @@ _EXPORTS: dict[str, str] = {
     "MockRequest": "langchain_gemini_vision.testing.mock_transport",
     "MockResponse": "langchain_gemini_vision.testing.mock_transport",
     "MockTransport": "langchain_gemini_vision.testing.mock_transport",
+    "Quota": "langchain_gemini_vision.testing._emulator_quota",
     "RecordedRequest": "langchain_gemini_vision.testing.emulator",
     "Scene": "langchain_gemini_vision.testing.scenes",
     "SceneObject": "langchain_gemini_vision.testing.scenes",
@@ -74,6 +77,7 @@ __all__ = [
     "MockRequest",
     "MockResponse",
     "MockTransport",
+    "Quota",
     "RecordedRequest",
     "Scene",
     "SceneObject",

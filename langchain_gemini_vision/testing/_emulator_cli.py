@@ -12,6 +12,8 @@ import contextlib
 from types import TracebackType
 from typing import Any, Protocol
 
+from ._emulator_quota import Quota
+
 __all__ = ["parse_args", "serve_until_interrupted"]
 
 
@@ -61,6 +63,12 @@ def parse_args(argv: list[str] | None) -> dict[str, Any]:
     spoil.add_argument("--drop-every", type=int, default=None, help="leave out every k-th object")
     spoil.add_argument("--shift", type=float, default=0.0, help="move boxes by this share of width")
     spoil.add_argument("--swap-label-every", type=int, default=None, help="misname every k-th")
+    parser.add_argument("--rpm", type=int, default=None, help="requests per key per window")
+    parser.add_argument("--tpm", type=int, default=None, help="input tokens per key per window")
+    parser.add_argument("--rpd", type=int, default=None, help="requests per key per day")
+    parser.add_argument(
+        "--quota-window", type=float, default=60.0, help="a quota's window in seconds (60)"
+    )
     args = parser.parse_args(argv)
     reroutes = {}
     for route in args.reroute:
@@ -73,7 +81,16 @@ def parse_args(argv: list[str] | None) -> dict[str, Any]:
         "shift": args.shift,
         "swap_label_every": args.swap_label_every,
     }
+    quota = None
+    if args.rpm or args.tpm or args.rpd:
+        quota = Quota(
+            requests=args.rpm,
+            tokens=args.tpm,
+            requests_per_day=args.rpd,
+            window=args.quota_window,
+        )
     return {
+        "quota": quota,
         "reroutes": reroutes,
         "degrade": {k: v for k, v in degrade.items() if v},
         "host": args.host,

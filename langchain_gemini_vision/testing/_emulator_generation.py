@@ -24,7 +24,7 @@ import hashlib
 import json
 import math
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
@@ -35,7 +35,8 @@ from langchain_gemini_vision.tokens import estimate_image_tokens
 
 from ._api_errors import ApiError, bad_request
 from ._emulator_embeddings import EMBED_METHODS, EmbeddingApi
-from ._emulator_http import FAULT, json_response, now, parse_json, timestamp
+from ._emulator_http import ARRIVED, FAULT, json_response, now, parse_json, request_key, timestamp
+from ._emulator_quota import QuotaBook
 from ._protocol import (
     ImagePart,
     ModelCall,
@@ -102,6 +103,7 @@ class GenerationApi(EmbeddingApi):
     max_images: int
     stream_tokens_per_second: float | None
     stream_chunk_tokens: int
+    quotas: QuotaBook
     reroutes: Mapping[str, str]
     """Model (name or prefix) -> the model that answers its requests instead."""
     degradation: Degradation | None
@@ -167,16 +169,30 @@ class GenerationApi(EmbeddingApi):
         routes = [asked for asked in self.reroutes if name.startswith(asked.lower())]
         return self.reroutes[max(routes, key=len)] if routes else model
 
-    async def _answer(self, call: ModelCall, body: Any, version: str, method: str) -> Generation:
-        """Check the model and settings, then generate: every route answers through here."""
+    async def _answer(
+        self,
+        call: ModelCall,
+        body: Any,
+        version: str,
+        method: str,
+        admit: Callable[[int], None] | None = None,
+    ) -> Generation:
+        """Check the model and settings, then generate: every route answers through here.
+        ``admit`` sees the input tokens before the answer is written (a quota's check)."""
         dialect = self._check_model(call, version, method)
         answering = self._answering_model(call.model)
         if answering != call.model:
             call, dialect = replace(call, model=answering), dialect_for(answering)
         digest = hashlib.sha256(dumps(body)).hexdigest()
-        return await self._generate(call, dialect, digest)
+        return await self._generate(call, dialect, digest, admit)
 
-    async def _generate(self, call: ModelCall, dialect: Dialect, digest: str) -> Generation:
+    async def _generate(
+        self,
+        call: ModelCall,
+        dialect: Dialect,
+        digest: str,
+        admit: Callable[[int], None] | None = None,
+    ) -> Generation:
         analyses: list[ImageAnalysis] = []
         for image in call.images:
             try:
@@ -185,6 +201,13 @@ class GenerationApi(EmbeddingApi):
                 raise bad_request(
                     f"{_BAD_IMAGE} (the bytes at {image.where} do not decode as {image.mime_type})"
                 ) from None
+        text_chars = len(call.prompt) + len(call.system_instruction or "")
+        image_tokens = sum(
+            self._image_tokens(image, analysis, call, dialect)
+            for image, analysis in zip(call.images, analyses, strict=True)
+        )
+        if admit is not None:
+            admit(math.ceil(text_chars / 4) + image_tokens)
         compose = functools.partial(_compose, call, dialect, analyses, digest, self.degradation)
         if sum(a.frame_width * a.frame_height for a in analyses) <= _INLINE_COMPOSE_PIXELS:
             # Small frames compose in well under a millisecond: a thread hop would
@@ -196,11 +219,6 @@ class GenerationApi(EmbeddingApi):
         if call.max_output_tokens is not None and len(text) > call.max_output_tokens * 4:
             text = text[: max(call.max_output_tokens, 0) * 4]
             truncated = True
-        text_chars = len(call.prompt) + len(call.system_instruction or "")
-        image_tokens = sum(
-            self._image_tokens(image, analysis, call, dialect)
-            for image, analysis in zip(call.images, analyses, strict=True)
-        )
         return Generation(
             text=text,
             truncated=truncated,
@@ -224,6 +242,13 @@ class GenerationApi(EmbeddingApi):
                 level = known
         return estimate_image_tokens(analysis.width, analysis.height, level)
 
+    def _quota_check(self, request: web.Request, call: ModelCall) -> Callable[[int], None]:
+        """Count the request against its key's quota (Gemini's 429 when over it), with the
+        input tokens ``usage`` reports, before the answer is written. Batch items have
+        quotas of their own."""
+        key, arrived = request_key(request) or "", request.get(ARRIVED)
+        return lambda tokens: self.quotas.charge(key, call.model, tokens, arrived=arrived)
+
     def _new_id(self, prefix: str) -> str:
         return f"{prefix}{self._rng.getrandbits(80):020x}"
 
@@ -233,7 +258,8 @@ class GenerationApi(EmbeddingApi):
         version = request.match_info["version"]
         body = parse_json(await request.read())
         call = parse_interaction(body, self._resolver(request))
-        generation = await self._answer(call, body, version, "createInteraction")
+        admit = self._quota_check(request, call)
+        generation = await self._answer(call, body, version, "createInteraction", admit)
         created = timestamp(now())
         interaction_id = self._new_id("v1_")
         status = "incomplete" if generation.truncated else "completed"
@@ -373,7 +399,8 @@ class GenerationApi(EmbeddingApi):
             raise ApiError(404, f"Method not found: models/{model}:{method}")
         body = parse_json(await request.read())
         call = parse_generate_content(body, model, self._resolver(request), api_version=version)
-        generation = await self._answer(call, body, version, method)
+        admit = self._quota_check(request, call)
+        generation = await self._answer(call, body, version, method, admit)
         response_id = self._new_id("")
 
         def chunk(text: str, last: bool) -> dict[str, Any]:

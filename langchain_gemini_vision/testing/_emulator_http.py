@@ -19,6 +19,7 @@ from ._protocol import dumps
 from .faults import Fault
 
 __all__ = [
+    "ARRIVED",
     "FAULT",
     "VERSION",
     "error_response",
@@ -26,6 +27,7 @@ __all__ = [
     "now",
     "page",
     "parse_json",
+    "request_key",
     "timestamp",
 ]
 
@@ -33,8 +35,19 @@ VERSION: Final = "{version:v1|v1beta|v1alpha}"
 """The API version segment of every route (``/{version}/...``)."""
 FAULT: Final = web.RequestKey("fault", Fault)
 """The fault the middleware chose for a request, for the handlers that stream."""
+ARRIVED: Final = web.RequestKey("arrived", float)
+"""When a request arrived (the server loop's monotonic time): quotas count it then."""
 
 T = TypeVar("T")
+
+
+def request_key(request: web.Request) -> str | None:
+    """The API key a request carries: ``x-goog-api-key``, ``?key=`` or a bearer token."""
+    key = request.headers.get("x-goog-api-key") or request.query.get("key")
+    bearer = request.headers.get("authorization", "")
+    if not key and bearer.lower().startswith("bearer "):
+        key = bearer[7:].strip()
+    return key or None
 
 
 def now() -> datetime:

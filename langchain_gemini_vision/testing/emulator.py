@@ -65,7 +65,8 @@ from ._emulator_analyses import AnalysisCache
 from ._emulator_cli import parse_args, serve_until_interrupted
 from ._emulator_files import PendingUpload, StoredFile
 from ._emulator_generation import GenerationApi, generate_content_reply
-from ._emulator_http import FAULT, VERSION, error_response
+from ._emulator_http import ARRIVED, FAULT, VERSION, error_response, request_key
+from ._emulator_quota import Quota, QuotaBook
 from .batches import mount_batches
 from .degrade import Degradation
 from .faults import Fault, FaultInjector, Stats
@@ -154,10 +155,13 @@ class GeminiEmulator(GenerationApi):
             computed amounts (see :class:`~.degrade.Degradation`); ``None``: exact.
         host: Interface to bind (loopback only for tests).
         port: Port, ``0`` for a free one.
+        quota: Gemini's quotas, per key and model (:class:`~._emulator_quota.Quota`:
+            requests and input tokens per window, requests per day); ``None``: none.
 
     Attributes:
         faults: The :class:`~.faults.FaultInjector`.
         stats: The :class:`~.faults.Stats` counters.
+        quotas: The :class:`~._emulator_quota.QuotaBook` (``refused``: 429s it answered).
     """
 
     def __init__(
@@ -182,6 +186,7 @@ class GeminiEmulator(GenerationApi):
         degradation: Degradation | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        quota: Quota | None = None,
     ) -> None:
         # How it answers: its delay, the key it wants, the faults it injects.
         self.latency = latency
@@ -189,6 +194,7 @@ class GeminiEmulator(GenerationApi):
         self.expected_api_key = expected_api_key
         self.faults = FaultInjector(seed)
         self.stats = Stats()
+        self.quotas = QuotaBook(quota)
         # What it answers as, and how well (both may be changed between requests).
         self.reroutes: Mapping[str, str] = dict(reroutes or {})
         self.degradation: Degradation | None = degradation
@@ -372,10 +378,7 @@ class GeminiEmulator(GenerationApi):
     def _check_auth(self, request: web.Request, route: str) -> None:
         if route == "upload" and request.query.get("upload_id"):
             return  # the upload URL itself authorises the chunk
-        key = request.headers.get("x-goog-api-key") or request.query.get("key")
-        bearer = request.headers.get("authorization", "")
-        if not key and bearer.lower().startswith("bearer "):
-            key = bearer[7:].strip()
+        key = request_key(request)
         if not key:
             raise ApiError(403, _UNREGISTERED)
         if self.expected_api_key is not None and key != self.expected_api_key:
@@ -433,6 +436,7 @@ class GeminiEmulator(GenerationApi):
         # Latency is the time from arrival to reply, as a real service's is: the
         # answer is computed while the request waits, not after its wait.
         arrived = asyncio.get_running_loop().time()
+        request[ARRIVED] = arrived
         route = _route_of(request.path)
         self.stats.requests[route] += 1
         fault = self.faults.decide(route)

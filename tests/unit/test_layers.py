@@ -31,6 +31,7 @@ LAYERS: dict[str, int] = {
     "tokens": 1,
     "_json_depth": 1,
     "_label_ids": 1,
+    "_quota": 1,
     "image_formats": 2,
     "decode_budget": 2,
     "_url_policy": 2,
@@ -82,6 +83,7 @@ INNER_LAYERS: dict[str, dict[str, int]] = {
         "sources": 3,  # each kind of source, read
         "load": 4,  # the loaders
     },
+    "_quota": {"clock": 0, "window": 0, "gate": 0, "limiter": 1},
     "masks": {"limits": 0, "contours": 0, "rle": 1, "mask": 2, "decode": 3},
     "parsing": {"json_text": 0, "spatial": 1, "detections": 2, "answers": 1, "incremental": 3},
     "_transport": {
@@ -116,6 +118,7 @@ INNER_LAYERS: dict[str, dict[str, int]] = {
         "_eval": 1,
         "_demo": 2,
         "_mcp": 2,
+        "_mcp_command": 2,
         "app": 3,
         "__main__": 4,
     },
@@ -126,7 +129,7 @@ INNER_LAYERS: dict[str, dict[str, int]] = {
         "faults": 0,
         "_contours": 0,
         "_schemas": 0,
-        "_emulator_cli": 0,
+        "_emulator_cli": 3,
         "hostile": 0,
         "mock_transport": 0,  # a transport a test answers, apart from the server
         "_colors": 1,
@@ -138,6 +141,7 @@ INNER_LAYERS: dict[str, dict[str, int]] = {
         "descriptions": 3,
         "_emulator_analyses": 3,
         "_emulator_http": 3,
+        "_emulator_quota": 2,
         "answers": 4,
         "_emulator_files": 4,
         "embedding_space": 3,  # the embedding model: concepts from pixels and words

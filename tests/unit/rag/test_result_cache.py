@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from langchain_core.rate_limiters import InMemoryRateLimiter
 from langchain_core.stores import InMemoryByteStore
 from pydantic import BaseModel
 
@@ -232,6 +233,11 @@ CHANGES: dict[str, tuple[Any, str, dict[str, Any]]] = {
     "temperature": (0.5, "caption", {}),
     "safety_settings": ({"hate_speech": "block_only_high"}, "caption", {}),
     "labels": ({"team": "vision"}, "caption", {}),
+    "rpm": (60, "caption", {}),
+    "tpm": (100_000, "caption", {}),
+    "rate_limiter": (InMemoryRateLimiter(requests_per_second=10), "caption", {}),
+    "learn_quota": (False, "caption", {}),
+    "bulk_retry": (RetryPolicy(max_attempts=2), "caption", {}),
 }
 
 
