@@ -31,7 +31,6 @@ import datetime as dt
 import statistics
 import threading
 from collections import deque
-from types import TracebackType
 from typing import TYPE_CHECKING
 
 from langchain_gemini_vision.errors import (
@@ -177,12 +176,9 @@ class Permit:
     def __enter__(self) -> Permit:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
+        # (type, error, traceback): how the request ended decides what the quota learns.
+        exc = exc_info[1]
         if self._done:
             return
         if isinstance(exc, GeminiVisionRateLimitError):
