@@ -30,10 +30,13 @@ import threading
 import time
 import weakref
 from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Mapping
+from typing import Any
 from urllib.parse import urlsplit
+from urllib.request import proxy_bypass
 
 import aiohttp
 import httpx2
+from aiohttp.helpers import proxies_from_env
 from pydantic import SecretStr
 
 from langchain_gemini_vision._version import __version__
@@ -188,6 +191,7 @@ class LeanTransport:
         ] = weakref.WeakKeyDictionary()
         # Runs when the transport is collected or the interpreter exits.
         weakref.finalize(self, _drop_dead_sessions, self._sessions)
+        self._env_proxies: dict[tuple[str, str], dict[str, Any]] = {}
 
     def __repr__(self) -> str:
         return f"LeanTransport(base_url={self.base_url!r}, api_version={self.api_version!r})"
@@ -215,15 +219,28 @@ class LeanTransport:
         if session is None or session.closed:
             _drop_dead_sessions(self._sessions)
             connector = aiohttp.TCPConnector(limit=self._max_connections or 0)  # 0: no limit
-            # trust_env=True, as google-genai's session and httpx2's client: sync and
-            # async calls take the same proxy (HTTPS_PROXY, NO_PROXY) or none.
+            # The environment's proxy (HTTPS_PROXY, NO_PROXY), as google-genai's session
+            # and httpx2's client take it, is read by _env_proxy once per host: aiohttp's
+            # trust_env=True would read it again in a worker thread on every request.
             session = aiohttp.ClientSession(
                 connector=connector,
-                trust_env=True,
                 middlewares=(_KeyMiddleware(self._api_key),),
             )
             self._sessions[loop] = session
         return session
+
+    def _env_proxy(self, url: str) -> dict[str, Any]:
+        """The proxy the environment names for ``url``'s host, read once per host (as
+        httpx2 reads it once per client): aiohttp's ``proxy``/``proxy_auth`` arguments."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.hostname or "")
+        found = self._env_proxies.get(key)
+        if found is None:
+            # aiohttp's own reading of the environment (its get_env_proxy_for_url).
+            info = None if proxy_bypass(key[1]) else proxies_from_env().get(key[0])
+            found = {} if info is None else {"proxy": info.proxy, "proxy_auth": info.proxy_auth}
+            self._env_proxies[key] = found
+        return found
 
     def _aiohttp_timeout(self, timeout: float | None) -> aiohttp.ClientTimeout:
         seconds = timeout or self.timeout
@@ -265,7 +282,11 @@ class LeanTransport:
         """Async :meth:`_post` (aiohttp, see the module docstring)."""
         try:
             async with self._session().post(
-                url, data=content, headers=headers, timeout=self._aiohttp_timeout(timeout)
+                url,
+                data=content,
+                headers=headers,
+                timeout=self._aiohttp_timeout(timeout),
+                **self._env_proxy(url),
             ) as response:
                 return response.status, await response.read(), response.headers
         except Exception as exc:
@@ -351,7 +372,11 @@ class LeanTransport:
         reader = StreamReader(api, secret=self._api_key)
         try:
             async with self._session().post(
-                url, data=content, headers=headers, timeout=self._aiohttp_timeout(timeout)
+                url,
+                data=content,
+                headers=headers,
+                timeout=self._aiohttp_timeout(timeout),
+                **self._env_proxy(url),
             ) as response:
                 if response.status >= 400:
                     raise error_from_response(
