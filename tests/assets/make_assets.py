@@ -18,7 +18,7 @@ HERE = Path(__file__).resolve().parent
 
 SCENES = {
     "scene_wide.png": {"width": 320, "height": 180, "objects": 3, "seed": 21},
-    "scene_tall.jpg": {"width": 180, "height": 280, "objects": 2, "seed": 22, "format": "JPEG"},
+    "scene_tall.jpg": {"width": 180, "height": 280, "objects": 2, "seed": 23, "format": "JPEG"},
     "scene_rotated.jpg": {
         "width": 300,
         "height": 200,
