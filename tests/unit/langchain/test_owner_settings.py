@@ -22,6 +22,8 @@ from typing import Any
 
 import pytest
 from langchain_core.messages import ToolMessage
+from langchain_core.rate_limiters import InMemoryRateLimiter
+from langchain_core.stores import InMemoryByteStore
 from langchain_core.tools import BaseTool
 from PIL import Image
 
@@ -95,6 +97,10 @@ def _client_of(obj: Any) -> GeminiVisionClient:
     return client
 
 
+_STORE = InMemoryByteStore()
+_RATE_LIMITER = InMemoryRateLimiter(requests_per_second=10)
+
+
 def _setting_values(folder: Path) -> dict[str, Any]:
     """A value different from the default for every client setting issue 15 #7 names."""
     return {
@@ -115,6 +121,18 @@ def _setting_values(folder: Path) -> dict[str, Any]:
         "decode_budget_bytes": 100_000_000,
         "max_detection_items": 12,
         "max_mask_bytes": 1_000_000,
+        # Added by the later issues (result cache, generation settings, quota):
+        "cache": _STORE,
+        "max_output_tokens": 256,
+        "thinking_level": "high",
+        "temperature": 0.5,
+        "safety_settings": {"hate_speech": "block_only_high"},
+        "labels": {"team": "vision"},
+        "rpm": 60,
+        "tpm": 100_000,
+        "rate_limiter": _RATE_LIMITER,
+        "learn_quota": False,
+        "bulk_retry": RetryPolicy(max_attempts=3),
     }
 
 
@@ -125,9 +143,15 @@ def _seen_by(client: GeminiVisionClient, name: str) -> Any:
         return tuple(Path(p) for p in client.allowed_dirs or ())
     if name == "decode_budget_bytes":
         return client.decode_budget.total_bytes
-    if name in ("max_decode_bytes", "max_detection_items", "max_mask_bytes"):
+    if name in _READ_FROM_SETTINGS:
         return getattr(client.settings, name)
     return getattr(client, name)
+
+
+_READ_FROM_SETTINGS = {"max_decode_bytes", "max_detection_items", "max_mask_bytes"} | {
+    "cache", "max_output_tokens", "thinking_level", "temperature", "safety_settings",
+    "labels", "rpm", "tpm", "rate_limiter", "learn_quota", "bulk_retry",
+}  # fmt: skip
 
 
 def call(tool: BaseTool, **args: Any) -> ToolMessage:
