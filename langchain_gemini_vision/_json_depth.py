@@ -32,6 +32,13 @@ _STEPS[list(b"]}")] = -1
 _FIRST_WINDOW = 4096
 
 
+def _openers_within(text: str, start: int, end: int | None, limit: int) -> bool:
+    """Whether ``text[start:end]`` holds at most ``limit`` opening brackets, strings'
+    included: then nothing in it can nest deeper, and the measure is skipped (most
+    answers nest a few levels and hold a few dozen brackets; counting is a C loop)."""
+    return text.count("[", start, end) + text.count("{", start, end) <= limit
+
+
 def _depths(span: str) -> npt.NDArray[np.int64]:
     """How many arrays and objects are open after each bracket of ``span`` outside strings.
 
@@ -50,9 +57,9 @@ def nesting_exceeds(
 
     Brackets inside strings do not count.
     """
-    span = text[start:end] if start or end is not None else text
-    if len(span) <= limit:
+    if _openers_within(text, start, end, limit):
         return False
+    span = text[start:end] if start or end is not None else text
     return int(_depths(span).max(initial=0)) > limit
 
 
@@ -67,6 +74,8 @@ def value_nesting_exceeds(text: str, start: int = 0, *, limit: int = MAX_JSON_DE
         return False  # a scalar opens nothing
     size = _FIRST_WINDOW
     while True:
+        if start + size >= len(text) and _openers_within(text, start, None, limit):
+            return False  # the rest of the text cannot open more (counted within the window)
         depths = _depths(text[start : start + size])
         closed = np.flatnonzero(depths <= 0)
         before_close = depths[: closed[0]] if closed.size else depths

@@ -429,6 +429,8 @@ class GeminiVisionClient:
         map boxes to pixels. ``allowed_dirs`` replaces the client's folders for this
         image (the tools pass their ``reference_dirs`` for a path a model chose).
         """
+        if isinstance(source, PreparedImage):
+            return source  # as load_image returns it, without building its options
         return load_image(source, fetch=fetch, **self._load_options(allowed_dirs))
 
     async def aprepare(
@@ -889,14 +891,19 @@ class GeminiVisionClient:
     @property
     def task_context(self) -> TaskContext:
         """What the tasks read from this client: prompts, profile, parsing bounds."""
-        return TaskContext(
-            profile=self.profile,
-            model=self.model,
-            prompts=self.prompts,
-            mask_threshold=self.mask_threshold,
-            max_detection_items=self.settings.max_detection_items,
-            max_mask_bytes=self.settings.max_mask_bytes,
-        )
+        profile = self.profile
+        context = self.__dict__.get("_task_context")
+        if context is None or context.profile is not profile:
+            # Built once: the settings are fixed; a profile registered later replaces it.
+            context = self.__dict__["_task_context"] = TaskContext(
+                profile=profile,
+                model=self.model,
+                prompts=self.prompts,
+                mask_threshold=self.mask_threshold,
+                max_detection_items=self.settings.max_detection_items,
+                max_mask_bytes=self.settings.max_mask_bytes,
+            )
+        return context
 
     def _task_call(
         self, task: Task[Any, Any] | str, options: dict[str, Any]

@@ -74,7 +74,9 @@ def box_2d_to_xyxy(box_2d: Sequence[float], resolution_wh: tuple[int, int]) -> B
     if len(box_2d) != 4:
         raise ValueError(f"box_2d needs 4 values, got {len(box_2d)}")
     width, height = _check_resolution(resolution_wh)
-    y0, x0, y1, x1 = (_clamp(float(v), 0.0, NORMALISED_MAX) for v in box_2d)
+    y0, x0, y1, x1 = box_2d
+    y0, x0 = _clamp(float(y0), 0.0, NORMALISED_MAX), _clamp(float(x0), 0.0, NORMALISED_MAX)
+    y1, x1 = _clamp(float(y1), 0.0, NORMALISED_MAX), _clamp(float(x1), 0.0, NORMALISED_MAX)
     if x0 > x1:
         x0, x1 = x1, x0
     if y0 > y1:

@@ -52,12 +52,15 @@ per-task classes below are a few lines each on top of it.
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from langchain_core.callbacks import (
     AsyncCallbackManagerForChainRun,
+    AsyncCallbackManagerForLLMRun,
     CallbackManagerForChainRun,
+    CallbackManagerForLLMRun,
 )
 from langchain_core.runnables import RunnableConfig, RunnableSerializable
 from langchain_core.runnables.config import get_config_list
@@ -101,6 +104,24 @@ __all__ = [
 ]
 
 OutputT = TypeVar("OutputT", bound=BaseModel)
+
+
+class _TracedCall(functools.partial[Any]):
+    """One ``invoke``'s work as langchain-core's ``_call_with_config`` runs it: traced
+    with the described input, called with the real one (bound here).
+
+    langchain-core reads the signature of what it calls twice per call; a partial's
+    is worked out from its function's each time, at a cost near the package's own
+    per-call work, so this partial carries its signature ready.
+    """
+
+    __signature__ = inspect.Signature(
+        [
+            inspect.Parameter("traced", inspect.Parameter.POSITIONAL_ONLY),
+            inspect.Parameter("run_manager", inspect.Parameter.KEYWORD_ONLY),
+        ]
+    )
+
 
 # --------------------------------------------------------------------------- base
 
@@ -171,7 +192,7 @@ class GeminiVisionRunnable(
         # (describe_input, describe_result); the call gets the input, the caller the result.
         traced = describe_input(input, several=not self.task.single)
         results: list[OutputT] = []
-        call: Any = functools.partial(self._invoke, value=input, results=results)
+        call = _TracedCall(self._invoke, value=input, results=results)
         self._call_with_config(call, traced, config, **kwargs)
         return results[0]
 
@@ -184,7 +205,7 @@ class GeminiVisionRunnable(
         """Async :meth:`invoke`, on the client's native async path."""
         traced = describe_input(input, several=not self.task.single)
         results: list[OutputT] = []
-        call: Any = functools.partial(self._ainvoke, value=input, results=results)
+        call = _TracedCall(self._ainvoke, value=input, results=results)
         await self._acall_with_config(call, traced, config, **kwargs)
         return results[0]
 
@@ -198,8 +219,12 @@ class GeminiVisionRunnable(
     ) -> dict[str, Any]:
         images, options = self._request(value)
         client = self.get_client()
-        prompt = trace_prompt(self.task, images, options)
-        llm_runs = start_model_runs(run_manager, client, self.task.name, prompt)
+        # Describing for traces costs as much as a call's own work: only for listeners.
+        listened = bool(run_manager.handlers)
+        llm_runs: list[CallbackManagerForLLMRun] = []
+        if listened:
+            prompt = trace_prompt(self.task, images, options)
+            llm_runs = start_model_runs(run_manager, client, self.task.name, prompt)
         try:
             result: OutputT = client.run(self.task, self._sources(images), **options)
         except BaseException as error:
@@ -209,7 +234,7 @@ class GeminiVisionRunnable(
         for llm_run in llm_runs:
             llm_run.on_llm_end(model_result(self.task, result, client.model))
         results.append(result)
-        return describe_result(result)
+        return describe_result(result) if listened else {}
 
     async def _ainvoke(
         self,
@@ -221,8 +246,11 @@ class GeminiVisionRunnable(
     ) -> dict[str, Any]:
         images, options = self._request(value)
         client = self.get_client()
-        prompt = trace_prompt(self.task, images, options)
-        llm_runs = await astart_model_runs(run_manager, client, self.task.name, prompt)
+        listened = bool(run_manager.handlers)  # as in _invoke
+        llm_runs: list[AsyncCallbackManagerForLLMRun] = []
+        if listened:
+            prompt = trace_prompt(self.task, images, options)
+            llm_runs = await astart_model_runs(run_manager, client, self.task.name, prompt)
         try:
             result: OutputT = await client.arun(self.task, self._sources(images), **options)
         except BaseException as error:
@@ -232,7 +260,7 @@ class GeminiVisionRunnable(
         for llm_run in llm_runs:
             await llm_run.on_llm_end(model_result(self.task, result, client.model))
         results.append(result)
-        return describe_result(result)
+        return describe_result(result) if listened else {}
 
     # -- streaming -------------------------------------------------------
 

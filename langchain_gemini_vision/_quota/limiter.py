@@ -267,15 +267,15 @@ class QuotaLimiter:
             while True:
                 wait, send, changes = self._reserve(tokens, max_wait)
                 if wait <= 0:
-                    break
+                    break  # booked for now: it has left
                 try:
                     self.clock.sleep(wait)
                 except BaseException:
                     self._withdraw(send)
                     raise
                 if self._stands(send, changes):
+                    self._leaving(send)
                     break
-            self._leaving(send)
         except BaseException:
             if entered is not None:
                 self.gate.leave("other", entered)
@@ -292,15 +292,15 @@ class QuotaLimiter:
             while True:
                 wait, send, changes = self._reserve(tokens, max_wait)
                 if wait <= 0:
-                    break
+                    break  # booked for now: it has left
                 try:
                     await self.clock.asleep(wait)
                 except BaseException:
                     self._withdraw(send)
                     raise
                 if self._stands(send, changes):
+                    self._leaving(send)
                     break
-            self._leaving(send)
         except BaseException:
             if entered is not None:
                 self.gate.leave("other", entered)
@@ -340,7 +340,9 @@ class QuotaLimiter:
                     "bulk (batch/abatch, map/amap, the loader), which waits for its turn",
                     retry_after=wait,
                 )
-            return wait, self._log.add(max(moment, now), cost), self._changes
+            send = self._log.add(max(moment, now), cost)
+            send.left = wait <= 0  # nothing to wait for: it leaves now (one lock, not two)
+            return wait, send, self._changes
 
     def _stands(self, send: Send, changes: int) -> bool:
         """After the wait: whether the moment booked still holds (no 429 taught us more

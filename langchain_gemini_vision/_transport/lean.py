@@ -73,6 +73,8 @@ DEFAULT_API_VERSION = "v1"  # google-genai's default for the Gemini API
 # would load its whole types module (0.5 s, ~60,000 objects the collector then walks).
 _SDK_VERSION = importlib.metadata.version("google-genai")
 _SDK_LABEL = f"google-genai-sdk/{_SDK_VERSION} gl-python/{sys.version.split()[0]}"
+_MEMO_SIZE = 64
+"""Most parsed endpoints and timeouts kept (a handful in use; cleared when full)."""
 
 
 def check_base_url(url: str) -> str:
@@ -192,6 +194,8 @@ class LeanTransport:
         # Runs when the transport is collected or the interpreter exits.
         weakref.finalize(self, _drop_dead_sessions, self._sessions)
         self._env_proxies: dict[tuple[str, str], dict[str, Any]] = {}
+        self._parsed: dict[str, httpx2.URL] = {}
+        self._timeouts: dict[float | None, httpx2.Timeout | None] = {}
 
     def __repr__(self) -> str:
         return f"LeanTransport(base_url={self.base_url!r}, api_version={self.api_version!r})"
@@ -266,7 +270,7 @@ class LeanTransport:
         """POST ``content``: the answer's status, body and headers (failures mapped)."""
         try:
             response = self._client().post(
-                url,
+                self._url(url),
                 content=content,
                 headers=headers,
                 auth=self._auth,
@@ -292,9 +296,23 @@ class LeanTransport:
         except Exception as exc:
             reraise_mapped(exc, secret=self._api_key)
 
-    @staticmethod
-    def _timeout(timeout: float | None) -> httpx2.Timeout | None:
-        return None if timeout is None else httpx2.Timeout(timeout)
+    def _timeout(self, timeout: float | None) -> httpx2.Timeout | None:
+        found = self._timeouts.get(timeout)
+        if found is None and timeout is not None:
+            if len(self._timeouts) > _MEMO_SIZE:  # a retry deadline makes each one new
+                self._timeouts.clear()
+            found = self._timeouts[timeout] = httpx2.Timeout(timeout)
+        return found
+
+    def _url(self, url: str) -> httpx2.URL:
+        """``url`` parsed once: httpx2 parses a string on every request, a quarter of
+        its own work per call (an endpoint is one per API, model and streaming)."""
+        found = self._parsed.get(url)
+        if found is None:
+            if len(self._parsed) > _MEMO_SIZE:
+                self._parsed.clear()
+            found = self._parsed[url] = httpx2.URL(url)
+        return found
 
     def _read(
         self,
@@ -343,7 +361,7 @@ class LeanTransport:
         try:
             with self._client().stream(
                 "POST",
-                url,
+                self._url(url),
                 content=content,
                 headers=headers,
                 auth=self._auth,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import secrets
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -530,7 +531,70 @@ class StreamReader:
 
 
 def wire_json(body: Mapping[str, Any], api: ApiName) -> bytes:
-    """Serialise a body as the SDK does: compact for Interactions, spaced for generateContent."""
+    """Serialise a body as the SDK does: compact for Interactions, spaced for generateContent.
+
+    The bytes are ``json.dumps(body).encode()``'s, but each image's base64 is written in
+    place rather than run through the encoder: base64 never needs escaping, and the
+    encoder's scan of it was most of the cost of sending (about 2.5 ms a megabyte).
+    """
+    payloads: list[str] = []
+    text = _dumps(_lift_payloads(body, payloads), api)
+    if not payloads:
+        return text.encode()
+    pieces = text.split(f'"{_STAND_IN}"')
+    if len(pieces) != len(payloads) + 1:  # pragma: no cover - the stand-in is unguessable
+        return _dumps(body, api).encode()
+    out = [pieces[0].encode()]
+    for payload, piece in zip(payloads, pieces[1:], strict=True):
+        out += (b'"', payload.encode("ascii"), b'"', piece.encode())
+    return b"".join(out)
+
+
+def _dumps(body: Mapping[str, Any], api: ApiName) -> str:
     if api == "interactions":
-        return json.dumps(body, separators=(",", ":")).encode()
-    return json.dumps(body).encode()
+        return json.dumps(body, separators=(",", ":"))
+    return json.dumps(body)
+
+
+_BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_"
+_STAND_IN = f"langchain-gemini-vision-{secrets.token_hex(16)}"
+"""Holds an image's place while the rest of a body is encoded (random: no text holds it)."""
+
+
+def _lift_payloads(body: Mapping[str, Any], payloads: list[str]) -> Mapping[str, Any]:
+    """``body`` with each image's base64 (where the two generation bodies put it) replaced
+    by the stand-in and appended to ``payloads`` in the encoder's order. Only the
+    containers on the way are copied: the caller's body is never changed."""
+    if "input" in body:  # Interactions: input[].content[].data
+        turns_key, parts_key, holder_key = "input", "content", None
+    else:  # generateContent: contents[].parts[].inlineData.data
+        turns_key, parts_key, holder_key = "contents", "parts", "inlineData"
+    turns = body.get(turns_key)
+    if not isinstance(turns, list):
+        return body
+    lifted_turns = []
+    for turn in turns:
+        parts = turn.get(parts_key) if isinstance(turn, dict) else None
+        lifted_turns.append(
+            {**turn, parts_key: [_lift_part(p, holder_key, payloads) for p in parts]}
+            if isinstance(parts, list)
+            else turn
+        )
+    return {**body, turns_key: lifted_turns}
+
+
+def _lift_part(part: Any, holder_key: str | None, payloads: list[str]) -> Any:
+    holder = part.get(holder_key) if holder_key and isinstance(part, dict) else part
+    if not isinstance(holder, dict):
+        return part
+    data = holder.get("data")
+    if not isinstance(data, str) or not _plain_base64(data):
+        return part
+    payloads.append(data)
+    lifted = {**holder, "data": _STAND_IN}  # the key keeps its place
+    return {**part, holder_key: lifted} if holder_key else lifted
+
+
+def _plain_base64(text: str) -> bool:
+    """Whether ``text`` is base64 (either alphabet): nothing in it needs escaping."""
+    return text.isascii() and not text.encode("ascii").translate(None, _BASE64_ALPHABET)

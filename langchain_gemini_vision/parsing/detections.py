@@ -251,13 +251,12 @@ def _accept_detections(value: Any) -> bool:
 def _parse_box(raw: Any, warn: Callable[[str], None]) -> tuple[float, float, float, float]:
     if not isinstance(raw, (list, tuple)) or len(raw) != 4:
         raise _DroppedItem("box_2d is not a list of 4 numbers")
-    numbers = [_read_number(v) for v in raw]
-    if any(n is None for n in numbers):
+    y0, x0, y1, x1 = (_read_number(v) for v in raw)
+    if y0 is None or x0 is None or y1 is None or x1 is None:
         raise _DroppedItem("box_2d holds something that is not a number")
-    values = [n for n in numbers if n is not None]
-    if not all(math.isfinite(v) for v in values):
+    isfinite = math.isfinite
+    if not (isfinite(y0) and isfinite(x0) and isfinite(y1) and isfinite(x1)):
         raise _DroppedItem("box_2d holds NaN or infinity")
-    y0, x0, y1, x1 = values
     if y0 > y1:
         y0, y1 = y1, y0
         warn("y_min > y_max in box_2d; swapped")

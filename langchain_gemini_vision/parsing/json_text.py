@@ -299,6 +299,22 @@ def _first_value(region: str, accept: Callable[[Any], bool] | None) -> JsonExtra
     return None
 
 
+def _whole_value(text: str, accept: Callable[[Any], bool] | None) -> JsonExtraction | None:
+    """The text as one JSON array or object and nothing else (a structured answer's
+    usual form), decoded at once: what the scan finds in such a text, without the scan.
+    ``None`` sends any other text (prose, fences, several values, a cut) to the scan."""
+    stripped = text.strip()
+    if stripped[:1] not in ("[", "{") or nesting_exceeds(stripped):
+        return None
+    try:
+        value = _DECODER.decode(stripped)
+    except (ValueError, RecursionError):
+        return None
+    if accept is not None and not accept(value):
+        return None
+    return JsonExtraction(value=value)
+
+
 def extract_json(text: str, *, accept: Callable[[Any], bool] | None = None) -> JsonExtraction:
     """Find the first JSON value in a model's answer.
 
@@ -324,6 +340,10 @@ def extract_json(text: str, *, accept: Callable[[Any], bool] | None = None) -> J
     """
     if not isinstance(text, str):
         raise TypeError(f"extract_json() needs a str, got {type(text).__name__}")
+    if _FENCE not in text:
+        whole = _whole_value(text, accept)
+        if whole is not None:
+            return whole
     for region in (*_fenced_blocks(text), text):
         found = _first_value(region, accept)
         if found is not None:

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from langchain_gemini_vision.errors import OutputParsingError
 from langchain_gemini_vision.parsing import extract_json, parse_detections, parse_json_answer
+from langchain_gemini_vision.parsing.json_text import _fenced_blocks, _first_value
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -204,3 +205,44 @@ def test_one_megabyte_of_garbage_is_rejected() -> None:
     for garbage in samples:
         with pytest.raises(OutputParsingError):
             parse_detections(garbage, resolution_wh=(100, 100))
+
+
+def _scanned(text: str, accept: Any) -> Any:
+    """What the left-to-right scan alone finds (the fenced blocks first, then the text)."""
+    for region in (*_fenced_blocks(text), text):
+        found = _first_value(region, accept)
+        if found is not None:
+            return found
+    return None
+
+
+@FUZZ
+@given(
+    value=json_values,
+    padding=st.sampled_from(["", " ", "\n", "\n\n  "]),
+    accept_lists=st.booleans(),
+)
+def test_a_text_that_is_one_json_value_reads_as_the_scan_reads_it(
+    value: Any, padding: str, accept_lists: bool
+) -> None:
+    """A structured answer (one JSON value and nothing else) is decoded at once; what it
+    gives is what the full scan gives, accepted or not, whatever the value holds."""
+    text = padding + json.dumps(value) + padding
+
+    def accept(found: Any) -> bool:
+        return isinstance(found, list) is accept_lists
+
+    for check in (None, accept):
+        expected = _scanned(text, check)
+        try:
+            got = extract_json(text, accept=check)
+        except OutputParsingError:
+            assert expected is None
+        else:
+            assert expected is not None
+            # Compared as JSON: NaN is not equal to itself.
+            assert (json.dumps(got.value), got.truncated, got.warnings) == (
+                json.dumps(expected.value),
+                expected.truncated,
+                expected.warnings,
+            )

@@ -13,6 +13,11 @@ from typing import Any
 import pytest
 
 from langchain_gemini_vision import GeminiVisionClient, RetryPolicy
+from langchain_gemini_vision._json_depth import (
+    MAX_JSON_DEPTH,
+    nesting_exceeds,
+    value_nesting_exceeds,
+)
 from langchain_gemini_vision.errors import (
     GeminiVisionAPIError,
     GeminiVisionConnectionError,
@@ -174,3 +179,44 @@ async def test_a_served_body_that_is_json_but_no_object_is_a_connection_error(
     with pytest.raises(GeminiVisionConnectionError, match="not a JSON object"):
         await client.adetect(IMAGE)
     await client.aclose()
+
+
+def _deepest(text: str) -> int:
+    """The reference: arrays and objects open at once, walked character by character."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            in_string = escaped or char != '"'
+            escaped = not escaped and char == "\\"
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _nested(levels: int, padding: str) -> str:
+    opener = ('{"a": ', "[")
+    text = "".join(opener[i % 2] for i in range(levels)) + "1"
+    return text + "".join("}" if i % 2 == 0 else "]" for i in reversed(range(levels))) + padding
+
+
+@pytest.mark.parametrize("levels", [MAX_JSON_DEPTH - 1, MAX_JSON_DEPTH, MAX_JSON_DEPTH + 1])
+@pytest.mark.parametrize(
+    "padding",
+    ["", ' "[[[[" ' * 20, " [] {}" * 40, " " * 5000, " [1]" * 2000],
+    ids=["bare", "brackets_in_strings", "many_shallow", "past_the_first_window", "long_shallow"],
+)
+def test_the_nesting_measure_agrees_with_a_walk_at_the_bound(levels: int, padding: str) -> None:
+    """The measure skips texts holding too few opening brackets to nest past the bound
+    (most answers); on either side of that shortcut it answers as a character walk does."""
+    text = _nested(levels, padding)
+    deeper = _deepest(text) > MAX_JSON_DEPTH
+    assert _deepest(text) >= levels
+    assert nesting_exceeds(text) is deeper
+    assert value_nesting_exceeds(text) is (levels > MAX_JSON_DEPTH)
+    assert value_nesting_exceeds(" " + text, 1) is (levels > MAX_JSON_DEPTH)

@@ -23,6 +23,7 @@ from google import genai
 
 from langchain_gemini_vision._transport.base import ImagePart, WireRequest
 from langchain_gemini_vision._transport.lean import LeanTransport
+from langchain_gemini_vision._transport.payloads import wire_json
 from langchain_gemini_vision._transport.sdk import SdkTransport
 from langchain_gemini_vision.profiles import profile_for
 
@@ -392,3 +393,48 @@ def test_batch_inline_request_equals_the_sdks_inlined_request() -> None:
     (sdk_request,) = sdk_capture.requests
     assert package_request.url.path == sdk_request.url.path
     assert json.loads(package_request.content) == json.loads(sdk_request.content)
+
+
+def _bodies(data: str) -> dict[str, dict[str, Any]]:
+    """Both generation bodies carrying ``data`` where an image's base64 goes, twice."""
+    image = {"data": data, "mime_type": "image/png", "type": "image"}
+    inline = {"inlineData": {"data": data, "mime_type": "image/png"}}
+    return {
+        "interactions": {
+            "model": "m",
+            "input": [{"content": [{"text": 'say "hi" \\ ', "type": "text"}, image, image]}],
+            "response_format": {"schema": _schema(), "type": "text"},
+        },
+        "generate_content": {
+            "contents": [{"parts": [{"text": "a\nb"}, inline, inline], "role": "user"}],
+            "generationConfig": {"responseJsonSchema": _schema()},
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        PNG_B64,
+        PNG_B64.translate(str.maketrans("+/", "-_")),
+        base64.b64encode(bytes(range(256)) * 40).decode(),
+        # Not base64: what the encoder must escape goes through the encoder.
+        'AAAA", "injected": "x',
+        "AAAA\\u0022",
+        "AAAA\nAAAA\x00",
+        "AAAAé",
+        "",
+    ],
+    ids=["base64", "url_safe", "long", "quote", "backslash", "control", "non_ascii", "empty"],
+)
+@pytest.mark.parametrize("api", ["interactions", "generate_content"])
+def test_wire_json_writes_the_bytes_json_dumps_would(api: str, data: str) -> None:
+    """The images' base64 is written in place (never through the encoder's scan); the
+    bytes are json.dumps's exactly, anything that is not base64 is escaped as json.dumps
+    escapes it, and the caller's body is left as it was."""
+    body = _bodies(data)[api]
+    before = json.dumps(body)
+    separators = (",", ":") if api == "interactions" else None
+    assert wire_json(body, api) == json.dumps(body, separators=separators).encode()
+    assert json.dumps(body) == before
+    assert json.loads(wire_json(body, api)) == body
