@@ -22,7 +22,7 @@ from langchain_gemini_vision.errors import GeminiVisionConnectionError
 from langchain_gemini_vision.usage import Usage
 
 from .base import ImagePart
-from .payloads import generate_content_mime_type
+from .payloads import generate_content_mime_type, url_safe_base64
 
 __all__ = [
     "EmbedRequest",
@@ -44,8 +44,6 @@ EmbeddingTaskType = Literal[
     "CODE_RETRIEVAL_QUERY",
 ]
 """The API's ``TaskType`` values (google-genai types it as a free string)."""
-
-_URL_SAFE = str.maketrans("+/", "-_")
 
 
 class EmbedRequest(BaseModel):
@@ -82,7 +80,7 @@ def _part(item: str | ImagePart) -> dict[str, Any]:
         if mime_type is not None:
             file_data["mime_type"] = mime_type
         return {"file_data": file_data}
-    data = (item.data_base64 or "").translate(_URL_SAFE)
+    data = url_safe_base64(item.data_base64 or "")
     return {"inline_data": {"data": data, "mime_type": item.mime_type}}
 
 

@@ -15,6 +15,7 @@ so apart each half would import the other's private field pickers.
 
 from __future__ import annotations
 
+import functools
 import json
 import mimetypes
 import secrets
@@ -255,7 +256,7 @@ def generate_content_parts(request: WireRequest) -> list[dict[str, Any]]:
             # google-genai writes bytes in the URL-safe alphabet
             # (_common.encode_unserializable_types); so do we, from the standard base64 the
             # image carries (Interactions takes that as it is, as its SDK sends it).
-            data = (image.data_base64 or "").translate(_URL_SAFE)
+            data = url_safe_base64(image.data_base64 or "")
             part["inlineData"] = {"data": data, "mime_type": image.mime_type}
         parts.append(part)
     return parts
@@ -295,6 +296,23 @@ def generate_content_safety(settings: Mapping[str, str]) -> list[dict[str, str]]
         {"category": f"HARM_CATEGORY_{category.upper()}", "threshold": threshold.upper()}
         for category, threshold in settings.items()
     ]
+
+
+def url_safe_base64(data: str) -> str:
+    """``data`` (standard base64) in the URL-safe alphabet, as google-genai writes bytes."""
+    if len(data) > _MEMO_MAX_CHARS:
+        return data.translate(_URL_SAFE)
+    return _url_safe_small(data)
+
+
+_MEMO_MAX_CHARS = 1 << 16
+"""Images this small keep their URL-safe form (a prepared image is sent again and again;
+a lookup of the same string object costs nothing), at most 64 KiB each, 32 of them."""
+
+
+@functools.lru_cache(maxsize=32)
+def _url_safe_small(data: str) -> str:
+    return data.translate(_URL_SAFE)
 
 
 def _given(**values: Any) -> dict[str, Any]:
