@@ -30,6 +30,7 @@ import threading
 import time
 import weakref
 from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Mapping
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import proxy_bypass
@@ -280,18 +281,24 @@ class LeanTransport:
             reraise_mapped(exc, secret=self._api_key)
         return response.status_code, response.content, response.headers
 
+    def _apost_context(
+        self, url: str, content: bytes, headers: dict[str, str], timeout: float | None
+    ) -> AbstractAsyncContextManager[aiohttp.ClientResponse]:
+        """The aiohttp POST of ``content``, to enter (whole answers and streams alike)."""
+        return self._session().post(
+            url,
+            data=content,
+            headers=headers,
+            timeout=self._aiohttp_timeout(timeout),
+            **self._env_proxy(url),
+        )
+
     async def _apost(
         self, url: str, content: bytes, headers: dict[str, str], timeout: float | None
     ) -> tuple[int, bytes, Mapping[str, str]]:
         """Async :meth:`_post` (aiohttp, see the module docstring)."""
         try:
-            async with self._session().post(
-                url,
-                data=content,
-                headers=headers,
-                timeout=self._aiohttp_timeout(timeout),
-                **self._env_proxy(url),
-            ) as response:
+            async with self._apost_context(url, content, headers, timeout) as response:
                 return response.status, await response.read(), response.headers
         except Exception as exc:
             reraise_mapped(exc, secret=self._api_key)
@@ -389,13 +396,7 @@ class LeanTransport:
         url, content, headers = self._prepare(request, api, stream=True)
         reader = StreamReader(api, secret=self._api_key)
         try:
-            async with self._session().post(
-                url,
-                data=content,
-                headers=headers,
-                timeout=self._aiohttp_timeout(timeout),
-                **self._env_proxy(url),
-            ) as response:
+            async with self._apost_context(url, content, headers, timeout) as response:
                 if response.status >= 400:
                     raise error_from_response(
                         response.status,
