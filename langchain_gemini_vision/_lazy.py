@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import warnings
 from collections.abc import Callable, Mapping
+from types import ModuleType
 from typing import Any
 
 
@@ -59,6 +60,17 @@ def renamed_names(
         return namespace[renamed[name]]
 
     return get_attribute
+
+
+def optional_module(name: str, *, extra: str, needed_for: str) -> ModuleType:
+    """Import ``name``, a dependency only an extra brings; if it is missing, an
+    ``ImportError`` that says what needs it and which extra to install."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        top = name.partition(".")[0]
+        msg = f"{needed_for} needs {top}: pip install 'langchain-gemini-vision[{extra}]'"
+        raise ImportError(msg) from exc
 
 
 def deprecated_name(module: str, old: str, new: str) -> None:

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
 from langchain_gemini_vision._label_ids import label_class_id
+from langchain_gemini_vision._lazy import optional_module
 from langchain_gemini_vision.geometry import xyxy_to_box_2d
 from langchain_gemini_vision.masks import Mask
 from langchain_gemini_vision.usage import Usage
@@ -278,13 +279,7 @@ class DetectionResult(BaseModel):
         Example:
             >>> result.to_supervision(class_ids=["person", "dog", "cat"])  # doctest: +SKIP
         """
-        try:
-            import supervision as sv
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError(
-                "to_supervision() needs supervision: "
-                "pip install 'langchain-gemini-vision[supervision]'"
-            ) from exc
+        sv = optional_module("supervision", extra="supervision", needed_for="to_supervision()")
         ids = _class_id_table(self.labels, class_ids, name="class_ids")
         n = len(self.detections)
         mask = None

@@ -16,6 +16,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from langchain_gemini_vision._label_ids import label_class_id
+from langchain_gemini_vision._lazy import optional_module
 from langchain_gemini_vision.usage import Usage
 
 if TYPE_CHECKING:
@@ -104,14 +105,7 @@ class PointResult(BaseModel):
         """An ``sv.KeyPoints``: one object per point, one keypoint each (``xy`` shape
         ``(N, 1, 2)``), ``class_id`` each label's stable id, ``data["class_name"]`` the
         labels (needs the ``supervision`` extra)."""
-        try:
-            import supervision as sv
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            msg = (
-                "to_supervision() needs supervision: "
-                "pip install 'langchain-gemini-vision[supervision]'"
-            )
-            raise ImportError(msg) from exc
+        sv = optional_module("supervision", extra="supervision", needed_for="to_supervision()")
         xy = np.array([[p.xy] for p in self.points], dtype=np.float32).reshape(-1, 1, 2)
         return sv.KeyPoints(
             xy=xy,

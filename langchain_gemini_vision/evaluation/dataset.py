@@ -18,6 +18,8 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
+from langchain_gemini_vision._lazy import optional_module
+
 __all__ = ["LabelledDataset", "LabelledImage", "from_supervision", "load_coco", "load_yolo"]
 
 
@@ -56,12 +58,7 @@ class LabelledDataset:
 
 
 def _supervision() -> Any:
-    try:
-        import supervision as sv
-    except ImportError as exc:  # pragma: no cover - the test env has it
-        msg = "evaluation datasets need supervision: pip install 'langchain-gemini-vision[eval]'"
-        raise ImportError(msg) from exc
-    return sv
+    return optional_module("supervision", extra="eval", needed_for="evaluation datasets")
 
 
 def load_coco(

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from langchain_gemini_vision._lazy import optional_module
 from langchain_gemini_vision.results import DetectionResult
 
 from .dataset import LabelledDataset
@@ -64,14 +65,11 @@ def normalise_label(label: str, synonyms: Mapping[str, str] | None = None) -> st
 
 
 def _pycocotools() -> tuple[Any, Any, Any]:
-    try:
-        from pycocotools import mask as mask_utils
-        from pycocotools.coco import COCO
-        from pycocotools.cocoeval import COCOeval
-    except ImportError as exc:  # pragma: no cover - the test env has it
-        msg = "evaluation needs pycocotools: pip install 'langchain-gemini-vision[eval]'"
-        raise ImportError(msg) from exc
-    return COCO, COCOeval, mask_utils
+    def load(name: str) -> Any:
+        return optional_module(name, extra="eval", needed_for="evaluation")
+
+    coco, cocoeval = load("pycocotools.coco"), load("pycocotools.cocoeval")
+    return coco.COCO, cocoeval.COCOeval, load("pycocotools.mask")
 
 
 def _rle(mask: Any, mask_utils: Any) -> dict[str, Any]:

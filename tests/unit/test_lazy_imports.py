@@ -83,3 +83,36 @@ def test_a_genai_client_passed_in_is_the_one_used() -> None:
     client = langchain_gemini_vision.GeminiVisionClient(api_key="test-key", genai_client=given)
     assert client.transport_name == "sdk"
     assert client.genai_client is given
+
+
+@pytest.mark.parametrize(
+    ("missing", "call", "extra"),
+    [
+        ("supervision", "detections", "supervision"),
+        ("supervision", "points", "supervision"),
+        ("supervision", "dataset", "eval"),
+        ("pycocotools.cocoeval", "coco", "eval"),
+    ],
+)
+def test_a_missing_extra_says_which_to_install(
+    monkeypatch: pytest.MonkeyPatch, missing: str, call: str, extra: str
+) -> None:
+    """Each optional dependency is imported when used (``_lazy.optional_module``); when
+    it is absent the ImportError names what needs it and the extra that brings it."""
+    from langchain_gemini_vision.evaluation import dataset, metrics
+    from langchain_gemini_vision.results import DetectionResult
+    from langchain_gemini_vision.spatial import PointResult
+
+    monkeypatch.setitem(sys.modules, missing, None)  # import of it raises ImportError
+    calls = {
+        "detections": DetectionResult(image_width=4, image_height=4).to_supervision,
+        "points": PointResult(image_width=4, image_height=4).to_supervision,
+        "dataset": dataset._supervision,
+        "coco": metrics._pycocotools,
+    }
+    with pytest.raises(
+        ImportError,
+        match=rf"needs {missing.partition('.')[0]}: pip install "
+        rf"'langchain-gemini-vision\[{extra}\]'",
+    ):
+        calls[call]()
