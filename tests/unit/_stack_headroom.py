@@ -86,6 +86,10 @@ def watch_collections() -> Iterator[Watch]:
         except RecursionError:
             watch.starved += 1
 
+    # Earlier tests' garbage is collected first, with the stack as it is: its finalizers
+    # (a transport's, closing aiohttp connectors) are not the code under watch, and run
+    # inside the lowered limit they could fail for want of frames that code never took.
+    gc.collect()
     limit, threshold = sys.getrecursionlimit(), gc.get_threshold()
     sys.setrecursionlimit(_frames_in_use() + ALLOWED_DEPTH)
     gc.callbacks.append(probe)
