@@ -67,25 +67,36 @@ def trace_prompt(task: Task[Any, Any], images: list[Any], options: Mapping[str, 
 
 
 def start_model_runs(
-    run_manager: CallbackManagerForChainRun, client: GeminiVisionClient, task: str, prompt: str
+    run_manager: CallbackManagerForChainRun,
+    client: GeminiVisionClient,
+    task: Task[Any, Any],
+    images: list[Any],
+    options: Mapping[str, Any],
 ) -> list[CallbackManagerForLLMRun]:
-    """Open the call's chat-model run(s) under ``run_manager``'s chain run."""
+    """Open the call's chat-model run(s) under ``run_manager``'s chain run: none, and no
+    image described, when no callback listens (describing costs as much as the call's
+    own work)."""
+    if not run_manager.handlers:
+        return []
     child = run_manager.get_child()
     child.add_metadata(_ls_metadata(client), inherit=False)
-    serialized, messages, extra = _start_args(client, task, prompt)
+    serialized, messages, extra = _start_args(client, task, images, options)
     return child.on_chat_model_start(serialized, messages, **extra)
 
 
 async def astart_model_runs(
     run_manager: AsyncCallbackManagerForChainRun,
     client: GeminiVisionClient,
-    task: str,
-    prompt: str,
+    task: Task[Any, Any],
+    images: list[Any],
+    options: Mapping[str, Any],
 ) -> list[AsyncCallbackManagerForLLMRun]:
     """Async :func:`start_model_runs`."""
+    if not run_manager.handlers:
+        return []
     child = run_manager.get_child()
     child.add_metadata(_ls_metadata(client), inherit=False)
-    serialized, messages, extra = _start_args(client, task, prompt)
+    serialized, messages, extra = _start_args(client, task, images, options)
     return await child.on_chat_model_start(serialized, messages, **extra)
 
 
@@ -120,15 +131,16 @@ def _result_text(task: Task[Any, Any], result: BaseModel) -> str:
 
 
 def _start_args(
-    client: GeminiVisionClient, task: str, prompt: str
+    client: GeminiVisionClient, task: Task[Any, Any], images: list[Any], options: Mapping[str, Any]
 ) -> tuple[dict[str, Any], list[list[BaseMessage]], dict[str, Any]]:
+    prompt = trace_prompt(task, images, options)
     serialized = {
         "name": "GeminiVisionClient",
         "lc": 1,
         "type": "not_implemented",
         "id": ["langchain_gemini_vision", "client", "GeminiVisionClient"],
     }
-    params = {"model": client.model, "api": client.api, "task": task, "_type": "gemini-vision"}
+    params = {"model": client.model, "api": client.api, "task": task.name, "_type": "gemini-vision"}
     return (
         serialized,
         [[HumanMessage(content=prompt)]],

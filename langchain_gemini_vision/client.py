@@ -293,6 +293,7 @@ class GeminiVisionClient:
         self.files = FileCache(lambda: self.genai_client, retry=self.retry, secret=self._api_key)
         self._usage = Usage()
         self._usage_lock = threading.Lock()
+        self._task_context: TaskContext | None = None
         self._own_slots = _Slots(self.max_concurrency)
         self.result_cache = ResultCache(settings.cache) if settings.cache is not None else None
         """The ``cache`` setting's store, read and written safely (``None``: no cache)."""
@@ -892,10 +893,10 @@ class GeminiVisionClient:
     def task_context(self) -> TaskContext:
         """What the tasks read from this client: prompts, profile, parsing bounds."""
         profile = self.profile
-        context = self.__dict__.get("_task_context")
+        context = self._task_context
         if context is None or context.profile is not profile:
             # Built once: the settings are fixed; a profile registered later replaces it.
-            context = self.__dict__["_task_context"] = TaskContext(
+            context = self._task_context = TaskContext(
                 profile=profile,
                 model=self.model,
                 prompts=self.prompts,

@@ -58,9 +58,7 @@ from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from langchain_core.callbacks import (
     AsyncCallbackManagerForChainRun,
-    AsyncCallbackManagerForLLMRun,
     CallbackManagerForChainRun,
-    CallbackManagerForLLMRun,
 )
 from langchain_core.runnables import RunnableConfig, RunnableSerializable
 from langchain_core.runnables.config import get_config_list
@@ -74,7 +72,6 @@ from langchain_gemini_vision._model_runs import (
     model_result,
     start_model_runs,
     token_chunk,
-    trace_prompt,
     usage_metadata,
 )
 from langchain_gemini_vision._runnable_inputs import input_type, one_image, split_input
@@ -219,12 +216,7 @@ class GeminiVisionRunnable(
     ) -> dict[str, Any]:
         images, options = self._request(value)
         client = self.get_client()
-        # Describing for traces costs as much as a call's own work: only for listeners.
-        listened = bool(run_manager.handlers)
-        llm_runs: list[CallbackManagerForLLMRun] = []
-        if listened:
-            prompt = trace_prompt(self.task, images, options)
-            llm_runs = start_model_runs(run_manager, client, self.task.name, prompt)
+        llm_runs = start_model_runs(run_manager, client, self.task, images, options)
         try:
             result: OutputT = client.run(self.task, self._sources(images), **options)
         except BaseException as error:
@@ -234,7 +226,7 @@ class GeminiVisionRunnable(
         for llm_run in llm_runs:
             llm_run.on_llm_end(model_result(self.task, result, client.model))
         results.append(result)
-        return describe_result(result) if listened else {}
+        return describe_result(result) if run_manager.handlers else {}  # for listeners only
 
     async def _ainvoke(
         self,
@@ -246,11 +238,7 @@ class GeminiVisionRunnable(
     ) -> dict[str, Any]:
         images, options = self._request(value)
         client = self.get_client()
-        listened = bool(run_manager.handlers)  # as in _invoke
-        llm_runs: list[AsyncCallbackManagerForLLMRun] = []
-        if listened:
-            prompt = trace_prompt(self.task, images, options)
-            llm_runs = await astart_model_runs(run_manager, client, self.task.name, prompt)
+        llm_runs = await astart_model_runs(run_manager, client, self.task, images, options)
         try:
             result: OutputT = await client.arun(self.task, self._sources(images), **options)
         except BaseException as error:
@@ -260,7 +248,7 @@ class GeminiVisionRunnable(
         for llm_run in llm_runs:
             await llm_run.on_llm_end(model_result(self.task, result, client.model))
         results.append(result)
-        return describe_result(result) if listened else {}
+        return describe_result(result) if run_manager.handlers else {}  # for listeners only
 
     # -- streaming -------------------------------------------------------
 
@@ -310,8 +298,7 @@ class GeminiVisionRunnable(
         value = _joined(inputs)
         images, options = self._request(value)
         client = self.get_client()
-        prompt = trace_prompt(self.task, images, options)
-        llm_runs = start_model_runs(run_manager, client, self.task.name, prompt)
+        llm_runs = start_model_runs(run_manager, client, self.task, images, options)
 
         def on_text(text: str) -> None:
             for llm_run in llm_runs:
@@ -336,8 +323,7 @@ class GeminiVisionRunnable(
         value = _joined([item async for item in inputs])
         images, options = self._request(value)
         client = self.get_client()
-        prompt = trace_prompt(self.task, images, options)
-        llm_runs = await astart_model_runs(run_manager, client, self.task.name, prompt)
+        llm_runs = await astart_model_runs(run_manager, client, self.task, images, options)
 
         async def on_text(text: str) -> None:
             for llm_run in llm_runs:

@@ -23,6 +23,7 @@ traceback keeps (Sentry and rich's ``show_locals`` print those).
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib.metadata
 import logging
 import sys
@@ -75,7 +76,24 @@ DEFAULT_API_VERSION = "v1"  # google-genai's default for the Gemini API
 _SDK_VERSION = importlib.metadata.version("google-genai")
 _SDK_LABEL = f"google-genai-sdk/{_SDK_VERSION} gl-python/{sys.version.split()[0]}"
 _MEMO_SIZE = 64
-"""Most parsed endpoints and timeouts kept (a handful in use; cleared when full)."""
+"""Parsed endpoints and timeouts kept (a handful are in use: one per API, model, stream)."""
+
+
+# Built once each, not per request: httpx2 parses a URL string on every request (a
+# quarter of its own work per call); the three are immutable, so every call may share them.
+@functools.lru_cache(maxsize=_MEMO_SIZE)
+def _httpx_url(url: str) -> httpx2.URL:
+    return httpx2.URL(url)
+
+
+@functools.lru_cache(maxsize=_MEMO_SIZE)
+def _httpx_timeout(seconds: float | None) -> httpx2.Timeout | None:
+    return None if seconds is None else httpx2.Timeout(seconds)
+
+
+@functools.lru_cache(maxsize=_MEMO_SIZE)
+def _aiohttp_timeout(seconds: float | None) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(total=seconds)
 
 
 def check_base_url(url: str) -> str:
@@ -187,7 +205,6 @@ class LeanTransport:
         self._sync_client: httpx2.Client | None = None
         self._sync_lock = threading.Lock()
         self._max_connections = max_connections
-        self._last_timeout: aiohttp.ClientTimeout | None = None
         # aiohttp sessions are bound to the loop that created them.
         self._sessions: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, aiohttp.ClientSession
@@ -195,8 +212,6 @@ class LeanTransport:
         # Runs when the transport is collected or the interpreter exits.
         weakref.finalize(self, _drop_dead_sessions, self._sessions)
         self._env_proxies: dict[tuple[str, str], dict[str, Any]] = {}
-        self._parsed: dict[str, httpx2.URL] = {}
-        self._timeouts: dict[float | None, httpx2.Timeout | None] = {}
 
     def __repr__(self) -> str:
         return f"LeanTransport(base_url={self.base_url!r}, api_version={self.api_version!r})"
@@ -247,14 +262,6 @@ class LeanTransport:
             self._env_proxies[key] = found
         return found
 
-    def _aiohttp_timeout(self, timeout: float | None) -> aiohttp.ClientTimeout:
-        seconds = timeout or self.timeout
-        cached = self._last_timeout
-        if cached is None or cached.total != seconds:
-            # Calls without a retry deadline all share one timeout: build it once.
-            cached = self._last_timeout = aiohttp.ClientTimeout(total=seconds)
-        return cached
-
     def _prepare(
         self, request: WireRequest, api: ApiName, *, stream: bool
     ) -> tuple[str, bytes, dict[str, str]]:
@@ -271,11 +278,11 @@ class LeanTransport:
         """POST ``content``: the answer's status, body and headers (failures mapped)."""
         try:
             response = self._client().post(
-                self._url(url),
+                _httpx_url(url),
                 content=content,
                 headers=headers,
                 auth=self._auth,
-                timeout=self._timeout(timeout or self.timeout),
+                timeout=_httpx_timeout(timeout or self.timeout),
             )
         except Exception as exc:
             reraise_mapped(exc, secret=self._api_key)
@@ -289,7 +296,7 @@ class LeanTransport:
             url,
             data=content,
             headers=headers,
-            timeout=self._aiohttp_timeout(timeout),
+            timeout=_aiohttp_timeout(timeout or self.timeout),
             **self._env_proxy(url),
         )
 
@@ -302,24 +309,6 @@ class LeanTransport:
                 return response.status, await response.read(), response.headers
         except Exception as exc:
             reraise_mapped(exc, secret=self._api_key)
-
-    def _timeout(self, timeout: float | None) -> httpx2.Timeout | None:
-        found = self._timeouts.get(timeout)
-        if found is None and timeout is not None:
-            if len(self._timeouts) > _MEMO_SIZE:  # a retry deadline makes each one new
-                self._timeouts.clear()
-            found = self._timeouts[timeout] = httpx2.Timeout(timeout)
-        return found
-
-    def _url(self, url: str) -> httpx2.URL:
-        """``url`` parsed once: httpx2 parses a string on every request, a quarter of
-        its own work per call (an endpoint is one per API, model and streaming)."""
-        found = self._parsed.get(url)
-        if found is None:
-            if len(self._parsed) > _MEMO_SIZE:
-                self._parsed.clear()
-            found = self._parsed[url] = httpx2.URL(url)
-        return found
 
     def _read(
         self,
@@ -368,11 +357,11 @@ class LeanTransport:
         try:
             with self._client().stream(
                 "POST",
-                self._url(url),
+                _httpx_url(url),
                 content=content,
                 headers=headers,
                 auth=self._auth,
-                timeout=self._timeout(timeout or self.timeout),
+                timeout=_httpx_timeout(timeout or self.timeout),
             ) as response:
                 if response.status_code >= 400:
                     response.read()

@@ -27,6 +27,7 @@ from langchain_gemini_vision._json_depth import (
     nesting_exceeds,
     value_nesting_exceeds,
 )
+from langchain_gemini_vision._json_depth import loads as json_loads
 from langchain_gemini_vision.errors import OutputParsingError
 
 __all__ = ["MAX_JSON_DEPTH", "JsonExtraction", "extract_json"]
@@ -304,10 +305,10 @@ def _whole_value(text: str, accept: Callable[[Any], bool] | None) -> JsonExtract
     usual form), decoded at once: what the scan finds in such a text, without the scan.
     ``None`` sends any other text (prose, fences, several values, a cut) to the scan."""
     stripped = text.strip()
-    if stripped[:1] not in ("[", "{") or nesting_exceeds(stripped):
+    if stripped[:1] not in ("[", "{"):
         return None
     try:
-        value = _DECODER.decode(stripped)
+        value = json_loads(stripped)  # too deep is a ValueError too: the scan says why
     except (ValueError, RecursionError):
         return None
     if accept is not None and not accept(value):
