@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from langchain_core.callbacks import (
         AsyncCallbackManagerForChainRun,
         AsyncCallbackManagerForLLMRun,
+        BaseCallbackManager,
         CallbackManagerForChainRun,
         CallbackManagerForLLMRun,
     )
@@ -43,6 +44,9 @@ __all__ = [
 ]
 
 _PROVIDER = "google_genai"
+
+CallParts = tuple["Task[Any, Any]", list[Any], Mapping[str, Any]]
+"""One call as its trace shows it: the task, its images and its options."""
 
 
 def usage_metadata(usage: Usage) -> UsageMetadata:
@@ -69,9 +73,7 @@ def trace_prompt(task: Task[Any, Any], images: list[Any], options: Mapping[str, 
 def start_model_runs(
     run_manager: CallbackManagerForChainRun,
     client: GeminiVisionClient,
-    task: Task[Any, Any],
-    images: list[Any],
-    options: Mapping[str, Any],
+    call: CallParts,
 ) -> list[CallbackManagerForLLMRun]:
     """Open the call's chat-model run(s) under ``run_manager``'s chain run: none, and no
     image described, when no callback listens (describing costs as much as the call's
@@ -79,24 +81,20 @@ def start_model_runs(
     if not run_manager.handlers:
         return []
     child = run_manager.get_child()
-    child.add_metadata(_ls_metadata(client), inherit=False)
-    serialized, messages, extra = _start_args(client, task, images, options)
+    serialized, messages, extra = _start_args(child, client, call)
     return child.on_chat_model_start(serialized, messages, **extra)
 
 
 async def astart_model_runs(
     run_manager: AsyncCallbackManagerForChainRun,
     client: GeminiVisionClient,
-    task: Task[Any, Any],
-    images: list[Any],
-    options: Mapping[str, Any],
+    call: CallParts,
 ) -> list[AsyncCallbackManagerForLLMRun]:
     """Async :func:`start_model_runs`."""
     if not run_manager.handlers:
         return []
     child = run_manager.get_child()
-    child.add_metadata(_ls_metadata(client), inherit=False)
-    serialized, messages, extra = _start_args(client, task, images, options)
+    serialized, messages, extra = _start_args(child, client, call)
     return await child.on_chat_model_start(serialized, messages, **extra)
 
 
@@ -131,9 +129,14 @@ def _result_text(task: Task[Any, Any], result: BaseModel) -> str:
 
 
 def _start_args(
-    client: GeminiVisionClient, task: Task[Any, Any], images: list[Any], options: Mapping[str, Any]
+    child: BaseCallbackManager,
+    client: GeminiVisionClient,
+    call: CallParts,
 ) -> tuple[dict[str, Any], list[list[BaseMessage]], dict[str, Any]]:
-    prompt = trace_prompt(task, images, options)
+    """What opens a chat-model run under ``child`` (which gets LangSmith's model metadata)."""
+    child.add_metadata(_ls_metadata(client), inherit=False)
+    task = call[0]
+    prompt = trace_prompt(*call)
     serialized = {
         "name": "GeminiVisionClient",
         "lc": 1,

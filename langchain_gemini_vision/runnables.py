@@ -216,7 +216,7 @@ class GeminiVisionRunnable(
     ) -> dict[str, Any]:
         images, options = self._request(value)
         client = self.get_client()
-        llm_runs = start_model_runs(run_manager, client, self.task, images, options)
+        llm_runs = start_model_runs(run_manager, client, (self.task, images, options))
         try:
             result: OutputT = client.run(self.task, self._sources(images), **options)
         except BaseException as error:
@@ -238,7 +238,7 @@ class GeminiVisionRunnable(
     ) -> dict[str, Any]:
         images, options = self._request(value)
         client = self.get_client()
-        llm_runs = await astart_model_runs(run_manager, client, self.task, images, options)
+        llm_runs = await astart_model_runs(run_manager, client, (self.task, images, options))
         try:
             result: OutputT = await client.arun(self.task, self._sources(images), **options)
         except BaseException as error:
@@ -298,7 +298,7 @@ class GeminiVisionRunnable(
         value = _joined(inputs)
         images, options = self._request(value)
         client = self.get_client()
-        llm_runs = start_model_runs(run_manager, client, self.task, images, options)
+        llm_runs = start_model_runs(run_manager, client, (self.task, images, options))
 
         def on_text(text: str) -> None:
             for llm_run in llm_runs:
@@ -323,7 +323,7 @@ class GeminiVisionRunnable(
         value = _joined([item async for item in inputs])
         images, options = self._request(value)
         client = self.get_client()
-        llm_runs = await astart_model_runs(run_manager, client, self.task, images, options)
+        llm_runs = await astart_model_runs(run_manager, client, (self.task, images, options))
 
         async def on_text(text: str) -> None:
             for llm_run in llm_runs:
